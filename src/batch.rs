@@ -1,0 +1,272 @@
+//! Batches of rows: a runtime row count (`Dyn`, a data set's mini-batch) or a
+//! compile-time one (`Const<B>`, stored inline with no heap at all).
+
+use core::fmt;
+use core::ops::{Index, IndexMut};
+
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
+
+pub use nalgebra::{Const, Dyn};
+
+use crate::Row;
+
+mod sealed {
+    pub trait Sealed {}
+    impl<const B: usize> Sealed for nalgebra::Const<B> {}
+    impl Sealed for nalgebra::Dyn {}
+}
+
+/// How many rows a batch has: [`Const<B>`] (known at compile time, stored
+/// inline) or [`Dyn`] (known at run time, stored on the heap; needs the
+/// `alloc` feature).
+pub trait Rows: Copy + fmt::Debug + Send + Sync + 'static + sealed::Sealed {
+    /// The container of a batch's elements.
+    type Store<E: Copy + Send + Sync + 'static>: AsRef<[E]> + AsMut<[E]> + Clone + Send + Sync;
+
+    /// `Some(B)` for `Const<B>`, `None` for `Dyn`.
+    const FIXED: Option<usize>;
+
+    /// A store of the natural empty size: `B` copies of `fill` for
+    /// `Const<B>`, no rows for `Dyn`.
+    fn empty<E: Copy + Send + Sync + 'static>(fill: E) -> Self::Store<E>;
+
+    /// Makes the store hold `rows` rows if it can (a `Dyn` store grows or
+    /// shrinks, new rows set to `fill`); a `Const<B>` store always holds `B`.
+    fn set_rows<E: Copy + Send + Sync + 'static>(store: &mut Self::Store<E>, rows: usize, fill: E);
+}
+
+impl<const B: usize> Rows for Const<B> {
+    type Store<E: Copy + Send + Sync + 'static> = [E; B];
+    const FIXED: Option<usize> = Some(B);
+
+    #[inline(always)]
+    fn empty<E: Copy + Send + Sync + 'static>(fill: E) -> [E; B] {
+        [fill; B]
+    }
+
+    #[inline(always)]
+    fn set_rows<E: Copy + Send + Sync + 'static>(_: &mut [E; B], _: usize, _: E) {}
+}
+
+#[cfg(feature = "alloc")]
+impl Rows for Dyn {
+    type Store<E: Copy + Send + Sync + 'static> = Vec<E>;
+    const FIXED: Option<usize> = None;
+
+    fn empty<E: Copy + Send + Sync + 'static>(_: E) -> Vec<E> {
+        Vec::new()
+    }
+
+    fn set_rows<E: Copy + Send + Sync + 'static>(store: &mut Vec<E>, rows: usize, fill: E) {
+        store.resize(rows, fill);
+    }
+}
+
+/// A batch of rows `X` (each `[T; N]`), `R` of them: the value every layer
+/// reads and writes.
+///
+/// With `R = Dyn` (the default, needs `alloc`) the row count is chosen at run
+/// time, as for a data set's mini-batches; with `R = Const<B>` it is part of
+/// the type and the rows live inline, so a small net runs without a heap.
+///
+/// ```
+/// use typenet::{Batch, Const};
+///
+/// let x: Batch<[f32; 2]> = Batch::from_rows(vec![[1.0, 2.0], [3.0, 4.0]]);
+/// assert_eq!(x.nrows(), 2);
+/// assert_eq!(x.as_slice(), &[1.0, 2.0, 3.0, 4.0]);
+///
+/// let one = Batch::<[f32; 2], Const<1>>::new([[5.0, 6.0]]);
+/// assert_eq!(one[0], [5.0, 6.0]);
+/// ```
+pub struct Batch<X: Row, #[cfg(feature = "alloc")] R: Rows = Dyn, #[cfg(not(feature = "alloc"))] R: Rows> {
+    rows: R::Store<X>,
+}
+
+impl<X: Row, R: Rows> Batch<X, R> {
+    /// The number of rows.
+    #[inline(always)]
+    pub fn nrows(&self) -> usize {
+        self.rows.as_ref().len()
+    }
+
+    /// `true` if the batch has no rows.
+    #[inline(always)]
+    pub fn is_empty(&self) -> bool {
+        self.nrows() == 0
+    }
+
+    /// The rows.
+    #[inline(always)]
+    pub fn rows(&self) -> &[X] {
+        self.rows.as_ref()
+    }
+
+    /// The rows, mutably.
+    #[inline(always)]
+    pub fn rows_mut(&mut self) -> &mut [X] {
+        self.rows.as_mut()
+    }
+
+    /// All elements, row after row.
+    #[inline(always)]
+    pub fn as_slice(&self) -> &[X::Scalar] {
+        X::flatten(self.rows.as_ref())
+    }
+
+    /// All elements, row after row, mutably.
+    #[inline(always)]
+    pub fn as_mut_slice(&mut self) -> &mut [X::Scalar] {
+        X::flatten_mut(self.rows.as_mut())
+    }
+
+    /// Makes the batch hold `rows` rows (a `Dyn` batch grows with zero rows
+    /// or shrinks; a `Const<B>` batch always holds `B`).
+    #[inline(always)]
+    pub(crate) fn set_rows(&mut self, rows: usize) {
+        R::set_rows(&mut self.rows, rows, X::ZERO);
+    }
+
+    /// `true` if every element is finite (no NaN, no infinity).
+    pub fn is_finite(&self) -> bool {
+        self.as_slice().iter().all(|v| num_traits::Float::is_finite(*v))
+    }
+}
+
+impl<X: Row, const B: usize> Batch<X, Const<B>> {
+    /// A batch of `B` rows stored inline.
+    pub const fn new(rows: [X; B]) -> Self {
+        Batch { rows }
+    }
+
+    /// The rows as an array.
+    pub fn into_array(self) -> [X; B] {
+        self.rows
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<X: Row> Batch<X, Dyn> {
+    /// A batch holding these rows.
+    pub fn from_rows(rows: Vec<X>) -> Self {
+        Batch { rows }
+    }
+
+    /// A batch holding a copy of these rows.
+    pub fn from_slice(rows: &[X]) -> Self {
+        Batch { rows: rows.to_vec() }
+    }
+
+    /// `rows` zero rows. (A `Const<B>` batch of zeros is `Batch::default()`.)
+    pub fn zeros(rows: usize) -> Self {
+        Batch {
+            rows: alloc::vec![X::ZERO; rows],
+        }
+    }
+
+    /// A batch from row-major elements; `None` unless their count is a
+    /// multiple of the row width.
+    pub fn from_flat(values: &[X::Scalar]) -> Option<Self> {
+        if X::WIDTH == 0 || values.len() % X::WIDTH != 0 {
+            return None;
+        }
+        let mut batch = Self::zeros(values.len() / X::WIDTH);
+        batch.as_mut_slice().copy_from_slice(values);
+        Some(batch)
+    }
+
+    /// A batch from a nalgebra matrix with one sample per row; `None` unless
+    /// the matrix has `X::WIDTH` columns.
+    pub fn from_matrix<S>(m: &nalgebra::Matrix<X::Scalar, Dyn, Dyn, S>) -> Option<Self>
+    where
+        S: nalgebra::RawStorage<X::Scalar, Dyn, Dyn>,
+    {
+        if m.ncols() != X::WIDTH {
+            return None;
+        }
+        let mut batch = Self::zeros(m.nrows());
+        for (r, row) in batch.rows_mut().iter_mut().enumerate() {
+            for (c, v) in row.as_mut_slice().iter_mut().enumerate() {
+                *v = m[(r, c)];
+            }
+        }
+        Some(batch)
+    }
+
+    /// The batch as a nalgebra matrix, one sample per row.
+    pub fn to_matrix(&self) -> nalgebra::DMatrix<X::Scalar> {
+        nalgebra::DMatrix::from_row_slice(self.nrows(), X::WIDTH, self.as_slice())
+    }
+
+    /// Appends a row.
+    pub fn push(&mut self, row: X) {
+        self.rows.push(row);
+    }
+}
+
+impl<X: Row, R: Rows> Default for Batch<X, R> {
+    /// `B` zero rows for `Const<B>`, an empty batch for `Dyn`.
+    fn default() -> Self {
+        Batch {
+            rows: R::empty(X::ZERO),
+        }
+    }
+}
+
+impl<X: Row, R: Rows> Clone for Batch<X, R> {
+    fn clone(&self) -> Self {
+        Batch {
+            rows: self.rows.clone(),
+        }
+    }
+}
+
+impl<X: Row, R: Rows> PartialEq for Batch<X, R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.rows() == other.rows()
+    }
+}
+
+impl<X: Row, R: Rows> fmt::Debug for Batch<X, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.rows()).finish()
+    }
+}
+
+impl<X: Row, R: Rows> Index<usize> for Batch<X, R> {
+    type Output = X;
+    #[inline(always)]
+    fn index(&self, i: usize) -> &X {
+        &self.rows()[i]
+    }
+}
+
+impl<X: Row, R: Rows> IndexMut<usize> for Batch<X, R> {
+    #[inline(always)]
+    fn index_mut(&mut self, i: usize) -> &mut X {
+        &mut self.rows_mut()[i]
+    }
+}
+
+impl<X: Row, const B: usize> From<[X; B]> for Batch<X, Const<B>> {
+    fn from(rows: [X; B]) -> Self {
+        Batch { rows }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<X: Row> From<Vec<X>> for Batch<X, Dyn> {
+    fn from(rows: Vec<X>) -> Self {
+        Batch { rows }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<X: Row> FromIterator<X> for Batch<X, Dyn> {
+    fn from_iter<I: IntoIterator<Item = X>>(iter: I) -> Self {
+        Batch {
+            rows: iter.into_iter().collect(),
+        }
+    }
+}

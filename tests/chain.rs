@@ -1,0 +1,207 @@
+//! The typed chain and the network API built on it.
+
+mod common;
+
+use common::{assert_close, rng, uniform_batch};
+use typenet::prelude::*;
+use typenet::{Batch, GradientDiff, LayerInfo, NonFiniteInput, gradient_check, stored_gradients};
+
+type Deep<T> = Chain![
+    Affine<T, 784, 100>, Relu, Affine<T, 100, 200>, Relu, Affine<T, 200, 10>, SoftmaxWithLoss<10>
+];
+
+fn deep<T: Scalar>(seed: u64) -> Deep<T> {
+    let mut g = rng(seed);
+    Affine::init(Init::He, &mut g)
+        .then(Relu)
+        .then(Affine::init(Init::He, &mut g))
+        .then(Relu)
+        .then(Affine::init(Init::He, &mut g))
+        .then(SoftmaxWithLoss)
+}
+
+/// The same rows in a `Const<5>` batch and a `Dyn` batch give the same
+/// scores, loss and gradients.
+fn static_and_dynamic_batches_agree<T: Scalar>() {
+    let mut a = deep::<T>(1);
+    let mut b = a.clone();
+    let x = uniform_batch::<[T; 784]>(5, 0.0, 1.0, &mut rng(2));
+    let labels = [3, 1, 4, 1, 5];
+    let t = Labels::<10>::from_slice(&labels).unwrap();
+    let xs = Batch::<[T; 784], Const<5>>::new(core::array::from_fn(|i| x[i]));
+    let ts = Labels::<10, Const<5>>::new(labels).unwrap();
+
+    let loss_dyn = a.gradient(&x, &t);
+    let loss_static = b.gradient(&xs, &ts);
+    assert_eq!(loss_dyn, loss_static);
+    assert_eq!(a.predict(&x).unwrap().rows(), b.predict(&xs).unwrap().rows());
+    assert_eq!(stored_gradients(&a), stored_gradients(&b));
+}
+
+/// One sample through `scores`/`classify` equals that row of a batch.
+fn single_sample_matches_batch<T: Scalar>() {
+    let net = deep::<T>(3);
+    let x = uniform_batch::<[T; 784]>(4, 0.0, 1.0, &mut rng(4));
+    let batch_scores = net.predict(&x).unwrap();
+    for i in 0..4 {
+        assert_eq!(net.scores(&x[i]).unwrap(), batch_scores[i]);
+        assert_eq!(net.classify(&x[i]).unwrap(), typenet::argmax(&batch_scores[i]));
+        let p = net.probabilities(&x[i]).unwrap();
+        let total: T = p.iter().copied().sum();
+        assert_close(&[total], &[T::ONE], 1e-5);
+    }
+}
+
+/// 784→100→200→10 learns a fixed batch: the loss falls, accuracy reaches 1.
+fn deep_chain_learns<T: Scalar>() {
+    let mut net = deep::<T>(5);
+    let x = uniform_batch::<[T; 784]>(20, 0.0, 1.0, &mut rng(6));
+    let t = Labels::<10>::from_slice(&(0..20).map(|i| i % 10).collect::<Vec<_>>()).unwrap();
+    let mut ws = net.workspace();
+    let first = net.gradient_with(&mut ws, &x, &t, None);
+    let mut sgd = Sgd::new(0.05);
+    for _ in 0..200 {
+        net.gradient_with(&mut ws, &x, &t, None);
+        sgd.step(&mut net);
+    }
+    let last = net.loss(&x, &t);
+    assert!(last < first * T::of(0.1), "loss {first} → {last}");
+    assert_eq!(net.accuracy(&x, &t).unwrap(), 1.0);
+}
+
+fn non_finite_inputs_are_refused<T: Scalar>() {
+    let net = deep::<T>(7);
+    let mut x = Batch::<[T; 784]>::zeros(3);
+    x[1][17] = T::nan();
+    assert_eq!(net.predict(&x).unwrap_err(), NonFiniteInput { row: 1, column: 17 });
+    assert!(
+        net.accuracy(&x, &Labels::<10>::from_slice(&[0, 0, 0]).unwrap())
+            .is_err()
+    );
+    let mut one = [T::ZERO; 784];
+    one[783] = T::infinity();
+    let err = net.classify(&one).unwrap_err();
+    assert_eq!(err, NonFiniteInput { row: 0, column: 783 });
+    assert_eq!(
+        err.to_string(),
+        "input row 0 has a non-finite value (NaN or infinity) at column 783"
+    );
+}
+
+for_f32_and_f64!(
+    static_and_dynamic_batches_agree,
+    single_sample_matches_batch,
+    deep_chain_learns,
+    non_finite_inputs_are_refused
+);
+
+#[test]
+fn parameters_are_visited_in_order_with_their_shapes() {
+    let mut net = deep::<f32>(8);
+    let mut seen = Vec::new();
+    net.visit_params(0, &mut |p| {
+        seen.push((p.layer, p.name, p.shape, p.value.len(), p.grad.len()))
+    });
+    assert_eq!(
+        seen,
+        [
+            (0, "W", [784, 100], 78_400, 78_400),
+            (0, "b", [1, 100], 100, 100),
+            (2, "W", [100, 200], 20_000, 20_000),
+            (2, "b", [1, 200], 200, 200),
+            (4, "W", [200, 10], 2_000, 2_000),
+            (4, "b", [1, 10], 10, 10),
+        ]
+    );
+    assert_eq!(net.param_count(), 78_400 + 100 + 20_000 + 200 + 2_000 + 10);
+    // the mutable visit reaches the same tensors
+    net.visit_params_mut(0, &mut |p| p.value.fill(0.0));
+    assert!(
+        net.first()
+            .first()
+            .first()
+            .first()
+            .first()
+            .weights()
+            .iter()
+            .flatten()
+            .all(|&w| w == 0.0)
+    );
+}
+
+#[test]
+fn layers_describe_themselves() {
+    let net = deep::<f64>(9);
+    let mut lines = Vec::new();
+    net.describe(0, &mut |l| lines.push(l));
+    let kinds: Vec<_> = lines
+        .iter()
+        .map(|l: &LayerInfo| (l.kind, l.inputs, l.outputs, l.params))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("Affine", 784, 100, 78_500),
+            ("Relu", 100, 100, 0),
+            ("Affine", 100, 200, 20_200),
+            ("Relu", 200, 200, 0),
+            ("Affine", 200, 10, 2_010),
+            ("SoftmaxWithLoss", 10, 10, 0),
+        ]
+    );
+    assert_eq!(lines.iter().map(|l| l.index).collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn trained_nets_can_be_shared_between_threads() {
+    fn assert_send_sync<X: Send + Sync>() {}
+    assert_send_sync::<Deep<f32>>();
+    assert_send_sync::<Chain![Affine<f64, 4, 16, Inline>, Sigmoid, Affine<f64, 16, 3, Inline>, SoftmaxWithLoss<3>]>();
+}
+
+/// A layer with a deliberately wrong backward pass: the gradient check must
+/// catch it (so a passing check means something).
+#[derive(Clone)]
+struct LeakyByMistake;
+
+impl<const N: usize> Layer<[f64; N]> for LeakyByMistake {
+    type Out = [f64; N];
+    type Cache<R: Rows> = ();
+    fn forward<R: Rows>(&self, x: &Batch<[f64; N], R>, y: &mut Batch<[f64; N], R>, _: &mut ()) {
+        for (y, &x) in y.as_mut_slice().iter_mut().zip(x.as_slice()) {
+            *y = if x > 0.0 { x } else { 0.1 * x };
+        }
+    }
+    fn backward<R: Rows>(
+        &mut self,
+        _: &Batch<[f64; N], R>,
+        _: &Batch<[f64; N], R>,
+        dy: &Batch<[f64; N], R>,
+        _: &mut (),
+        dx: Option<&mut Batch<[f64; N], R>>,
+    ) {
+        // wrong: forgets the 0.1 slope for negative inputs
+        if let Some(dx) = dx {
+            dx.as_mut_slice().copy_from_slice(dy.as_slice());
+        }
+    }
+    fn describe<F: FnMut(LayerInfo)>(&self, _: usize, _: &mut F) {}
+}
+
+#[test]
+fn gradient_check_catches_a_wrong_backward() {
+    let mut g = rng(10);
+    let mut net = Affine::<f64, 3, 4>::init(Init::Normal(1.0), &mut g)
+        .then(LeakyByMistake)
+        .then(Affine::<f64, 4, 2>::init(Init::Normal(1.0), &mut g))
+        .then(SoftmaxWithLoss);
+    let x = uniform_batch::<[f64; 3]>(6, -1.0, 1.0, &mut g);
+    let t = Labels::<2>::from_slice(&[0, 1, 0, 1, 1, 0]).unwrap();
+    let report = gradient_check(&mut net, &x, &t);
+    let first_w: &GradientDiff = &report[0];
+    assert_eq!((first_w.layer, first_w.name), (Some(0), "W"));
+    assert!(
+        first_w.mean_abs > 1e-3,
+        "the broken backward went unnoticed: {report:?}"
+    );
+}
