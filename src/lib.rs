@@ -81,6 +81,11 @@ mod target;
 mod gradient;
 mod two_layer_net;
 
+#[cfg(feature = "std")]
+pub mod data;
+#[cfg(feature = "std")]
+pub mod train;
+
 pub use batch::{Batch, Const, Dyn, Rows};
 pub use chain::{Chain, ChainCache};
 pub use functions::{LOG_GUARD, cross_entropy_error, cross_entropy_row, relu, sigmoid, softmax, softmax_rows};
@@ -105,6 +110,11 @@ pub use gradient::{
 
 #[doc(hidden)]
 pub use kernels::Kernels;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(all(doctest, feature = "gzip"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
 
 /// The names most programs need: `use typenet::prelude::*;`.
 pub mod prelude {

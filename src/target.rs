@@ -91,6 +91,23 @@ impl<const N: usize, R: Rows> Labels<N, R> {
         }
         out
     }
+
+    /// Makes room for `len` labels (a `Dyn` set grows with zeros or
+    /// shrinks; a `Const<B>` set always holds `B`).
+    pub(crate) fn set_len(&mut self, len: usize) {
+        R::set_rows(&mut self.labels, len, 0);
+    }
+
+    /// Label `i` as stored (already checked to be below `N`).
+    pub(crate) fn raw(&self, i: usize) -> u32 {
+        self.labels.as_ref()[i]
+    }
+
+    /// Sets label `i` to a value taken from another `Labels<N>`.
+    pub(crate) fn set(&mut self, i: usize, label: u32) {
+        debug_assert!((label as usize) < N);
+        self.labels.as_mut()[i] = label;
+    }
 }
 
 impl<const N: usize, const B: usize> Labels<N, Const<B>> {
@@ -115,6 +132,13 @@ impl<const N: usize> Labels<N, Dyn> {
             .map(|(i, &l)| check::<N>(i, l.try_into().unwrap_or(usize::MAX)))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Labels { labels })
+    }
+
+    /// Labels `range`.
+    pub fn slice(&self, range: core::ops::Range<usize>) -> Self {
+        Labels {
+            labels: self.labels[range].to_vec(),
+        }
     }
 
     /// The class of the largest value in each one-hot (or probability) row.

@@ -46,3 +46,37 @@ pub fn uniform_batch<X: Row>(rows: usize, lo: f64, hi: f64, rng: &mut StdRng) ->
     }
     b
 }
+
+/// The crate's vendored MNIST folder.
+pub fn mnist_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist")
+}
+
+/// A fresh empty folder under the system's temporary directory, unique to
+/// this test process and `name`.
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("typenet-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a scratch folder");
+    dir
+}
+
+/// The bytes of an IDX image file: `count` images of `rows × cols`.
+pub fn idx_images(count: u32, rows: u32, cols: u32, pixel: impl Fn(usize) -> u8) -> Vec<u8> {
+    let mut b = Vec::new();
+    for v in [0x803, count, rows, cols] {
+        b.extend_from_slice(&u32::to_be_bytes(v));
+    }
+    b.extend((0..count as usize * rows as usize * cols as usize).map(pixel));
+    b
+}
+
+/// The bytes of an IDX label file.
+pub fn idx_labels(labels: &[u8]) -> Vec<u8> {
+    let mut b = Vec::new();
+    for v in [0x801, labels.len() as u32] {
+        b.extend_from_slice(&u32::to_be_bytes(v));
+    }
+    b.extend_from_slice(labels);
+    b
+}

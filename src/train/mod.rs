@@ -1,0 +1,11 @@
+//! Mini-batch training on a data set, with the book's bookkeeping.
+
+mod error;
+mod evaluate;
+mod history;
+mod trainer;
+
+pub use error::TrainError;
+pub use evaluate::{accuracy, predictions};
+pub use history::{EpochStats, Event, History, StepStats};
+pub use trainer::{Stop, Trainer};

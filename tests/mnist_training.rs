@@ -1,0 +1,138 @@
+//! Training on the vendored MNIST digits through the trainer: it learns,
+//! records the book's lists, reproduces runs, and stops cleanly on NaN.
+
+mod common;
+
+use common::{mnist_dir, rng};
+use typenet::data::{Dataset, MnistFiles, Pixels, Sampling};
+use typenet::prelude::*;
+use typenet::train::{Event, TrainError, Trainer, accuracy};
+use typenet::{gradient_check, stored_gradients};
+
+fn mnist<T: Scalar>() -> (Dataset<[T; 784], 10>, Dataset<[T; 784], 10>) {
+    let f = MnistFiles::find(mnist_dir()).unwrap();
+    (
+        Dataset::load(&f.train.images, &f.train.labels, Pixels::Unit).unwrap(),
+        Dataset::load(&f.test.images, &f.test.labels, Pixels::Unit).unwrap(),
+    )
+}
+
+/// 600 steps of the seed configuration already classify most test digits
+/// (chance is 10 %; the full 10,000 steps reach about 94 %).
+fn short_seed_run_learns<T: Scalar>() {
+    let (train, test) = mnist::<T>();
+    let mut net: TwoLayerNet<T, 784, 50, 10> = two_layer_net(0.01, &mut rng(42));
+    let before = accuracy(&net, &test);
+    let mut epochs_seen = 0;
+    let history = Trainer::new(Sgd::new(0.1))
+        .batch_size(100)
+        .iterations(600)
+        .seed(1)
+        .train(&mut net, &train, Some(&test), |e| {
+            if let Event::Epoch(e) = e {
+                epochs_seen = e.epoch;
+            }
+        })
+        .unwrap();
+    let after = accuracy(&net, &test);
+    assert!(before < 0.2, "an untrained net should be near chance, got {before}");
+    assert!(after > 0.85, "test accuracy after 600 steps: {after}");
+    // the book's bookkeeping: a loss per step, accuracies per epoch of 100 steps
+    assert_eq!(history.train_loss.len(), 600);
+    assert_eq!(
+        (history.train_acc.len(), history.test_acc.len(), epochs_seen),
+        (6, 6, 6)
+    );
+    assert_eq!(history.test_acc[5], after);
+    let early: f64 = history.train_loss[..50].iter().sum::<f64>() / 50.0;
+    let late: f64 = history.train_loss[550..].iter().sum::<f64>() / 50.0;
+    assert!(late < early * 0.3, "mean loss {early} → {late}");
+}
+
+for_f32_and_f64!(short_seed_run_learns);
+
+/// Shuffled epochs visit every sample; the same seeds give the same run.
+#[test]
+fn shuffled_epochs_are_reproducible() {
+    let (train, _) = mnist::<f32>();
+    let train = train.take(1000);
+    let run = || {
+        let mut net: TwoLayerNet<f32, 784, 50, 10> = two_layer_net(0.01, &mut rng(7));
+        let h = Trainer::new(Sgd::new(0.1))
+            .batch_size(128)
+            .sampling(Sampling::Shuffled)
+            .epochs(3)
+            .seed(3)
+            .train(&mut net, &train, None, |_| {})
+            .unwrap();
+        (h, stored_gradients(&net))
+    };
+    let (a, grads_a) = run();
+    let (b, grads_b) = run();
+    // 1000 samples in batches of 128: 8 steps an epoch, the last one of 104
+    assert_eq!(a.train_loss.len(), 24);
+    assert_eq!(a.epochs.len(), 3);
+    assert_eq!(a, b);
+    assert_eq!(grads_a, grads_b);
+}
+
+/// A NaN in the data stops training with an error naming the step, and the
+/// failed step's update is not applied.
+#[test]
+fn non_finite_steps_stop_training_without_corrupting_the_net() {
+    let (train, _) = mnist::<f32>();
+    let mut images = train.images().clone();
+    for row in images.rows_mut() {
+        row[300] = f32::NAN;
+    }
+    let poisoned = Dataset::new(images, train.labels().clone()).unwrap();
+    let mut net: TwoLayerNet<f32, 784, 50, 10> = two_layer_net(0.01, &mut rng(1));
+    let before = net.clone();
+    let err = Trainer::new(Sgd::new(0.1))
+        .train(&mut net, &poisoned, None, |_| {})
+        .unwrap_err();
+    assert!(matches!(err, TrainError::NonFinite { step: 0, .. }), "{err:?}");
+    assert_eq!(net, before, "the failed update reached the weights");
+
+    // a learning rate so large the weights blow up after the first update
+    let mut net: TwoLayerNet<f32, 784, 50, 10> = two_layer_net(0.01, &mut rng(1));
+    let err = Trainer::new(Sgd::new(1e30))
+        .train(&mut net, &train, None, |_| {})
+        .unwrap_err();
+    let TrainError::NonFinite { step, .. } = err else {
+        panic!("{err:?}")
+    };
+    assert!(step >= 1);
+    let mut finite = true;
+    net.visit_params(0, &mut |p| finite &= p.value.iter().all(|v| v.is_finite()));
+    assert!(finite, "NaN weights after the error at step {step}");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("step {step} produced a non-finite"))
+    );
+}
+
+#[test]
+fn empty_training_sets_and_zero_batches_are_refused() {
+    let (train, _) = mnist::<f32>();
+    let mut net: TwoLayerNet<f32, 784, 50, 10> = two_layer_net(0.01, &mut rng(1));
+    let empty = train.take(0);
+    let err = Trainer::new(Sgd::new(0.1)).train(&mut net, &empty, None, |_| {});
+    assert_eq!(err.unwrap_err(), TrainError::EmptyTrainingSet);
+    let err = Trainer::new(Sgd::new(0.1))
+        .batch_size(0)
+        .train(&mut net, &train, None, |_| {});
+    assert_eq!(err.unwrap_err(), TrainError::ZeroBatchSize);
+}
+
+/// The book's gradient check on real digits: the first three training
+/// images through 784→50→10 in f64.
+#[test]
+fn gradient_check_on_three_real_digits() {
+    let (train, _) = mnist::<f64>();
+    let three = train.take(3);
+    let mut net: TwoLayerNet<f64, 784, 50, 10> = two_layer_net(0.01, &mut rng(0));
+    for d in gradient_check(&mut net, three.images(), three.labels()) {
+        assert!(d.mean_abs < 1e-7, "{d:?}");
+    }
+}
