@@ -72,6 +72,8 @@ mod layers;
 mod loss;
 mod network;
 mod optim;
+#[cfg(feature = "std")]
+mod parallel;
 mod row;
 mod scalar;
 mod storage;
@@ -95,6 +97,8 @@ pub use layers::{AddLayer, Affine, MulLayer, Relu, Sigmoid, SoftmaxWithLoss};
 pub use loss::Loss;
 pub use network::{NetWorkspace, Network, NonFiniteInput, check_finite};
 pub use optim::{Optimizer, Sgd};
+#[cfg(feature = "std")]
+pub use parallel::{set_threads, threads};
 pub use row::{Row, argmax};
 pub use scalar::Scalar;
 pub use storage::{DefaultStorage, Inline, ParamMatrix, Storage};

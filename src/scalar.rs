@@ -57,6 +57,9 @@ pub trait Scalar:
     /// Widens (or keeps) the value as an `f64`.
     fn as_f64(self) -> f64;
 
+    /// The byte's value, exactly.
+    fn from_byte(b: u8) -> Self;
+
     /// The value's bytes, little-endian, appended to `out`.
     #[doc(hidden)]
     fn le_bytes(self) -> [u8; 8];
@@ -80,6 +83,11 @@ impl Scalar for f32 {
     #[inline(always)]
     fn as_f64(self) -> f64 {
         self as f64
+    }
+
+    #[inline(always)]
+    fn from_byte(b: u8) -> Self {
+        b as f32
     }
 
     fn le_bytes(self) -> [u8; 8] {
@@ -106,6 +114,11 @@ impl Scalar for f64 {
     #[inline(always)]
     fn as_f64(self) -> f64 {
         self
+    }
+
+    #[inline(always)]
+    fn from_byte(b: u8) -> Self {
+        b as f64
     }
 
     fn le_bytes(self) -> [u8; 8] {

@@ -61,16 +61,20 @@ fn datasets_normalise_or_keep_raw_pixels() {
     let raw = Dataset::<[f64; 784], 10>::load(&files.test.images, &files.test.labels, Pixels::Raw).unwrap();
     assert_eq!(unit.len(), 10_000);
     assert_eq!(unit.labels().get(0), 7);
+    let (unit, raw) = (unit.to_batch(), raw.to_batch());
     let (lo, hi) = unit
-        .images()
         .as_slice()
         .iter()
         .fold((1.0f32, 0.0f32), |(l, h), &v| (l.min(v), h.max(v)));
     assert_eq!((lo, hi), (0.0, 1.0));
-    for (u, r) in unit.images().as_slice().iter().zip(raw.images().as_slice()).step_by(97) {
+    for (u, r) in unit.as_slice().iter().zip(raw.as_slice()).step_by(97) {
         assert!((*u as f64 * 255.0 - r).abs() < 1e-4);
     }
-    let one_hot = unit.labels().slice(0..3).one_hot::<f32>();
+    let labels = Dataset::<[f32; 784], 10>::load(&files.test.images, &files.test.labels, Pixels::Unit)
+        .unwrap()
+        .labels()
+        .slice(0..3);
+    let one_hot = labels.one_hot::<f32>();
     assert_eq!(one_hot[0][7], 1.0);
     assert_eq!(one_hot[0].iter().sum::<f32>(), 1.0);
 }
@@ -100,7 +104,7 @@ fn other_idx_pairs_load_unchanged() {
     assert!(files.train.images.ends_with("train-images-idx3-ubyte"));
     let data = Dataset::<[f32; 168], 7>::load(&files.train.images, &files.train.labels, Pixels::Raw).unwrap();
     assert_eq!(data.len(), 1234);
-    assert_eq!(data.images()[1233][167], ((1233 * 168 + 167) % 251) as f32);
+    assert_eq!(data.image(1233)[167], ((1233 * 168 + 167) % 251) as f32);
     assert_eq!(data.labels().get(1233), 1233 % 7);
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -81,7 +81,7 @@ fn shuffled_epochs_are_reproducible() {
 #[test]
 fn non_finite_steps_stop_training_without_corrupting_the_net() {
     let (train, _) = mnist::<f32>();
-    let mut images = train.images().clone();
+    let mut images = train.to_batch();
     for row in images.rows_mut() {
         row[300] = f32::NAN;
     }
@@ -132,7 +132,7 @@ fn gradient_check_on_three_real_digits() {
     let (train, _) = mnist::<f64>();
     let three = train.take(3);
     let mut net: TwoLayerNet<f64, 784, 50, 10> = two_layer_net(0.01, &mut rng(0));
-    for d in gradient_check(&mut net, three.images(), three.labels()) {
+    for d in gradient_check(&mut net, &three.to_batch(), three.labels()) {
         assert!(d.mean_abs < 1e-7, "{d:?}");
     }
 }

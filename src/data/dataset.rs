@@ -84,8 +84,19 @@ fn find_one(dir: &Path, prefixes: &[&str], what: &str, dims: u8) -> Result<PathB
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset<X: Row, const N: usize> {
-    images: Batch<X>,
+    samples: Samples<X>,
     labels: Labels<N>,
+}
+
+/// How the samples are held.
+#[derive(Clone, Debug, PartialEq)]
+enum Samples<X: Row> {
+    /// Pixel bytes as the IDX file has them, scaled when a batch is
+    /// gathered: a quarter of the memory of `f32` rows, and a quarter of
+    /// the memory traffic per batch.
+    Bytes { pixels: Vec<u8>, scale: X::Scalar },
+    /// Rows already in the scalar type.
+    Rows(Batch<X>),
 }
 
 impl<T: Scalar, const W: usize, const N: usize> Dataset<[T; W], N> {
@@ -142,11 +153,13 @@ impl<T: Scalar, const W: usize, const N: usize> Dataset<[T; W], N> {
             Pixels::Unit => 1.0 / 255.0,
             Pixels::Raw => 1.0,
         });
-        let mut rows = Batch::<[T; W]>::zeros(images.count);
-        for (row, bytes) in rows.as_mut_slice().iter_mut().zip(&images.pixels) {
-            *row = T::of(*bytes as f64) * scale;
-        }
-        Ok(Dataset { images: rows, labels })
+        Ok(Dataset {
+            samples: Samples::Bytes {
+                pixels: images.pixels.clone(),
+                scale,
+            },
+            labels,
+        })
     }
 }
 
@@ -154,7 +167,10 @@ impl<X: Row, const N: usize> Dataset<X, N> {
     /// A data set from rows and labels already in memory; `None` if their
     /// counts differ.
     pub fn new(images: Batch<X>, labels: Labels<N>) -> Option<Self> {
-        (images.nrows() == labels.len()).then_some(Dataset { images, labels })
+        (images.nrows() == labels.len()).then_some(Dataset {
+            samples: Samples::Rows(images),
+            labels,
+        })
     }
 
     /// The number of samples.
@@ -167,9 +183,31 @@ impl<X: Row, const N: usize> Dataset<X, N> {
         self.labels.is_empty()
     }
 
-    /// All images, one row each.
-    pub fn images(&self) -> &Batch<X> {
-        &self.images
+    /// Sample `i` as a row of the net's input.
+    ///
+    /// # Panics
+    /// If `i` is out of range.
+    pub fn image(&self, i: usize) -> X {
+        let mut row = X::ZERO;
+        self.write_row(i, &mut row);
+        row
+    }
+
+    /// All samples as one batch (a copy).
+    pub fn to_batch(&self) -> Batch<X> {
+        (0..self.len()).map(|i| self.image(i)).collect()
+    }
+
+    fn write_row(&self, i: usize, row: &mut X) {
+        match &self.samples {
+            Samples::Rows(rows) => *row = rows[i],
+            Samples::Bytes { pixels, scale } => {
+                let bytes = &pixels[i * X::WIDTH..(i + 1) * X::WIDTH];
+                for (v, &b) in row.as_mut_slice().iter_mut().zip(bytes) {
+                    *v = X::Scalar::from_byte(b) * *scale;
+                }
+            }
+        }
     }
 
     /// All labels.
@@ -180,9 +218,31 @@ impl<X: Row, const N: usize> Dataset<X, N> {
     /// The first `n` samples (all of them if there are fewer).
     pub fn take(&self, n: usize) -> Self {
         let n = n.min(self.len());
+        let samples = match &self.samples {
+            Samples::Rows(rows) => Samples::Rows(Batch::from_slice(&rows.rows()[..n])),
+            Samples::Bytes { pixels, scale } => Samples::Bytes {
+                pixels: pixels[..n * X::WIDTH].to_vec(),
+                scale: *scale,
+            },
+        };
         Dataset {
-            images: Batch::from_slice(&self.images.rows()[..n]),
+            samples,
             labels: self.labels.slice(0..n),
+        }
+    }
+
+    /// Asks the CPU to start loading the samples at `indices` into cache, so
+    /// a later [`gather`](Self::gather) of them finds them there. A training
+    /// loop calls it with the next batch's indices before computing the
+    /// current one, hiding the memory latency of randomly chosen rows behind
+    /// arithmetic. Indices out of range are ignored; nothing is read.
+    pub fn prefetch(&self, indices: &[usize]) {
+        for &i in indices {
+            let range = i.saturating_mul(X::WIDTH)..i.saturating_add(1).saturating_mul(X::WIDTH);
+            match &self.samples {
+                Samples::Bytes { pixels, .. } => prefetch_lines(pixels.get(range).unwrap_or(&[])),
+                Samples::Rows(rows) => prefetch_lines(rows.as_slice().get(range).unwrap_or(&[])),
+            }
         }
     }
 
@@ -202,10 +262,33 @@ impl<X: Row, const N: usize> Dataset<X, N> {
             x.nrows(),
             indices.len()
         );
-        let images = self.images.rows();
         for (k, &i) in indices.iter().enumerate() {
-            x[k] = images[i];
+            // rows picked at random are cache misses: ask for a few rows
+            // ahead so their loads overlap with this row's conversion
+            self.prefetch(indices.get(k + GATHER_AHEAD..k + GATHER_AHEAD + 1).unwrap_or(&[]));
+            self.write_row(i, &mut x[k]);
             t.set(k, self.labels.raw(i));
         }
     }
+}
+
+/// How many rows ahead `gather` asks for.
+const GATHER_AHEAD: usize = 3;
+
+/// Hints that the cache lines of `data` will be read soon.
+fn prefetch_lines<E>(data: &[E]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let bytes = core::mem::size_of_val(data);
+        let start = data.as_ptr().cast::<i8>();
+        for offset in (0..bytes).step_by(64) {
+            // SAFETY: a prefetch never faults and reads nothing into the
+            // program's state; the address is inside `data`. It needs only
+            // SSE, which every x86-64 CPU has.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(offset)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = data;
 }

@@ -1,8 +1,12 @@
 //! Matrix products of row-major slices, the only heavy arithmetic in a net.
 //!
 //! Every layer calls these three shapes (x·W, xᵀ·dy, dy·Wᵀ) through the
-//! [`Kernels`] methods of its scalar, so the choice of implementation lives in
-//! one place.
+//! [`Kernels`] methods of its scalar, so the choice of implementation lives
+//! in one place: AVX-512 micro-kernels when the CPU has them (checked at run
+//! time), portable loops otherwise and for products too small to benefit.
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod avx512;
 
 mod portable;
 
@@ -19,34 +23,64 @@ pub trait Kernels: Sized {
     fn gemm_nt(m: usize, n: usize, k: usize, a: &[Self], b: &[Self], c: &mut [Self]);
 }
 
-macro_rules! portable_kernels {
-    ($t:ty) => {
+macro_rules! kernels_for {
+    ($t:ident) => {
         impl Kernels for $t {
             fn gemm_nn(m: usize, k: usize, n: usize, a: &[$t], b: &[$t], c: &mut [$t], accumulate: bool) {
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                if avx512::available() {
+                    return avx512::$t::gemm(avx512::ALayout::RowMajor, m, k, n, a, b, c, accumulate);
+                }
                 portable::gemm_nn(m, k, n, a, b, c, accumulate)
             }
+
             fn gemm_tn(m: usize, k: usize, n: usize, a: &[$t], b: &[$t], c: &mut [$t]) {
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                if avx512::available() {
+                    // C (k×n) = A'·B with A'(i, p) = a[p·k + i]
+                    return avx512::$t::gemm(avx512::ALayout::Transposed, k, m, n, a, b, c, false);
+                }
                 portable::gemm_tn(m, k, n, a, b, c)
             }
+
             fn gemm_nt(m: usize, n: usize, k: usize, a: &[$t], b: &[$t], c: &mut [$t]) {
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                if avx512::available() {
+                    // bᵀ once into a reused buffer (n×k), then a plain product:
+                    // O(n·k) copying for O(m·n·k) arithmetic
+                    thread_local! {
+                        static BT: core::cell::RefCell<Vec<$t>> = const { core::cell::RefCell::new(Vec::new()) };
+                    }
+                    return BT.with(|bt| {
+                        let mut bt = bt.borrow_mut();
+                        bt.clear();
+                        bt.resize(n * k, 0.0);
+                        for (j, row) in b[..k * n].chunks_exact(n.max(1)).enumerate() {
+                            for (p, &v) in row.iter().enumerate() {
+                                bt[p * k + j] = v;
+                            }
+                        }
+                        avx512::$t::gemm(avx512::ALayout::RowMajor, m, n, k, a, &bt, c, false)
+                    });
+                }
                 portable::gemm_nt(m, n, k, a, b, c)
             }
         }
     };
 }
 
-portable_kernels!(f32);
-portable_kernels!(f64);
+kernels_for!(f32);
+kernels_for!(f64);
 
-/// Weight matrices up to this many elements take the inline loops, which the
-/// compiler unrolls for a small static layer; larger ones take the scalar's
-/// dispatched kernel.
-const INLINE_WEIGHTS: usize = 4096;
+/// Products up to this many multiply-adds take the inline loops, which the
+/// compiler unrolls for a small static layer (and which beat any dispatch
+/// at that size); larger ones take the scalar's kernels.
+const INLINE_WORK: usize = 4096;
 
 /// `c[m×n] = a[m×k]·b[k×n]` (or `c +=`); `k` and `n` are a layer's widths.
 #[inline(always)]
 pub(crate) fn nn<T: crate::Scalar>(m: usize, k: usize, n: usize, a: &[T], b: &[T], c: &mut [T], accumulate: bool) {
-    if k * n <= INLINE_WEIGHTS {
+    if m * k * n <= INLINE_WORK {
         portable::gemm_nn(m, k, n, a, b, c, accumulate)
     } else {
         T::gemm_nn(m, k, n, a, b, c, accumulate)
@@ -56,7 +90,7 @@ pub(crate) fn nn<T: crate::Scalar>(m: usize, k: usize, n: usize, a: &[T], b: &[T
 /// `c[k×n] = aᵀ·b` for `a[m×k]`, `b[m×n]`.
 #[inline(always)]
 pub(crate) fn tn<T: crate::Scalar>(m: usize, k: usize, n: usize, a: &[T], b: &[T], c: &mut [T]) {
-    if k * n <= INLINE_WEIGHTS {
+    if m * k * n <= INLINE_WORK {
         portable::gemm_tn(m, k, n, a, b, c)
     } else {
         T::gemm_tn(m, k, n, a, b, c)
@@ -66,9 +100,104 @@ pub(crate) fn tn<T: crate::Scalar>(m: usize, k: usize, n: usize, a: &[T], b: &[T
 /// `c[m×k] = a·bᵀ` for `a[m×n]`, `b[k×n]`.
 #[inline(always)]
 pub(crate) fn nt<T: crate::Scalar>(m: usize, n: usize, k: usize, a: &[T], b: &[T], c: &mut [T]) {
-    if k * n <= INLINE_WEIGHTS {
+    if m * k * n <= INLINE_WORK {
         portable::gemm_nt(m, n, k, a, b, c)
     } else {
         T::gemm_nt(m, n, k, a, b, c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Kernels, portable};
+
+    /// Deterministic values in [-1, 1).
+    fn values<T: crate::Scalar>(n: usize, seed: usize) -> Vec<T> {
+        (0..n)
+            .map(|i| T::of(((i * 7919 + seed * 104_729) % 2003) as f64 / 1001.5 - 1.0))
+            .collect()
+    }
+
+    fn close<T: crate::Scalar>(got: &[T], want: &[T], k: usize, what: &str) {
+        let tol = if T::DTYPE == "F32" { 1e-5 } else { 1e-12 } * (k as f64 + 1.0);
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            let d = (g.as_f64() - w.as_f64()).abs();
+            assert!(d <= tol, "{what}: element {i}: {g} vs {w}");
+        }
+    }
+
+    /// The dispatched kernels (AVX-512 where the CPU has it) agree with the
+    /// plain loops on shapes that hit every remainder: rows not a multiple
+    /// of the tile, columns not a multiple of a vector, several column
+    /// blocks, and products large enough to be split over threads.
+    fn kernels_match_portable<T: crate::Scalar>() {
+        let shapes = [
+            (1, 1, 1),
+            (2, 3, 5),
+            (5, 16, 15),
+            (6, 17, 16),
+            (7, 50, 17),
+            (13, 3, 33),
+            (100, 50, 10),
+            (100, 10, 50),
+            (64, 7, 65),
+            (9, 31, 130),
+            (100, 784, 50),
+        ];
+        for threads in [1, 2] {
+            crate::set_threads(threads);
+            for &(m, k, n) in &shapes {
+                let (a, b) = (values::<T>(m * k, 1), values::<T>(k * n, 2));
+                let start = values::<T>(m * n, 3);
+                for accumulate in [false, true] {
+                    let (mut got, mut want) = (start.clone(), start.clone());
+                    T::gemm_nn(m, k, n, &a, &b, &mut got, accumulate);
+                    portable::gemm_nn(m, k, n, &a, &b, &mut want, accumulate);
+                    close(
+                        &got,
+                        &want,
+                        k,
+                        &format!("nn {m}×{k}×{n} acc={accumulate} threads={threads}"),
+                    );
+                }
+                // aᵀ·b with a (k×m) and b (k×n): c is m×n
+                let (at, bt) = (values::<T>(k * m, 4), values::<T>(k * n, 5));
+                let (mut got, mut want) = (values::<T>(m * n, 6), values::<T>(m * n, 7));
+                T::gemm_tn(k, m, n, &at, &bt, &mut got);
+                portable::gemm_tn(k, m, n, &at, &bt, &mut want);
+                close(&got, &want, k, &format!("tn {m}×{k}×{n} threads={threads}"));
+                // a·bᵀ with a (m×k) and b (n×k): c is m×n
+                let bn = values::<T>(n * k, 8);
+                let (mut got, mut want) = (values::<T>(m * n, 9), values::<T>(m * n, 10));
+                T::gemm_nt(m, k, n, &a, &bn, &mut got);
+                portable::gemm_nt(m, k, n, &a, &bn, &mut want);
+                close(&got, &want, k, &format!("nt {m}×{k}×{n} threads={threads}"));
+            }
+        }
+        crate::set_threads(1);
+    }
+
+    #[test]
+    fn kernels_match_portable_f32() {
+        kernels_match_portable::<f32>();
+    }
+
+    #[test]
+    fn kernels_match_portable_f64() {
+        kernels_match_portable::<f64>();
+    }
+
+    /// Products never touch memory outside the shapes they are given: the
+    /// slices here are longer than needed and the excess must stay as it was.
+    #[test]
+    fn kernels_stay_inside_their_shapes() {
+        let (m, k, n) = (7, 9, 21);
+        let a = values::<f32>(m * k + 5, 1);
+        let b = values::<f32>(k * n + 5, 2);
+        let mut c = vec![42.0f32; m * n + 17];
+        f32::gemm_nn(m, k, n, &a, &b, &mut c, false);
+        assert!(c[m * n..].iter().all(|&v| v == 42.0));
+        f32::gemm_tn(k, m, n, &values::<f32>(k * m, 3), &values::<f32>(k * n, 4), &mut c);
+        assert!(c[m * n..].iter().all(|&v| v == 42.0));
     }
 }

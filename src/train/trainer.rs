@@ -132,11 +132,17 @@ impl<O> Trainer<O> {
         let mut x = Batch::<In>::zeros(self.batch);
         let mut t = Labels::<C>::default();
         let mut indices = Vec::with_capacity(self.batch);
+        let mut upcoming = Vec::with_capacity(self.batch);
+        sampler.next_batch(&mut upcoming);
         let mut epoch_loss = 0.0;
 
         for step in 0..total_steps {
-            sampler.next_batch(&mut indices);
+            // the next batch is drawn one step early so its rows can be
+            // fetched from memory while this step computes
+            core::mem::swap(&mut indices, &mut upcoming);
+            sampler.next_batch(&mut upcoming);
             train.gather(&indices, &mut x, &mut t);
+            train.prefetch(&upcoming);
             let loss = net.gradient_with(&mut ws, &x, &t, None).as_f64();
             let tensor = first_non_finite_gradient(net);
             if !loss.is_finite() || tensor.is_some() {
