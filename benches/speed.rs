@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use typenet::data::{Dataset, MnistFiles, Pixels};
 use typenet::prelude::*;
-use typenet::train::accuracy;
+use typenet::train::{accuracy, with_replicas};
 
 // ---------------------------------------------------------------- allocations
 
@@ -122,9 +122,9 @@ const BATCH: usize = 100;
 type Seed<T> = TwoLayerNet<T, 784, 50, 10>;
 
 /// One seed run: 10,000 SGD steps from the shared weights on the shared
-/// batches, each step timed (gather the rows, forward, backward, update).
+/// batches, each step timed (gather the rows, forward, backward, update;
+/// with 2 threads, data-parallel over two replicas).
 fn seed_run<T: Scalar>(o: &Options, threads: usize, train: &Dataset<[T; 784], 10>, test: &Dataset<[T; 784], 10>) {
-    typenet::set_threads(threads);
     let mut net: Seed<T> = seeded_affine(SEED, STREAM_W1)
         .then(Relu)
         .then(seeded_affine(SEED, STREAM_W2))
@@ -133,27 +133,23 @@ fn seed_run<T: Scalar>(o: &Options, threads: usize, train: &Dataset<[T; 784], 10
     let indices: Vec<usize> = (0..(o.steps * BATCH) as u64)
         .map(|i| below(stream(SEED, STREAM_BATCH, i), n) as usize)
         .collect();
-    let mut ws = net.workspace();
-    let mut x = Batch::<[T; 784]>::zeros(BATCH);
-    let mut t = Labels::<10>::default();
     let mut sgd = Sgd::new(0.1);
     let mut times = Vec::with_capacity(o.steps);
     let mut allocations = 0;
     let wall = Instant::now();
-    for step in 0..o.steps {
-        let before = ALLOCATIONS.load(Ordering::Relaxed);
-        let t0 = Instant::now();
-        train.gather(&indices[step * BATCH..(step + 1) * BATCH], &mut x, &mut t);
-        if let Some(next) = indices.get((step + 1) * BATCH..(step + 2) * BATCH) {
-            train.prefetch(next);
+    with_replicas(&mut net, &mut sgd, train, threads, |replicas| {
+        for step in 0..o.steps {
+            let before = ALLOCATIONS.load(Ordering::Relaxed);
+            let t0 = Instant::now();
+            replicas
+                .step(&indices[step * BATCH..(step + 1) * BATCH])
+                .expect("finite");
+            times.push(t0.elapsed().as_secs_f64() * 1e6);
+            if step >= o.warmup {
+                allocations += ALLOCATIONS.load(Ordering::Relaxed) - before;
+            }
         }
-        net.gradient_with(&mut ws, &x, &t, None);
-        sgd.step(&mut net);
-        times.push(t0.elapsed().as_secs_f64() * 1e6);
-        if step >= o.warmup {
-            allocations += ALLOCATIONS.load(Ordering::Relaxed) - before;
-        }
-    }
+    });
     let wall = wall.elapsed().as_secs_f64();
     let s = stats(times[o.warmup..].to_vec());
     println!(
@@ -166,7 +162,6 @@ fn seed_run<T: Scalar>(o: &Options, threads: usize, train: &Dataset<[T; 784], 10
         100.0 * accuracy(&net, test),
         allocations as f64 / (o.steps - o.warmup) as f64,
     );
-    typenet::set_threads(1);
 }
 
 type Small = Chain![Affine<f32, 4, 16, Inline>, Relu, Affine<f32, 16, 3, Inline>, SoftmaxWithLoss<3>];

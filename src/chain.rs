@@ -90,6 +90,16 @@ impl<In: Row, A: Layer<In>, B: Layer<A::Out>> Layer<In> for Chain<A, B> {
         self.second.forward(&cache.mid, y, &mut cache.second);
     }
 
+    /// Only the rows between the two parts, on the stack for `Const`
+    /// batches: no backward buffers to set up.
+    #[inline]
+    fn infer<R: Rows>(&self, x: &Batch<In, R>, y: &mut Batch<B::Out, R>) {
+        let mut mid = Batch::<A::Out, R>::default();
+        mid.set_rows(x.nrows());
+        self.first.infer(x, &mut mid);
+        self.second.infer(&mid, y);
+    }
+
     #[inline]
     fn backward<R: Rows>(
         &mut self,

@@ -44,11 +44,10 @@ pub fn relu<T: Scalar>(x: T) -> T {
 /// ```
 pub fn softmax<T: Scalar>(row: &mut [T]) {
     let max = row.iter().copied().fold(T::neg_infinity(), T::max);
-    let mut sum = T::ZERO;
     for v in row.iter_mut() {
         *v = (*v - max).exp();
-        sum = sum + *v;
     }
+    let sum: T = row.iter().copied().sum();
     let inv = T::ONE / sum;
     for v in row.iter_mut() {
         *v = *v * inv;
@@ -74,7 +73,8 @@ pub fn softmax_rows<X: Row, R: Rows>(x: &Batch<X, R>) -> Batch<X, R> {
 #[inline]
 pub fn cross_entropy_row<X: Row>(y: &X, t: TargetRow<'_, X>) -> X::Scalar {
     let guard = X::Scalar::of(LOG_GUARD);
-    let log = |p: X::Scalar| p.max(guard).ln();
+    // not `max`, which would turn a NaN probability into the guard
+    let log = |p: X::Scalar| (if p < guard { guard } else { p }).ln();
     match t {
         TargetRow::Class(c) => -log(y.as_slice()[c]),
         TargetRow::Dense(t) => -y

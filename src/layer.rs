@@ -85,6 +85,13 @@ pub trait Layer<In: Row> {
     /// Computes `y` from `x`; both have the same number of rows.
     fn forward<R: Rows>(&self, x: &Batch<In, R>, y: &mut Batch<Self::Out, R>, cache: &mut Self::Cache<R>);
 
+    /// Computes `y` from `x` for inference: the same values as
+    /// [`forward`](Layer::forward), keeping nothing for a backward pass.
+    #[inline]
+    fn infer<R: Rows>(&self, x: &Batch<In, R>, y: &mut Batch<Self::Out, R>) {
+        self.forward(x, y, &mut self.cache())
+    }
+
     /// Given the gradient `dy` of the loss with respect to the output `y`
     /// that `forward` produced from `x`, stores the gradients of the
     /// parameters on the layer and, if `dx` is given, writes the gradient

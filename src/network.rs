@@ -6,7 +6,7 @@ use core::fmt;
 use num_traits::Float;
 
 use crate::functions::assert_same_rows;
-use crate::{Batch, Chain, Const, Layer, Loss, Row, Rows, Target, argmax};
+use crate::{Batch, Chain, Const, Layer, Loss, Row, Rows, Scalar, Target, argmax};
 
 /// An input value that is NaN or infinite, found before it could spread
 /// through a net.
@@ -32,6 +32,9 @@ impl core::error::Error for NonFiniteInput {}
 
 /// Checks that every element of `x` is finite.
 pub fn check_finite<X: Row, R: Rows>(x: &Batch<X, R>) -> Result<(), NonFiniteInput> {
+    if X::Scalar::all_finite(x.as_slice()) {
+        return Ok(());
+    }
     for (row, values) in x.rows().iter().enumerate() {
         if let Some(column) = values.as_slice().iter().position(|v| !v.is_finite()) {
             return Err(NonFiniteInput { row, column });
@@ -112,8 +115,20 @@ pub trait Network<In: Row>: Layer<In> {
     /// holds NaN or infinity.
     fn predict<R: Rows>(&self, x: &Batch<In, R>) -> Result<Batch<Self::Scores, R>, NonFiniteInput> {
         check_finite(x)?;
-        Ok(self.scores_with(&mut self.workspace(), x).clone())
+        let mut scores = Batch::default();
+        scores.set_rows(x.nrows());
+        self.infer_scores(x, &mut scores);
+        Ok(scores)
     }
+
+    /// The scores of each row of `x` written to `scores` (which has as many
+    /// rows), keeping nothing for a backward pass.
+    fn infer_scores<R: Rows>(&self, x: &Batch<In, R>, scores: &mut Batch<Self::Scores, R>);
+
+    /// The loss layer's output for each row of `x` (probabilities for
+    /// [`SoftmaxWithLoss`](crate::SoftmaxWithLoss)) written to `outputs`,
+    /// keeping nothing for a backward pass.
+    fn infer_outputs<R: Rows>(&self, x: &Batch<In, R>, outputs: &mut Batch<Self::Scores, R>);
 
     /// The mean loss on `x` against one-hot rows or labels `t`.
     fn loss<R: Rows>(&self, x: &Batch<In, R>, t: &impl Target<Self::Scores, R>) -> In::Scalar {
@@ -149,8 +164,9 @@ pub trait Network<In: Row>: Layer<In> {
     fn scores(&self, x: &In) -> Result<Self::Scores, NonFiniteInput> {
         let x = Batch::<In, Const<1>>::new([*x]);
         check_finite(&x)?;
-        let mut ws = self.workspace::<Const<1>>();
-        Ok(self.scores_with(&mut ws, &x)[0])
+        let mut scores = Batch::default();
+        self.infer_scores(&x, &mut scores);
+        Ok(scores[0])
     }
 
     /// The loss layer's output for one sample (class probabilities for
@@ -158,8 +174,9 @@ pub trait Network<In: Row>: Layer<In> {
     fn probabilities(&self, x: &In) -> Result<Self::Scores, NonFiniteInput> {
         let x = Batch::<In, Const<1>>::new([*x]);
         check_finite(&x)?;
-        let mut ws = self.workspace::<Const<1>>();
-        Ok(self.outputs_with(&mut ws, &x)[0])
+        let mut outputs = Batch::default();
+        self.infer_outputs(&x, &mut outputs);
+        Ok(outputs[0])
     }
 
     /// The most likely class of one sample, computed with no heap.
@@ -205,6 +222,17 @@ impl<S: Row, C: Default, H: Default, R: Rows> Default for NetWorkspace<S, C, H, 
 impl<In: Row, A: Layer<In>, L: Loss<A::Out>> Network<In> for Chain<A, L> {
     type Scores = A::Out;
     type Workspace<R: Rows> = NetWorkspace<A::Out, A::Cache<R>, L::Cache<R>, R>;
+
+    fn infer_scores<R: Rows>(&self, x: &Batch<In, R>, scores: &mut Batch<A::Out, R>) {
+        self.first().infer(x, scores);
+    }
+
+    fn infer_outputs<R: Rows>(&self, x: &Batch<In, R>, outputs: &mut Batch<A::Out, R>) {
+        let mut scores = Batch::default();
+        scores.set_rows(x.nrows());
+        self.first().infer(x, &mut scores);
+        self.second().infer(&scores, outputs);
+    }
 
     fn scores_with<'w, R: Rows>(&self, ws: &'w mut Self::Workspace<R>, x: &Batch<In, R>) -> &'w Batch<A::Out, R> {
         ws.scores.set_rows(x.nrows());

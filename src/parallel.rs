@@ -16,6 +16,12 @@ pub(crate) const MAX_THREADS: usize = 8;
 
 static THREADS: AtomicUsize = AtomicUsize::new(1);
 
+thread_local! {
+    /// Set on threads that already split the work themselves (data-parallel
+    /// training): their products stay on the thread.
+    static SERIAL: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
 /// Lets the matrix kernels split large products over `n` threads (at most
 /// 8; 1, the default, keeps everything on the calling thread). The extra
 /// threads are started on first use and spin for about 50 µs after each job
@@ -24,9 +30,74 @@ pub fn set_threads(n: usize) {
     THREADS.store(n.clamp(1, MAX_THREADS), Ordering::Relaxed);
 }
 
-/// The number of threads the kernels may use.
+/// The number of threads the kernels may use (1 on a thread that is itself
+/// one of several training in parallel).
 pub fn threads() -> usize {
+    if SERIAL.with(core::cell::Cell::get) {
+        1
+    } else {
+        THREADS.load(Ordering::Relaxed)
+    }
+}
+
+/// The configured thread count, whatever the calling thread's role.
+pub(crate) fn configured_threads() -> usize {
     THREADS.load(Ordering::Relaxed)
+}
+
+/// Runs `f` with this thread's products kept on this thread.
+pub(crate) fn serially<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SERIAL.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(SERIAL.with(|s| s.replace(true)));
+    f()
+}
+
+/// A barrier for a fixed group of threads that spins while waits are short
+/// (a training step's phases take microseconds) and naps when they are not.
+pub(crate) struct SpinBarrier {
+    parties: usize,
+    arrived: AtomicUsize,
+    generation: AtomicUsize,
+}
+
+impl SpinBarrier {
+    pub(crate) fn new(parties: usize) -> Self {
+        SpinBarrier {
+            parties,
+            arrived: AtomicUsize::new(0),
+            generation: AtomicUsize::new(0),
+        }
+    }
+
+    /// Returns `true` once all `parties` threads have called `wait` for
+    /// this round, or `false` as soon as `stopped` is set.
+    pub(crate) fn wait(&self, stopped: &AtomicBool) -> bool {
+        let generation = self.generation.load(Ordering::Acquire);
+        if self.arrived.fetch_add(1, Ordering::AcqRel) + 1 == self.parties {
+            self.arrived.store(0, Ordering::Relaxed);
+            self.generation.fetch_add(1, Ordering::Release);
+            return !stopped.load(Ordering::Acquire);
+        }
+        let started = Instant::now();
+        let mut spins = 0u32;
+        while self.generation.load(Ordering::Acquire) == generation {
+            if stopped.load(Ordering::Acquire) {
+                return false;
+            }
+            spins = spins.wrapping_add(1);
+            if !spins.is_multiple_of(256) || started.elapsed() < SPIN {
+                std::hint::spin_loop();
+            } else {
+                thread::sleep(Duration::from_micros(20));
+            }
+        }
+        !stopped.load(Ordering::Acquire)
+    }
 }
 
 /// A type-erased job: a pointer to the caller's `Fn(usize)` and the number

@@ -60,6 +60,10 @@ pub trait Scalar:
     /// The byte's value, exactly.
     fn from_byte(b: u8) -> Self;
 
+    /// `true` if no value is NaN or infinite. Branch-free, so it runs at
+    /// vector speed over a whole gradient.
+    fn all_finite(values: &[Self]) -> bool;
+
     /// The value's bytes, little-endian, appended to `out`.
     #[doc(hidden)]
     fn le_bytes(self) -> [u8; 8];
@@ -88,6 +92,10 @@ impl Scalar for f32 {
     #[inline(always)]
     fn from_byte(b: u8) -> Self {
         b as f32
+    }
+
+    fn all_finite(values: &[Self]) -> bool {
+        <f32 as Kernels>::finite(values)
     }
 
     fn le_bytes(self) -> [u8; 8] {
@@ -119,6 +127,10 @@ impl Scalar for f64 {
     #[inline(always)]
     fn from_byte(b: u8) -> Self {
         b as f64
+    }
+
+    fn all_finite(values: &[Self]) -> bool {
+        <f64 as Kernels>::finite(values)
     }
 
     fn le_bytes(self) -> [u8; 8] {

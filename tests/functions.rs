@@ -64,7 +64,15 @@ fn cross_entropy_of_zero_probability_is_finite<T: Scalar>() {
     assert!(loss.is_finite());
 }
 
+/// A NaN probability gives a NaN loss (the guard must not hide it).
+fn cross_entropy_of_nan_is_nan<T: Scalar>() {
+    let y: Batch<[T; 2]> = Batch::from_rows(vec![[T::nan(), T::ONE]]);
+    assert!(cross_entropy_error(&y, &Labels::<2>::from_slice(&[0]).unwrap()).is_nan());
+    assert!(cross_entropy_error(&y, &Labels::<2>::from_slice(&[0]).unwrap().one_hot::<T>()).is_nan());
+}
+
 for_f32_and_f64!(
+    cross_entropy_of_nan_is_nan,
     softmax_is_stable_and_sums_to_one,
     sigmoid_and_relu_edges,
     relu_blocks_the_gradient_at_zero,

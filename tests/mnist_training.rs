@@ -6,7 +6,7 @@ mod common;
 use common::{mnist_dir, rng};
 use typenet::data::{Dataset, MnistFiles, Pixels, Sampling};
 use typenet::prelude::*;
-use typenet::train::{Event, TrainError, Trainer, accuracy};
+use typenet::train::{Event, TrainError, Trainer, accuracy, with_replicas};
 use typenet::{gradient_check, stored_gradients};
 
 fn mnist<T: Scalar>() -> (Dataset<[T; 784], 10>, Dataset<[T; 784], 10>) {
@@ -50,6 +50,54 @@ fn short_seed_run_learns<T: Scalar>() {
 }
 
 for_f32_and_f64!(short_seed_run_learns);
+
+/// Two threads train data-parallel (each replica half of every batch) and
+/// learn as well as one.
+#[test]
+fn two_threads_learn_like_one() {
+    let (train, test) = mnist::<f32>();
+    let run = |threads| {
+        let mut net: TwoLayerNet<f32, 784, 50, 10> = two_layer_net(0.01, &mut rng(42));
+        let h = Trainer::new(Sgd::new(0.1))
+            .iterations(400)
+            .seed(2)
+            .threads(threads)
+            .train(&mut net, &train, None, |_| {})
+            .unwrap();
+        (accuracy(&net, &test), h.train_loss)
+    };
+    let (one, loss_one) = run(1);
+    let (two, loss_two) = run(2);
+    assert!(two > 0.85, "2 threads: {two}");
+    assert!((one - two).abs() < 0.01, "1 thread {one} vs 2 threads {two}");
+    // the same batches give the same losses up to the order of additions
+    for (a, b) in loss_one.iter().zip(&loss_two).take(50) {
+        assert!((a - b).abs() < 1e-3 * a.abs().max(1.0), "{a} vs {b}");
+    }
+}
+
+/// With replicas, a failed step updates none of them, and the next good
+/// step still works on every thread.
+#[test]
+fn replicas_skip_a_failed_step_together() {
+    let (train, _) = mnist::<f32>();
+    let mut images = train.take(200).to_batch();
+    images[7][100] = f32::INFINITY;
+    let data = Dataset::new(images, train.take(200).labels().clone()).unwrap();
+    let mut net: TwoLayerNet<f32, 784, 50, 10> = two_layer_net(0.01, &mut rng(3));
+    let before = net.clone();
+    let mut sgd = Sgd::new(0.1);
+    let (failed, after_bad, good) = with_replicas(&mut net, &mut sgd, &data, 2, |r| {
+        let failed = r.step(&(0..20).collect::<Vec<_>>());
+        let after_bad = r.net().clone();
+        let good = r.step(&(20..40).collect::<Vec<_>>());
+        (failed, after_bad, good)
+    });
+    assert!(failed.is_err(), "the row with infinity should fail the step");
+    assert_eq!(after_bad, before);
+    assert!(good.unwrap().is_finite());
+    assert_ne!(net, before);
+}
 
 /// Shuffled epochs visit every sample; the same seeds give the same run.
 #[test]

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::{DataError, DataErrorKind};
 use super::idx::{IdxImages, read_images, read_labels};
+use crate::kernels::Kernels;
 use crate::{Batch, Labels, Row, Rows, Scalar};
 
 /// How pixel bytes become inputs.
@@ -203,9 +204,7 @@ impl<X: Row, const N: usize> Dataset<X, N> {
             Samples::Rows(rows) => *row = rows[i],
             Samples::Bytes { pixels, scale } => {
                 let bytes = &pixels[i * X::WIDTH..(i + 1) * X::WIDTH];
-                for (v, &b) in row.as_mut_slice().iter_mut().zip(bytes) {
-                    *v = X::Scalar::from_byte(b) * *scale;
-                }
+                X::Scalar::from_bytes(*scale, bytes, row.as_mut_slice());
             }
         }
     }
@@ -231,12 +230,9 @@ impl<X: Row, const N: usize> Dataset<X, N> {
         }
     }
 
-    /// Asks the CPU to start loading the samples at `indices` into cache, so
-    /// a later [`gather`](Self::gather) of them finds them there. A training
-    /// loop calls it with the next batch's indices before computing the
-    /// current one, hiding the memory latency of randomly chosen rows behind
-    /// arithmetic. Indices out of range are ignored; nothing is read.
-    pub fn prefetch(&self, indices: &[usize]) {
+    /// Asks the CPU to start loading the samples at `indices` into cache.
+    /// Indices out of range are ignored; nothing is read.
+    fn prefetch(&self, indices: &[usize]) {
         for &i in indices {
             let range = i.saturating_mul(X::WIDTH)..i.saturating_add(1).saturating_mul(X::WIDTH);
             match &self.samples {

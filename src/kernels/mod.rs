@@ -21,11 +21,113 @@ pub trait Kernels: Sized {
     fn gemm_tn(m: usize, k: usize, n: usize, a: &[Self], b: &[Self], c: &mut [Self]);
     /// `c[m×k] = a·bᵀ` for `a[m×n]`, `b[k×n]`.
     fn gemm_nt(m: usize, n: usize, k: usize, a: &[Self], b: &[Self], c: &mut [Self]);
+    /// `y = alpha·x`, element by element.
+    fn scale(alpha: Self, x: &[Self], y: &mut [Self]);
+    /// `y += alpha·x`, element by element.
+    fn axpy(alpha: Self, x: &[Self], y: &mut [Self]);
+    /// `true` if no value is NaN or infinite.
+    fn finite(values: &[Self]) -> bool;
+    /// `y = scale·bytes`, element by element.
+    fn from_bytes(scale: Self, bytes: &[u8], y: &mut [Self]);
+}
+
+/// The elementwise loops, written once; each scalar compiles them for the
+/// baseline CPU and again with AVX-512 enabled, and picks at run time.
+mod elementwise {
+    #[inline(always)]
+    pub(crate) fn scale<T: Copy + core::ops::Mul<Output = T>>(alpha: T, x: &[T], y: &mut [T]) {
+        y.iter_mut().zip(x).for_each(|(y, &x)| *y = alpha * x);
+    }
+
+    #[inline(always)]
+    pub(crate) fn axpy<T: Copy + core::ops::Mul<Output = T> + core::ops::Add<Output = T>>(
+        alpha: T,
+        x: &[T],
+        y: &mut [T],
+    ) {
+        y.iter_mut().zip(x).for_each(|(y, &x)| *y = *y + alpha * x);
+    }
+
+    macro_rules! finite {
+        ($t:ident, $bits:ty, $exponent:expr) => {
+            pub(crate) mod $t {
+                /// Finite ⇔ the exponent bits are not all ones; the maximum of
+                /// the masked bits needs no branch, so it vectorises.
+                #[inline(always)]
+                pub(crate) fn finite(values: &[$t]) -> bool {
+                    values
+                        .iter()
+                        .map(|v| v.to_bits() & $exponent)
+                        .fold(0, <$bits>::max)
+                        != $exponent
+                }
+            }
+        };
+    }
+    finite!(f32, u32, 0x7f80_0000);
+    finite!(f64, u64, 0x7ff0_0000_0000_0000);
 }
 
 macro_rules! kernels_for {
-    ($t:ident) => {
+    ($t:ident, $wide:ident) => {
+        /// The elementwise loops compiled with AVX-512 enabled.
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        mod $wide {
+            #[target_feature(enable = "avx512f")]
+            pub(super) fn scale(alpha: $t, x: &[$t], y: &mut [$t]) {
+                super::elementwise::scale(alpha, x, y)
+            }
+            #[target_feature(enable = "avx512f")]
+            pub(super) fn axpy(alpha: $t, x: &[$t], y: &mut [$t]) {
+                super::elementwise::axpy(alpha, x, y)
+            }
+            #[target_feature(enable = "avx512f")]
+            pub(super) fn finite(values: &[$t]) -> bool {
+                super::elementwise::$t::finite(values)
+            }
+            #[target_feature(enable = "avx512f")]
+            pub(super) fn from_bytes(scale: $t, bytes: &[u8], y: &mut [$t]) {
+                y.iter_mut().zip(bytes).for_each(|(y, &b)| *y = scale * b as $t);
+            }
+        }
+
         impl Kernels for $t {
+            fn scale(alpha: $t, x: &[$t], y: &mut [$t]) {
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                if avx512::available() {
+                    // SAFETY: the CPU has AVX-512F, the function's only feature.
+                    return unsafe { $wide::scale(alpha, x, y) };
+                }
+                elementwise::scale(alpha, x, y)
+            }
+
+            fn axpy(alpha: $t, x: &[$t], y: &mut [$t]) {
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                if avx512::available() {
+                    // SAFETY: as above.
+                    return unsafe { $wide::axpy(alpha, x, y) };
+                }
+                elementwise::axpy(alpha, x, y)
+            }
+
+            fn finite(values: &[$t]) -> bool {
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                if values.len() > 64 && avx512::available() {
+                    // SAFETY: as above.
+                    return unsafe { $wide::finite(values) };
+                }
+                elementwise::$t::finite(values)
+            }
+
+            fn from_bytes(scale: $t, bytes: &[u8], y: &mut [$t]) {
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                if avx512::available() {
+                    // SAFETY: as above.
+                    return unsafe { $wide::from_bytes(scale, bytes, y) };
+                }
+                y.iter_mut().zip(bytes).for_each(|(y, &b)| *y = scale * b as $t);
+            }
+
             fn gemm_nn(m: usize, k: usize, n: usize, a: &[$t], b: &[$t], c: &mut [$t], accumulate: bool) {
                 #[cfg(all(feature = "std", target_arch = "x86_64"))]
                 if avx512::available() {
@@ -69,8 +171,8 @@ macro_rules! kernels_for {
     };
 }
 
-kernels_for!(f32);
-kernels_for!(f64);
+kernels_for!(f32, wide_f32);
+kernels_for!(f64, wide_f64);
 
 /// Products up to this many multiply-adds take the inline loops, which the
 /// compiler unrolls for a small static layer (and which beat any dispatch

@@ -17,11 +17,37 @@ where
     if n == 0 {
         return;
     }
+    if n < NARROW {
+        return gemm_nn_narrow(k, n, a, b, c);
+    }
     for (ci, ai) in c.chunks_exact_mut(n).zip(a.chunks_exact(k.max(1))) {
         for (&aip, bp) in ai.iter().zip(b.chunks_exact(n)) {
             for (cij, &bpj) in ci.iter_mut().zip(bp) {
                 *cij = *cij + aip * bpj;
             }
+        }
+    }
+}
+
+/// Outputs narrower than this take [`gemm_nn_narrow`].
+const NARROW: usize = 8;
+
+/// `c += a·b` for a narrow `c` (a small net's last layer): too few columns
+/// to vectorise across, so each output sums in four interleaved partial
+/// sums, which breaks the chain of dependent additions that would otherwise
+/// set the pace.
+#[inline(always)]
+fn gemm_nn_narrow<T>(k: usize, n: usize, a: &[T], b: &[T], c: &mut [T])
+where
+    T: Copy + Default + Add<Output = T> + Mul<Output = T>,
+{
+    for (ci, ai) in c.chunks_exact_mut(n).zip(a.chunks_exact(k.max(1))) {
+        for (j, cij) in ci.iter_mut().enumerate() {
+            let mut part = [T::default(); 4];
+            for (p, &aip) in ai.iter().enumerate() {
+                part[p % 4] = part[p % 4] + aip * b[p * n + j];
+            }
+            *cij = *cij + ((part[0] + part[1]) + (part[2] + part[3]));
         }
     }
 }

@@ -1,6 +1,10 @@
 //! Stochastic gradient descent.
 
-use crate::{Layer, Optimizer, Row, Scalar};
+use crate::{Optimizer, Scalar};
+
+/// Tensors up to this size are updated inline: for a tiny net the call to
+/// the vectorised kernel costs more than the update.
+const SMALL: usize = 256;
 
 /// Plain SGD: W ← W − lr·dW for every parameter. Keeps no state, so it
 /// needs no heap.
@@ -18,14 +22,15 @@ impl Sgd {
     }
 }
 
-impl<In: Row> Optimizer<In> for Sgd {
+impl<T: Scalar> Optimizer<T> for Sgd {
     #[inline]
-    fn step<L: Layer<In>>(&mut self, net: &mut L) {
-        let lr = In::Scalar::of(self.lr);
-        net.visit_params_mut(0, &mut |p| {
-            for (w, &g) in p.value.iter_mut().zip(p.grad.iter()) {
-                *w = *w - lr * g;
-            }
-        });
+    fn update(&mut self, _: usize, value: &mut [T], grad: &[T]) {
+        // w + (−lr)·g is w − lr·g exactly: negation does not round
+        let alpha = -T::of(self.lr);
+        if value.len() <= SMALL {
+            value.iter_mut().zip(grad).for_each(|(w, &g)| *w = *w + alpha * g);
+        } else {
+            T::axpy(alpha, grad, value);
+        }
     }
 }

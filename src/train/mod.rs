@@ -3,9 +3,11 @@
 mod error;
 mod evaluate;
 mod history;
+mod replicas;
 mod trainer;
 
 pub use error::TrainError;
 pub use evaluate::{accuracy, predictions};
 pub use history::{EpochStats, Event, History, StepStats};
+pub use replicas::{NonFiniteStep, Replicas, with_replicas};
 pub use trainer::{Stop, Trainer};

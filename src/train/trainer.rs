@@ -1,11 +1,10 @@
 //! The training loop: sample a batch, back-propagate, check, update.
 
-use num_traits::Float;
-
 use crate::data::{BatchSampler, Dataset, Sampling};
-use crate::{Batch, Labels, Network, Optimizer, Row, Scalar};
+use crate::parallel::configured_threads;
+use crate::{Network, Optimizer, Row};
 
-use super::{EpochStats, Event, History, StepStats, TrainError, accuracy};
+use super::{EpochStats, Event, History, StepStats, TrainError, accuracy, with_replicas};
 
 /// When a run ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +47,7 @@ pub struct Trainer<O> {
     sampling: Sampling,
     stop: Stop,
     seed: u64,
+    threads: Option<usize>,
 }
 
 impl<O> Trainer<O> {
@@ -59,7 +59,16 @@ impl<O> Trainer<O> {
             sampling: Sampling::WithReplacement,
             stop: Stop::Iterations(10_000),
             seed: 0,
+            threads: None,
         }
+    }
+
+    /// Trains on `n` threads, data-parallel (see
+    /// [`with_replicas`](super::with_replicas)); by default as many as
+    /// [`set_threads`](crate::set_threads) allows.
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = Some(n.max(1));
+        self
     }
 
     /// Samples per mini-batch.
@@ -108,8 +117,8 @@ impl<O> Trainer<O> {
     ) -> Result<History, TrainError>
     where
         In: Row,
-        N: Network<In, Scores = [In::Scalar; C]>,
-        O: Optimizer<In>,
+        N: Network<In, Scores = [In::Scalar; C]> + Clone + Send + Sync,
+        O: Optimizer<In::Scalar> + Clone + Send,
     {
         if train.is_empty() {
             return Err(TrainError::EmptyTrainingSet);
@@ -123,67 +132,46 @@ impl<O> Trainer<O> {
             Stop::Iterations(n) => n,
             Stop::Epochs(n) => n * per_epoch,
         };
+        let threads = self.threads.unwrap_or_else(configured_threads);
 
         let mut history = History {
             train_loss: Vec::with_capacity(total_steps),
             ..History::default()
         };
-        let mut ws = net.workspace();
-        let mut x = Batch::<In>::zeros(self.batch);
-        let mut t = Labels::<C>::default();
         let mut indices = Vec::with_capacity(self.batch);
-        let mut upcoming = Vec::with_capacity(self.batch);
-        sampler.next_batch(&mut upcoming);
         let mut epoch_loss = 0.0;
+        with_replicas(net, &mut self.optimizer, train, threads, |replicas| {
+            for step in 0..total_steps {
+                sampler.next_batch(&mut indices);
+                let loss = replicas.step(&indices).map_err(|e| TrainError::NonFinite {
+                    step,
+                    loss: e.loss,
+                    tensor: e.tensor,
+                })?;
+                history.train_loss.push(loss);
+                epoch_loss += loss;
+                observe(Event::Step(StepStats {
+                    step,
+                    total_steps,
+                    loss,
+                }));
 
-        for step in 0..total_steps {
-            // the next batch is drawn one step early so its rows can be
-            // fetched from memory while this step computes
-            core::mem::swap(&mut indices, &mut upcoming);
-            sampler.next_batch(&mut upcoming);
-            train.gather(&indices, &mut x, &mut t);
-            train.prefetch(&upcoming);
-            let loss = net.gradient_with(&mut ws, &x, &t, None).as_f64();
-            let tensor = first_non_finite_gradient(net);
-            if !loss.is_finite() || tensor.is_some() {
-                return Err(TrainError::NonFinite { step, loss, tensor });
+                if (step + 1) % per_epoch == 0 {
+                    let stats = EpochStats {
+                        epoch: (step + 1) / per_epoch,
+                        steps: step + 1,
+                        mean_loss: epoch_loss / per_epoch as f64,
+                        train_acc: accuracy(&*replicas.net(), train),
+                        test_acc: test.map(|test| accuracy(&*replicas.net(), test)),
+                    };
+                    epoch_loss = 0.0;
+                    history.train_acc.push(stats.train_acc);
+                    history.test_acc.extend(stats.test_acc);
+                    history.epochs.push(stats);
+                    observe(Event::Epoch(stats));
+                }
             }
-            self.optimizer.step(net);
-
-            history.train_loss.push(loss);
-            epoch_loss += loss;
-            observe(Event::Step(StepStats {
-                step,
-                total_steps,
-                loss,
-            }));
-
-            if (step + 1) % per_epoch == 0 {
-                let stats = EpochStats {
-                    epoch: (step + 1) / per_epoch,
-                    steps: step + 1,
-                    mean_loss: epoch_loss / per_epoch as f64,
-                    train_acc: accuracy(net, train),
-                    test_acc: test.map(|test| accuracy(net, test)),
-                };
-                epoch_loss = 0.0;
-                history.train_acc.push(stats.train_acc);
-                history.test_acc.extend(stats.test_acc);
-                history.epochs.push(stats);
-                observe(Event::Epoch(stats));
-            }
-        }
-        Ok(history)
+            Ok(history)
+        })
     }
-}
-
-/// The first parameter tensor whose gradient holds a NaN or infinity.
-fn first_non_finite_gradient<In: Row, N: Network<In>>(net: &N) -> Option<(usize, &'static str)> {
-    let mut found = None;
-    net.visit_params(0, &mut |p| {
-        if found.is_none() && !p.grad.iter().all(|g| g.is_finite()) {
-            found = Some((p.layer, p.name));
-        }
-    });
-    found
 }
