@@ -6,6 +6,7 @@
 //! ```text
 //! cargo run --release --example mnist
 //! cargo run --release --example mnist -- --data path/to/fashion-mnist --iters 20000 --hidden 100
+//! cargo run --release --example mnist -- --optimizer adam --save mnist.safetensors
 //! ```
 
 #[path = "support/chart.rs"]
@@ -21,6 +22,7 @@ use std::time::Instant;
 
 use rand::{SeedableRng, rngs::StdRng};
 use typenet::data::Dataset;
+use typenet::optim::AnyOptimizer;
 use typenet::prelude::*;
 use typenet::train::{Event, History, Trainer, accuracy};
 
@@ -30,32 +32,45 @@ Trains the book's two-layer net on MNIST-style IDX files and reports test accura
 Options:
   --iters N             training steps (default 10000)
   --batch N             samples per step (default 100)
-  --lr X                learning rate (default 0.1)
+  --optimizer NAME      sgd, momentum, nesterov, adagrad, rmsprop or adam (default sgd)
+  --lr X                learning rate (default 0.1 for sgd, the book's default for the others)
   --seed N              seed for the weights and the batches (default 42)
   --hidden N            hidden units: 50, 100 or 200 (default 50)
   --init-std X          weight initialisation σ (default 0.01)
+  --threads N           train data-parallel on N threads (default 1)
   --chart FILE          where to write the PNG of the curves (default mnist-training.png)
+  --save FILE           save the trained parameters (safetensors) to FILE
 ";
 
 struct Options {
     iters: usize,
     batch: usize,
-    lr: f64,
+    optimizer: AnyOptimizer<f32>,
     seed: u64,
     hidden: usize,
     init_std: f64,
+    threads: usize,
     chart: PathBuf,
+    save: Option<PathBuf>,
 }
 
 fn parse_options(flags: &cli::Flags) -> Result<Options, Box<dyn std::error::Error>> {
+    let name: String = flags.get("optimizer", "sgd".to_string())?;
+    let lr = match flags.path("lr") {
+        Some(_) => Some(flags.get("lr", 0.0)?),
+        None if name.eq_ignore_ascii_case("sgd") => Some(0.1),
+        None => None,
+    };
     Ok(Options {
         iters: flags.get("iters", 10_000)?,
         batch: flags.get("batch", 100)?,
-        lr: flags.get("lr", 0.1)?,
+        optimizer: AnyOptimizer::named(&name, lr)?,
         seed: flags.get("seed", 42)?,
         hidden: flags.get("hidden", 50)?,
         init_std: flags.get("init-std", 0.01)?,
+        threads: flags.get("threads", 1)?,
         chart: flags.get("chart", PathBuf::from("mnist-training.png"))?,
+        save: flags.path("save"),
     })
 }
 
@@ -63,21 +78,26 @@ type Mnist = Dataset<[f32; 784], 10>;
 
 fn run<const HIDDEN: usize>(o: &Options, train: &Mnist, test: &Mnist) -> Result<(), Box<dyn std::error::Error>> {
     let mut net: TwoLayerNet<f32, 784, HIDDEN, 10> = two_layer_net(o.init_std, &mut StdRng::seed_from_u64(o.seed));
+    let mut optimizer = o.optimizer.clone();
+    println!("{}", net.summary());
     println!(
-        "training 784 → {HIDDEN} → 10 on {} images ({} test), batch {}, lr {}, {} steps",
+        "training on {} images ({} test): batch {}, {} at lr {}, {} steps, {} thread(s)",
         train.len(),
         test.len(),
         o.batch,
-        o.lr,
-        o.iters
+        optimizer.name(),
+        optimizer.lr_mut(),
+        o.iters,
+        o.threads
     );
     let mut bar = progress::ProgressBar::new(o.iters);
     let mut last_loss = f64::NAN;
     let started = Instant::now();
-    let history = Trainer::new(Sgd::new(o.lr))
+    let history = Trainer::new(optimizer)
         .batch_size(o.batch)
         .iterations(o.iters)
         .seed(o.seed)
+        .threads(o.threads)
         .train(&mut net, train, Some(test), |event| match event {
             Event::Step(s) => {
                 last_loss = s.loss;
@@ -104,6 +124,10 @@ fn run<const HIDDEN: usize>(o: &Options, train: &Mnist, test: &Mnist) -> Result<
     println!("final test accuracy: {:.2} %", 100.0 * accuracy(&net, test));
     draw(&o.chart, &history)?;
     println!("curves written to {}", o.chart.display());
+    if let Some(path) = &o.save {
+        typenet::io::save(&net, path)?;
+        println!("parameters saved to {}", path.display());
+    }
     Ok(())
 }
 
@@ -144,18 +168,26 @@ fn draw(path: &std::path::Path, h: &History) -> std::io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    cli::main(
-        &["iters", "batch", "lr", "seed", "hidden", "init-std", "chart"],
-        USAGE,
-        |flags| {
-            let options = parse_options(flags)?;
-            let (train, test) = cli::load::<784, 10>(flags)?;
-            match options.hidden {
-                50 => run::<50>(&options, &train, &test),
-                100 => run::<100>(&options, &train, &test),
-                200 => run::<200>(&options, &train, &test),
-                h => Err(format!("--hidden {h}: choose 50, 100 or 200 (widths are compiled in)").into()),
-            }
-        },
-    )
+    let known = [
+        "iters",
+        "batch",
+        "optimizer",
+        "lr",
+        "seed",
+        "hidden",
+        "init-std",
+        "threads",
+        "chart",
+        "save",
+    ];
+    cli::main(&known, USAGE, |flags| {
+        let options = parse_options(flags)?;
+        let (train, test) = cli::load::<784, 10>(flags)?;
+        match options.hidden {
+            50 => run::<50>(&options, &train, &test),
+            100 => run::<100>(&options, &train, &test),
+            200 => run::<200>(&options, &train, &test),
+            h => Err(format!("--hidden {h}: choose 50, 100 or 200 (widths are compiled in)").into()),
+        }
+    })
 }

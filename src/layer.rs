@@ -1,7 +1,7 @@
 //! What a layer is: something that maps a batch of input rows to a batch of
 //! output rows and back-propagates a gradient through that map.
 
-use crate::{Batch, Chain, Row, Rows};
+use crate::{Batch, Chain, Row, Rows, Scalar};
 
 /// One parameter tensor of a layer and its gradient, read-only.
 #[derive(Debug)]
@@ -149,6 +149,51 @@ pub trait Layer<In: Row> {
     /// An empty cache for batches of `R` rows.
     fn cache<R: Rows>(&self) -> Self::Cache<R> {
         Self::Cache::default()
+    }
+
+    /// Re-draws every weight of the layer (or of each layer of a chain)
+    /// from `init`, with each weight tensor's own fan-in (its rows), and
+    /// sets every bias (tensors named `"b"`) to zero.
+    ///
+    /// ```
+    /// use rand::{SeedableRng, rngs::StdRng};
+    /// use typenet::prelude::*;
+    ///
+    /// let mut net = Affine::<f64, 100, 50>::zeros().then(Relu).then(Affine::<f64, 50, 10>::zeros());
+    /// net.initialize(Init::He, &mut StdRng::seed_from_u64(1));
+    /// let w = net.first().first().weights();
+    /// let var = w.iter().flatten().map(|v| v * v).sum::<f64>() / 5000.0;
+    /// assert!((var - 2.0 / 100.0).abs() < 0.002); // He: variance 2 / fan-in
+    /// ```
+    fn initialize<G: rand::Rng + ?Sized>(&mut self, init: crate::Init, rng: &mut G) {
+        self.visit_params_mut(0, &mut |p| {
+            if p.name == "b" {
+                p.value.fill(In::Scalar::ZERO);
+            } else {
+                init.fill(p.value, p.shape[0], rng);
+            }
+        });
+    }
+
+    /// A table of the layers: kind, output width and parameters, with the
+    /// total, as Keras and PyTorch users know it.
+    ///
+    /// ```
+    /// use typenet::prelude::*;
+    ///
+    /// let net = Affine::<f32, 784, 50>::zeros().then(Relu).then(Affine::<f32, 50, 10>::zeros()).then(SoftmaxWithLoss);
+    /// let table = net.summary().to_string();
+    /// assert!(table.contains("Affine") && table.contains("39,760"));
+    /// ```
+    #[cfg(feature = "alloc")]
+    fn summary(&self) -> crate::Summary {
+        let mut layers = alloc::vec::Vec::new();
+        self.describe(0, &mut |l| layers.push(l));
+        crate::Summary {
+            inputs: In::WIDTH,
+            scalar: In::Scalar::RUST_NAME,
+            layers,
+        }
     }
 
     /// The number of trainable scalars.

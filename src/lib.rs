@@ -71,12 +71,14 @@ mod layer;
 mod layers;
 mod loss;
 mod network;
-mod optim;
+pub mod optim;
 #[cfg(feature = "std")]
 mod parallel;
 mod row;
 mod scalar;
 mod storage;
+#[cfg(feature = "alloc")]
+mod summary;
 mod target;
 
 #[cfg(feature = "alloc")]
@@ -85,6 +87,8 @@ mod two_layer_net;
 
 #[cfg(feature = "std")]
 pub mod data;
+#[cfg(feature = "std")]
+pub mod io;
 #[cfg(feature = "std")]
 pub mod train;
 
@@ -96,6 +100,8 @@ pub use layer::{Layer, LayerInfo, Param, ParamMut};
 pub use layers::{AddLayer, Affine, MulLayer, Relu, Sigmoid, SoftmaxWithLoss};
 pub use loss::Loss;
 pub use network::{NetWorkspace, Network, NonFiniteInput, check_finite};
+#[cfg(feature = "alloc")]
+pub use optim::{AdaGrad, Adam, AnyOptimizer, ClipNorm, Momentum, Nesterov, RmsProp, WeightDecay};
 pub use optim::{Optimizer, Sgd};
 #[cfg(feature = "std")]
 pub use parallel::{set_threads, threads};
@@ -104,6 +110,8 @@ pub use scalar::Scalar;
 pub use storage::{DefaultStorage, Inline, ParamMatrix, Storage};
 #[cfg(feature = "alloc")]
 pub use storage::{Heap, HeapMatrix};
+#[cfg(feature = "alloc")]
+pub use summary::Summary;
 pub use target::{LabelError, Labels, Target, TargetRow};
 pub use two_layer_net::{TwoLayerNet, two_layer_net};
 

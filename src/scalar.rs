@@ -64,7 +64,8 @@ pub trait Scalar:
     /// vector speed over a whole gradient.
     fn all_finite(values: &[Self]) -> bool;
 
-    /// The value's bytes, little-endian, appended to `out`.
+    /// The value's little-endian bytes, in the first `size_of::<Self>()`
+    /// places.
     #[doc(hidden)]
     fn le_bytes(self) -> [u8; 8];
 

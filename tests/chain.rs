@@ -207,3 +207,62 @@ fn gradient_check_catches_a_wrong_backward() {
         "the broken backward went unnoticed: {report:?}"
     );
 }
+
+/// Whole-chain initialisation: each weight tensor gets its own fan-in's
+/// variance, biases become zero, the same seed gives the same weights.
+#[test]
+fn initialisers_scale_with_fan_in_and_are_seeded() {
+    let mut net = deep::<f64>(1);
+    net.first_mut()
+        .first_mut()
+        .first_mut()
+        .first_mut()
+        .first_mut()
+        .bias_mut()[3] = 1.0;
+    let expected_variance: [(Init, fn(f64) -> f64); 3] = [
+        (Init::He, |n| 2.0 / n),
+        (Init::Xavier, |n| 1.0 / n),
+        (Init::Normal(0.01), |_| 1e-4),
+    ];
+    for (init, var) in expected_variance {
+        net.initialize(init, &mut rng(5));
+        let mut seen = Vec::new();
+        net.visit_params(0, &mut |p| {
+            let mean_sq = p.value.iter().map(|v| v * v).sum::<f64>() / p.value.len() as f64;
+            seen.push((p.name, p.shape[0], mean_sq));
+        });
+        for (name, fan_in, mean_sq) in seen {
+            if name == "b" {
+                assert_eq!(mean_sq, 0.0);
+            } else {
+                let want = var(fan_in as f64);
+                assert!(
+                    (mean_sq / want - 1.0).abs() < 0.1,
+                    "{init:?}: variance {mean_sq} vs {want}"
+                );
+            }
+        }
+    }
+    let (mut a, mut b) = (deep::<f32>(1), deep::<f32>(2));
+    a.initialize(Init::Xavier, &mut rng(7));
+    b.initialize(Init::Xavier, &mut rng(7));
+    assert_eq!(a, b);
+}
+
+#[test]
+fn summary_lists_layers_widths_and_parameters() {
+    let table = deep::<f32>(1).summary().to_string();
+    let expected = [
+        "  #  layer              output        params",
+        "     input                 784              ",
+        "  0  Affine                100        78,500",
+        "  1  Relu                  100             0",
+        "  2  Affine                200        20,200",
+        "  3  Relu                  200             0",
+        "  4  Affine                 10         2,010",
+        "  5  SoftmaxWithLoss        10             0",
+        "     total                           100,710  (f32)",
+    ]
+    .join("\n");
+    assert_eq!(table, expected);
+}

@@ -99,6 +99,35 @@ fn replicas_skip_a_failed_step_together() {
     assert_ne!(net, before);
 }
 
+/// A trained net is `Send + Sync`: four threads classify quarters of the
+/// test set through shared references and agree with one thread.
+#[test]
+fn many_threads_classify_through_shared_references() {
+    let (train, test) = mnist::<f32>();
+    let mut net: TwoLayerNet<f32, 784, 50, 10> = two_layer_net(0.01, &mut rng(42));
+    Trainer::new(Sgd::new(0.1))
+        .iterations(200)
+        .train(&mut net, &train, None, |_| {})
+        .unwrap();
+    let one_thread: Vec<usize> = (0..test.len()).map(|i| net.classify(&test.image(i)).unwrap()).collect();
+    let net = &net;
+    let quarters: Vec<Vec<usize>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|q| {
+                let test = &test;
+                s.spawn(move || {
+                    let rows = q * test.len() / 4..(q + 1) * test.len() / 4;
+                    rows.map(|i| net.classify(&test.image(i)).unwrap()).collect()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(quarters.concat(), one_thread);
+    // and the batched path agrees on the classes
+    assert_eq!(typenet::train::predictions(net, &test), one_thread);
+}
+
 /// Shuffled epochs visit every sample; the same seeds give the same run.
 #[test]
 fn shuffled_epochs_are_reproducible() {

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use typenet::data::{Dataset, MnistFiles, Pixels};
 
 /// The flags that choose the data, described for `--help`.
-pub const DATA_USAGE: &str = "\
+pub const DATA_USAGE: &str = "  \
   --data DIR            folder with train-/t10k- images and labels, raw or .gz
                         (default: the MNIST copy in this repository)
   --train-images FILE   explicit files instead of --data (any of the four)

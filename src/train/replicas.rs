@@ -16,6 +16,7 @@ use std::thread;
 
 use crate::data::Dataset;
 use crate::kernels::Kernels;
+use crate::optim::squared_norm;
 use crate::parallel::{MAX_THREADS, SpinBarrier, serially};
 use crate::{Batch, Dyn, Labels, Network, Optimizer, Row, Scalar};
 
@@ -137,7 +138,7 @@ where
         // invalidations between cores.
         let mut net = unpoisoned(self.nets[t].write());
         let averaged = self.threads > 1;
-        let (mut at, mut tensor) = (0, None);
+        let (mut at, mut tensor, mut squares) = (0, None, 0.0f64);
         net.visit_params(0, &mut |p| {
             let g = if averaged {
                 &local.mean[at..at + p.grad.len()]
@@ -147,12 +148,15 @@ where
             if tensor.is_none() && !In::Scalar::all_finite(g) {
                 tensor = Some((p.layer, p.name));
             }
+            if O::USES_GRADIENT_NORM {
+                squares += squared_norm(g);
+            }
             at += p.grad.len();
         });
         if !loss.is_finite() || tensor.is_some() {
             return Some(Err(NonFiniteStep { loss, tensor }));
         }
-        optimizer.begin_step();
+        optimizer.begin_step(O::USES_GRADIENT_NORM.then(|| squares.sqrt()));
         let (mut at, mut index) = (0, 0);
         net.visit_params_mut(0, &mut |p| {
             let len = p.grad.len();

@@ -1,0 +1,124 @@
+//! What can be wrong with a saved model, and where.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// An error saving or loading a model's parameters. Loading never changes
+/// the target net when it fails.
+#[derive(Debug)]
+pub struct ModelError {
+    /// The file, when there is one.
+    pub path: Option<PathBuf>,
+    /// What is wrong.
+    pub kind: ModelErrorKind,
+}
+
+/// What is wrong with a model file.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ModelErrorKind {
+    /// The file does not exist.
+    Missing,
+    /// The file could not be read or written.
+    Io(io::Error),
+    /// The file ends before its header or data does.
+    Truncated {
+        /// Bytes needed.
+        needed: u64,
+        /// Bytes present.
+        found: u64,
+    },
+    /// The header is not valid safetensors JSON.
+    Header(String),
+    /// The tensors' byte ranges are out of bounds, overlap, leave gaps, or
+    /// do not match their shapes.
+    Layout(String),
+    /// The net has a parameter the file does not.
+    MissingTensor {
+        /// The tensor's name.
+        tensor: String,
+    },
+    /// The file has a tensor the net does not.
+    UnexpectedTensor {
+        /// The tensor's name.
+        tensor: String,
+    },
+    /// A tensor's element type differs from the net's.
+    Dtype {
+        /// The tensor's name.
+        tensor: String,
+        /// The net's type (`"F32"` or `"F64"`).
+        expected: &'static str,
+        /// The file's.
+        found: String,
+    },
+    /// A tensor's shape differs from the net's parameter.
+    Shape {
+        /// The tensor's name.
+        tensor: String,
+        /// The net's shape.
+        expected: Vec<usize>,
+        /// The file's.
+        found: Vec<usize>,
+    },
+    /// A tensor holds NaN or infinity.
+    NonFinite {
+        /// The tensor's name.
+        tensor: String,
+    },
+}
+
+impl ModelError {
+    pub(crate) fn new(kind: ModelErrorKind) -> Self {
+        ModelError { path: None, kind }
+    }
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(path) = &self.path {
+            write!(f, "{}: ", path.display())?;
+        }
+        match &self.kind {
+            ModelErrorKind::Missing => write!(f, "file not found"),
+            ModelErrorKind::Io(e) => write!(f, "{e}"),
+            ModelErrorKind::Truncated { needed, found } => {
+                write!(f, "truncated: {found} bytes where {needed} are needed")
+            }
+            ModelErrorKind::Header(why) => write!(f, "bad safetensors header: {why}"),
+            ModelErrorKind::Layout(why) => write!(f, "bad tensor layout: {why}"),
+            ModelErrorKind::MissingTensor { tensor } => write!(f, "tensor {tensor:?} is missing"),
+            ModelErrorKind::UnexpectedTensor { tensor } => {
+                write!(f, "tensor {tensor:?} is not a parameter of this net")
+            }
+            ModelErrorKind::Dtype {
+                tensor,
+                expected,
+                found,
+            } => {
+                write!(f, "tensor {tensor:?} is {found}, the net's parameters are {expected}")
+            }
+            ModelErrorKind::Shape {
+                tensor,
+                expected,
+                found,
+            } => {
+                write!(
+                    f,
+                    "tensor {tensor:?} has shape {found:?}, the net's parameter has {expected:?}"
+                )
+            }
+            ModelErrorKind::NonFinite { tensor } => write!(f, "tensor {tensor:?} holds NaN or infinity"),
+        }
+    }
+}
+
+impl std::error::Error for ModelError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ModelErrorKind::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}

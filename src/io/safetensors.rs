@@ -1,0 +1,350 @@
+//! A net's parameters in the safetensors format, which PyTorch, candle and
+//! burn read.
+//!
+//! The file holds one tensor per parameter, named `"{layer}.{param}"` with
+//! `layer` the position in the chain (activations count) and `param` the
+//! book's name: `"0.W"` with shape `[IN, OUT]` and `"0.b"` with shape
+//! `[OUT]`, in the net's scalar type (`F32` or `F64`), little-endian. W is
+//! the book's layout (one row per input); PyTorch's `nn.Linear` stores the
+//! transpose, so `linear.weight = W.T`. The metadata records the layer
+//! list under `"typenet"`.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use super::error::{ModelError, ModelErrorKind};
+use super::json::{self, Json};
+use crate::{Layer, Row, Scalar};
+
+/// Headers larger than this are refused before they are parsed.
+const MAX_HEADER: u64 = 100 << 20;
+
+/// The file name of tensor `param` of layer `layer`.
+pub fn tensor_name(layer: usize, param: &str) -> String {
+    format!("{layer}.{param}")
+}
+
+/// A parameter's shape in the file: biases are vectors.
+fn file_shape(name: &str, shape: [usize; 2]) -> Vec<usize> {
+    if name == "b" && shape[0] == 1 {
+        vec![shape[1]]
+    } else {
+        shape.to_vec()
+    }
+}
+
+/// The safetensors bytes of `net`'s parameters.
+///
+/// # Errors
+/// [`ModelErrorKind::NonFinite`] if a parameter holds NaN or infinity.
+pub fn to_bytes<In: Row, L: Layer<In>>(net: &L) -> Result<Vec<u8>, ModelError> {
+    let mut entries = Vec::new();
+    let mut data = Vec::new();
+    let mut bad = None;
+    let size = core::mem::size_of::<In::Scalar>();
+    net.visit_params(0, &mut |p| {
+        let name = tensor_name(p.layer, p.name);
+        if bad.is_none() && !In::Scalar::all_finite(p.value) {
+            bad = Some(name.clone());
+        }
+        let begin = data.len();
+        for &v in p.value {
+            data.extend_from_slice(&v.le_bytes()[..size]);
+        }
+        let shape: Vec<String> = file_shape(p.name, p.shape).iter().map(usize::to_string).collect();
+        entries.push(format!(
+            "{}:{{\"dtype\":\"{}\",\"shape\":[{}],\"data_offsets\":[{begin},{}]}}",
+            json::quote(&name),
+            In::Scalar::DTYPE,
+            shape.join(","),
+            data.len()
+        ));
+    });
+    if let Some(tensor) = bad {
+        return Err(ModelError::new(ModelErrorKind::NonFinite { tensor }));
+    }
+    let mut layers = Vec::new();
+    net.describe(0, &mut |l| {
+        layers.push(format!("{}({}->{})", l.kind, l.inputs, l.outputs))
+    });
+    let metadata = format!(
+        "\"__metadata__\":{{\"format\":\"pt\",\"typenet\":{}}}",
+        json::quote(&layers.join(" "))
+    );
+    entries.insert(0, metadata);
+    let mut header = format!("{{{}}}", entries.join(","));
+    // the data starts 8-aligned, as safetensors' own writer does it
+    while (8 + header.len()) % 8 != 0 {
+        header.push(' ');
+    }
+    let mut out = Vec::with_capacity(8 + header.len() + data.len());
+    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(&data);
+    Ok(out)
+}
+
+/// Writes `net`'s parameters to `path` atomically: to a temporary file in
+/// the same folder, flushed to disk, then renamed over `path`, so a crash
+/// leaves the old file or the new one, never half of one.
+pub fn save<In: Row, L: Layer<In>>(net: &L, path: impl AsRef<Path>) -> Result<(), ModelError> {
+    let path = path.as_ref();
+    let at = |kind| ModelError {
+        path: Some(path.to_path_buf()),
+        kind,
+    };
+    let bytes = to_bytes(net).map_err(|e| at(e.kind))?;
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| at(ModelErrorKind::Header("the path names no file".into())))?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let temp = dir.join(format!(".{}.{}.tmp", file_name.to_string_lossy(), std::process::id()));
+    let written = (|| {
+        let mut file = fs::File::create(&temp)?;
+        file.write_all(&bytes)?;
+        file.sync_all()?;
+        fs::rename(&temp, path)
+    })();
+    if let Err(e) = written {
+        let _ = fs::remove_file(&temp);
+        return Err(at(ModelErrorKind::Io(e)));
+    }
+    // make the rename itself durable where the platform allows it
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// A tensor of the file: name, dtype, shape and bytes.
+struct Tensor<'a> {
+    name: String,
+    dtype: String,
+    shape: Vec<usize>,
+    bytes: &'a [u8],
+}
+
+fn header(why: impl Into<String>) -> ModelError {
+    ModelError::new(ModelErrorKind::Header(why.into()))
+}
+
+fn layout(why: impl Into<String>) -> ModelError {
+    ModelError::new(ModelErrorKind::Layout(why.into()))
+}
+
+fn dtype_size(dtype: &str) -> Option<usize> {
+    Some(match dtype {
+        "BOOL" | "U8" | "I8" | "F8_E5M2" | "F8_E4M3" => 1,
+        "U16" | "I16" | "F16" | "BF16" => 2,
+        "U32" | "I32" | "F32" => 4,
+        "U64" | "I64" | "F64" => 8,
+        _ => return None,
+    })
+}
+
+/// Reads and checks a safetensors file's structure: header, byte ranges
+/// (in bounds, matching their shapes, covering the data with no gaps or
+/// overlaps).
+fn parse(bytes: &[u8]) -> Result<Vec<Tensor<'_>>, ModelError> {
+    let truncated = |needed: u64| {
+        ModelError::new(ModelErrorKind::Truncated {
+            needed,
+            found: bytes.len() as u64,
+        })
+    };
+    let len_bytes: [u8; 8] = bytes
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| truncated(8))?;
+    let header_len = u64::from_le_bytes(len_bytes);
+    if header_len > MAX_HEADER {
+        return Err(header(format!("a header of {header_len} bytes is larger than allowed")));
+    }
+    let data_start = 8 + header_len as usize;
+    let text = bytes.get(8..data_start).ok_or_else(|| truncated(8 + header_len))?;
+    let data = &bytes[data_start..];
+    let Json::Object(members) = json::parse(text).map_err(header)? else {
+        return Err(header("the header is not an object"));
+    };
+
+    let mut tensors = Vec::new();
+    for (name, value) in members {
+        if name == "__metadata__" {
+            let Json::Object(meta) = value else {
+                return Err(header("__metadata__ is not an object"));
+            };
+            if meta.iter().any(|(_, v)| !matches!(v, Json::String(_))) {
+                return Err(header("__metadata__ values must be strings"));
+            }
+            continue;
+        }
+        let Json::Object(fields) = value else {
+            return Err(header(format!("tensor {name:?} is not an object")));
+        };
+        let (mut dtype, mut shape, mut offsets) = (None, None, None);
+        for (key, v) in fields {
+            match (key.as_str(), v) {
+                ("dtype", Json::String(s)) => dtype = Some(s),
+                ("shape", Json::Array(dims)) => {
+                    let dims: Option<Vec<usize>> = dims
+                        .iter()
+                        .map(|d| match d {
+                            Json::Number(n) => usize::try_from(*n).ok(),
+                            _ => None,
+                        })
+                        .collect();
+                    shape = Some(dims.ok_or_else(|| header(format!("tensor {name:?}: bad shape")))?);
+                }
+                ("data_offsets", Json::Array(ends)) => match ends.as_slice() {
+                    [Json::Number(a), Json::Number(b)] => offsets = Some((*a, *b)),
+                    _ => return Err(header(format!("tensor {name:?}: data_offsets must be two numbers"))),
+                },
+                (other, _) => return Err(header(format!("tensor {name:?}: unexpected field {other:?}"))),
+            }
+        }
+        let (Some(dtype), Some(shape), Some((begin, end))) = (dtype, shape, offsets) else {
+            return Err(header(format!("tensor {name:?} lacks dtype, shape or data_offsets")));
+        };
+        let size = dtype_size(&dtype).ok_or_else(|| header(format!("tensor {name:?}: unknown dtype {dtype:?}")))?;
+        let count = shape.iter().try_fold(size, |acc, &d| acc.checked_mul(d));
+        if begin > end || end > data.len() as u64 || count != Some((end - begin) as usize) {
+            return Err(layout(format!(
+                "tensor {name:?}: bytes {begin}..{end} do not hold a {dtype} tensor of shape {shape:?} in {} bytes of data",
+                data.len()
+            )));
+        }
+        tensors.push((
+            begin as usize,
+            end as usize,
+            Tensor {
+                name,
+                dtype,
+                shape,
+                bytes: &[],
+            },
+        ));
+    }
+    // safetensors requires the tensors to tile the data exactly
+    tensors.sort_by_key(|t| (t.0, t.1));
+    let mut next = 0;
+    for (begin, end, t) in &tensors {
+        if *begin != next {
+            return Err(layout(format!(
+                "tensor {:?} starts at byte {begin}, expected {next}",
+                t.name
+            )));
+        }
+        next = *end;
+    }
+    if next != data.len() {
+        return Err(layout(format!(
+            "{} bytes of data, the tensors cover {next}",
+            data.len()
+        )));
+    }
+    Ok(tensors
+        .into_iter()
+        .map(|(begin, end, t)| Tensor {
+            bytes: &data[begin..end],
+            ..t
+        })
+        .collect())
+}
+
+/// Loads parameters from safetensors bytes into `net`. Everything is
+/// checked first (structure, every tensor's name, type, shape and values);
+/// on any error `net` is left as it was.
+pub fn from_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> Result<(), ModelError> {
+    let tensors = parse(bytes)?;
+    let size = core::mem::size_of::<In::Scalar>();
+    let mut wanted = Vec::new();
+    net.visit_params(0, &mut |p| {
+        wanted.push((tensor_name(p.layer, p.name), file_shape(p.name, p.shape)))
+    });
+    let mut order = Vec::with_capacity(wanted.len());
+    for (name, shape) in &wanted {
+        let i = tensors
+            .iter()
+            .position(|t| t.name == *name)
+            .ok_or_else(|| ModelError::new(ModelErrorKind::MissingTensor { tensor: name.clone() }))?;
+        let t = &tensors[i];
+        if t.dtype != In::Scalar::DTYPE {
+            return Err(ModelError::new(ModelErrorKind::Dtype {
+                tensor: name.clone(),
+                expected: In::Scalar::DTYPE,
+                found: t.dtype.clone(),
+            }));
+        }
+        if t.shape != *shape {
+            return Err(ModelError::new(ModelErrorKind::Shape {
+                tensor: name.clone(),
+                expected: shape.clone(),
+                found: t.shape.clone(),
+            }));
+        }
+        if !t
+            .bytes
+            .chunks_exact(size)
+            .all(|b| num_traits::Float::is_finite(In::Scalar::from_le(b)))
+        {
+            return Err(ModelError::new(ModelErrorKind::NonFinite { tensor: name.clone() }));
+        }
+        order.push(i);
+    }
+    if let Some(extra) = tensors.iter().find(|t| !wanted.iter().any(|(n, _)| *n == t.name)) {
+        return Err(ModelError::new(ModelErrorKind::UnexpectedTensor {
+            tensor: extra.name.clone(),
+        }));
+    }
+    // every check passed: now, and only now, write
+    let mut k = 0;
+    net.visit_params_mut(0, &mut |p| {
+        for (v, b) in p.value.iter_mut().zip(tensors[order[k]].bytes.chunks_exact(size)) {
+            *v = In::Scalar::from_le(b);
+        }
+        k += 1;
+    });
+    Ok(())
+}
+
+/// Loads parameters from the safetensors file at `path` into `net`; on any
+/// error `net` is left as it was.
+///
+/// ```
+/// use typenet::prelude::*;
+///
+/// let dir = std::env::temp_dir().join("typenet-doc-load");
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("net.safetensors");
+/// let net = Affine::<f32, 3, 2>::from_fn(|i, j| (i + j) as f32, |j| j as f32).then(SoftmaxWithLoss);
+/// typenet::io::save(&net, &path)?;
+///
+/// let mut copy = Affine::<f32, 3, 2>::zeros().then(SoftmaxWithLoss);
+/// typenet::io::load(&mut copy, &path)?;
+/// assert_eq!(copy, net);
+///
+/// let mut wrong = Affine::<f32, 4, 2>::zeros().then(SoftmaxWithLoss);
+/// let err = typenet::io::load(&mut wrong, &path).unwrap_err();
+/// assert!(err.to_string().ends_with(r#"tensor "0.W" has shape [3, 2], the net's parameter has [4, 2]"#));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn load<In: Row, L: Layer<In>>(net: &mut L, path: impl AsRef<Path>) -> Result<(), ModelError> {
+    let path = path.as_ref();
+    let at = |mut e: ModelError| {
+        e.path = Some(path.to_path_buf());
+        e
+    };
+    let bytes = fs::read(path).map_err(|e| {
+        at(ModelError::new(if e.kind() == std::io::ErrorKind::NotFound {
+            ModelErrorKind::Missing
+        } else {
+            ModelErrorKind::Io(e)
+        }))
+    })?;
+    from_bytes(net, &bytes).map_err(at)
+}

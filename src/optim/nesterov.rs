@@ -1,0 +1,44 @@
+//! Nesterov's accelerated gradient.
+
+use crate::optim::state::State;
+use crate::{Optimizer, Scalar};
+
+/// Nesterov momentum, in the book's form: v ← μ·v − lr·dW,
+/// W ← W + μ²·v − (1 + μ)·lr·dW.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Nesterov<T> {
+    /// The learning rate.
+    pub lr: f64,
+    /// The momentum μ.
+    pub momentum: f64,
+    velocity: State<T>,
+}
+
+impl<T: Scalar> Nesterov<T> {
+    /// Nesterov momentum with these rates.
+    pub fn new(lr: f64, momentum: f64) -> Self {
+        Nesterov {
+            lr,
+            momentum,
+            velocity: State::default(),
+        }
+    }
+}
+
+impl<T: Scalar> Default for Nesterov<T> {
+    /// The book's defaults: lr 0.01, μ 0.9.
+    fn default() -> Self {
+        Self::new(0.01, 0.9)
+    }
+}
+
+impl<T: Scalar> Optimizer<T> for Nesterov<T> {
+    fn update(&mut self, tensor: usize, value: &mut [T], grad: &[T]) {
+        let (lr, mu) = (T::of(self.lr), T::of(self.momentum));
+        let v = self.velocity.get(tensor, value.len());
+        for ((w, v), &g) in value.iter_mut().zip(v.iter_mut()).zip(grad) {
+            *v = mu * *v - lr * g;
+            *w = *w + mu * mu * *v - (T::ONE + mu) * lr * g;
+        }
+    }
+}
