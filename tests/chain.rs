@@ -219,7 +219,8 @@ fn initialisers_scale_with_fan_in_and_are_seeded() {
         .first_mut()
         .first_mut()
         .bias_mut()[3] = 1.0;
-    let expected_variance: [(Init, fn(f64) -> f64); 3] = [
+    type Variance = fn(f64) -> f64;
+    let expected_variance: [(Init, Variance); 3] = [
         (Init::He, |n| 2.0 / n),
         (Init::Xavier, |n| 1.0 / n),
         (Init::Normal(0.01), |_| 1e-4),
