@@ -16,7 +16,26 @@ pub struct Chain<A, B> {
 }
 
 impl<A, B> Chain<A, B> {
-    pub(crate) fn new(first: A, second: B) -> Self {
+    /// `first` followed by `second`, in a constant expression (a `static`
+    /// model baked into a program). It demands what [`Layer::then`]
+    /// demands: `second` must take the rows `first` outputs.
+    ///
+    /// ```
+    /// use typenet::prelude::*;
+    ///
+    /// static NET: Chain![Affine<f32, 2, 2, Inline>, Relu, Affine<f32, 2, 1, Inline>] = Chain::new(
+    ///     Chain::new(Affine::from_arrays([[1.0, -1.0], [0.5, 2.0]], [0.0, 0.1]), Relu),
+    ///     Affine::from_arrays([[1.0], [1.0]], [0.0]),
+    /// );
+    /// let mut y = Batch::<[f32; 1], Const<1>>::default();
+    /// NET.infer(&Batch::new([[1.0, 1.0]]), &mut y);
+    /// assert_eq!(y[0], [1.5 + 1.1]);
+    /// ```
+    pub const fn new<In: Row>(first: A, second: B) -> Self
+    where
+        A: Layer<In>,
+        B: Layer<A::Out>,
+    {
         Chain { first, second }
     }
 

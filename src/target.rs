@@ -92,17 +92,20 @@ impl<const N: usize, R: Rows> Labels<N, R> {
         out
     }
 
+    #[cfg(feature = "std")]
     /// Makes room for `len` labels (a `Dyn` set grows with zeros or
     /// shrinks; a `Const<B>` set always holds `B`).
     pub(crate) fn set_len(&mut self, len: usize) {
         R::set_rows(&mut self.labels, len, 0);
     }
 
+    #[cfg(feature = "std")]
     /// Label `i` as stored (already checked to be below `N`).
     pub(crate) fn raw(&self, i: usize) -> u32 {
         self.labels.as_ref()[i]
     }
 
+    #[cfg(feature = "std")]
     /// Sets label `i` to a value taken from another `Labels<N>`.
     pub(crate) fn set(&mut self, i: usize, label: u32) {
         debug_assert!((label as usize) < N);

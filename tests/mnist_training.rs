@@ -128,6 +128,70 @@ fn many_threads_classify_through_shared_references() {
     assert_eq!(typenet::train::predictions(net, &test), one_thread);
 }
 
+/// SGD that writes infinity into one weight at its sixth step, as a
+/// learning rate far too large would.
+#[derive(Clone)]
+struct BreaksAtStep6 {
+    sgd: Sgd,
+    steps: usize,
+}
+
+impl Optimizer<f32> for BreaksAtStep6 {
+    fn begin_step(&mut self, norm: Option<f64>) {
+        self.steps += 1;
+        Optimizer::<f32>::begin_step(&mut self.sgd, norm);
+    }
+    fn update(&mut self, tensor: usize, value: &mut [f32], grad: &[f32]) {
+        self.sgd.update(tensor, value, grad);
+        if self.steps == 6 && tensor == 2 {
+            value[7] = f32::INFINITY;
+        }
+    }
+}
+
+/// An update that makes a parameter non-finite is undone: every replica
+/// goes back to the parameters of the step before, and the error names the
+/// layer and tensor.
+#[test]
+fn a_step_that_breaks_the_parameters_is_undone() {
+    let (train, _) = mnist::<f32>();
+    for threads in [1, 2] {
+        let mut net: TwoLayerNet<f32, 784, 50, 10> = two_layer_net(0.01, &mut rng(4));
+        let mut optimizer = BreaksAtStep6 {
+            sgd: Sgd::new(0.1),
+            steps: 0,
+        };
+        let (after_five, failed, after_failure) = with_replicas(&mut net, &mut optimizer, &train, threads, |r| {
+            for step in 0..5 {
+                r.step(&(step * 100..step * 100 + 100).collect::<Vec<_>>()).unwrap();
+            }
+            let after_five = r.net().clone();
+            let failed = r.step(&(500..600).collect::<Vec<_>>());
+            (after_five, failed, r.net().clone())
+        });
+        let err = failed.expect_err("the broken update was accepted");
+        assert_eq!(
+            err.what,
+            typenet::train::NonFinite::Parameter(2, "W"),
+            "{threads} threads"
+        );
+        assert_eq!(after_failure, after_five, "{threads} threads: parameters not restored");
+        assert_eq!(net, after_five);
+    }
+    // through the trainer, the error says which step and what
+    let mut net: TwoLayerNet<f32, 784, 50, 10> = two_layer_net(0.01, &mut rng(4));
+    let err = Trainer::new(BreaksAtStep6 {
+        sgd: Sgd::new(0.1),
+        steps: 0,
+    })
+    .train(&mut net, &train, None, |_| {})
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "step 5 produced non-finite values in W of layer 2 after the update; the parameters of step 4 were restored"
+    );
+}
+
 /// Shuffled epochs visit every sample; the same seeds give the same run.
 #[test]
 fn shuffled_epochs_are_reproducible() {

@@ -334,6 +334,43 @@ macro_rules! kernels {
                 ends
             }
 
+            #[cfg(test)]
+            mod tests {
+                use super::*;
+
+                /// The masked wrappers hold the kernels' `unsafe`: they must
+                /// read and write exactly the slice they are given, whatever
+                /// its length. Under Miri (which runs these intrinsics when
+                /// built with `-C target-feature=+avx512f`) any access
+                /// outside it is an error.
+                #[test]
+                fn masked_loads_and_stores_stay_in_their_slices() {
+                    if !available() {
+                        return;
+                    }
+                    let data: Vec<$t> = (0..24).map(|i| i as $t + 1.0).collect();
+                    for start in 0..data.len() {
+                        for end in start..=data.len().min(start + LANES + 2) {
+                            let slice = &data[start..end];
+                            let mut lanes = [0.0 as $t; LANES];
+                            // SAFETY: the test's CPU (or Miri) has AVX-512F.
+                            unsafe { store(&mut lanes, load(slice)) };
+                            let n = slice.len().min(LANES);
+                            assert_eq!(&lanes[..n], &slice[..n]);
+                            assert!(lanes[n..].iter().all(|&v| v == 0.0));
+
+                            let mut out = vec![-1.0 as $t; data.len()];
+                            // SAFETY: as above.
+                            unsafe { store(&mut out[start..end], load(&data)) };
+                            for (i, &v) in out.iter().enumerate() {
+                                let written = i >= start && i < start + (end - start).min(LANES);
+                                assert_eq!(v, if written { data[i - start] } else { -1.0 });
+                            }
+                        }
+                    }
+                }
+            }
+
             /// C[m×n] (+)= A·B with A (m×k) in `layout` and B (k×n) and C
             /// row-major, split by rows over the configured threads when the
             /// product is large.

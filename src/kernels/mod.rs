@@ -246,9 +246,16 @@ mod tests {
             (9, 31, 130),
             (100, 784, 50),
         ];
+        // Miri interprets every instruction: it checks the small shapes,
+        // which reach every remainder, and leaves the threaded one out
+        let shapes = if cfg!(miri) {
+            &shapes[..shapes.len() - 1]
+        } else {
+            &shapes[..]
+        };
         for threads in [1, 2] {
             crate::set_threads(threads);
-            for &(m, k, n) in &shapes {
+            for &(m, k, n) in shapes {
                 let (a, b) = (values::<T>(m * k, 1), values::<T>(k * n, 2));
                 let start = values::<T>(m * n, 3);
                 for accumulate in [false, true] {

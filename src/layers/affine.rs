@@ -4,7 +4,7 @@ use core::fmt;
 
 use rand::Rng;
 
-use crate::storage::{DefaultStorage, ParamMatrix, Storage};
+use crate::storage::{DefaultStorage, Inline, ParamMatrix, Storage};
 use crate::{Batch, Init, Layer, LayerInfo, Param, ParamMut, Rows, Scalar, kernels};
 
 /// y = x·W + b for `IN`-wide input rows and `OUT`-wide output rows.
@@ -110,6 +110,20 @@ impl<T: Scalar, const IN: usize, const OUT: usize, S: Storage> Affine<T, IN, OUT
     /// db from the last backward pass.
     pub fn bias_grad(&self) -> &[T; OUT] {
         &self.db.rows()[0]
+    }
+}
+
+impl<T: Scalar, const IN: usize, const OUT: usize> Affine<T, IN, OUT, Inline> {
+    /// An inline layer with these weights and biases, in a constant
+    /// expression: weights exported by [`rust_source`](crate::io::rust_source)
+    /// become a `static` net with no heap and no start-up work.
+    pub const fn from_arrays(weights: [[T; OUT]; IN], bias: [T; OUT]) -> Self {
+        Affine {
+            w: weights,
+            b: [bias],
+            dw: [[T::ZERO; OUT]; IN],
+            db: [[T::ZERO; OUT]; 1],
+        }
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::{NonFinite, NonFiniteStep};
+
 /// A training run that could not go on. The net keeps the parameters of the
 /// last good step.
 #[derive(Clone, Debug, PartialEq)]
@@ -11,15 +13,15 @@ pub enum TrainError {
     EmptyTrainingSet,
     /// The batch size is zero.
     ZeroBatchSize,
-    /// A step produced a non-finite loss or gradient; its update was not
-    /// applied.
+    /// A step produced a non-finite loss, gradient or parameter; the net
+    /// keeps the parameters of the step before.
     NonFinite {
         /// The step (from 0) that failed.
         step: usize,
         /// Its loss (NaN or infinite if the loss itself failed).
         loss: f64,
-        /// The first parameter whose gradient is not finite: (layer, name).
-        tensor: Option<(usize, &'static str)>,
+        /// What was not finite, and in which layer.
+        what: NonFinite,
     },
 }
 
@@ -28,17 +30,26 @@ impl fmt::Display for TrainError {
         match self {
             TrainError::EmptyTrainingSet => write!(f, "the training set is empty"),
             TrainError::ZeroBatchSize => write!(f, "the batch size is zero"),
-            TrainError::NonFinite { step, loss, tensor } => {
-                write!(f, "step {step} produced a non-finite ")?;
-                match tensor {
-                    Some((layer, name)) => write!(f, "gradient for {name} of layer {layer} (loss {loss})")?,
-                    None => write!(f, "loss ({loss})")?,
-                }
+            TrainError::NonFinite { step, loss, what } => {
                 write!(
                     f,
-                    "; the update was not applied, the net keeps the parameters of step {}",
-                    step.saturating_sub(1)
-                )
+                    "step {step} produced {}",
+                    NonFiniteStep {
+                        loss: *loss,
+                        what: *what
+                    }
+                )?;
+                match (what, step) {
+                    (_, 0) => write!(f, "; the net keeps its initial parameters"),
+                    (NonFinite::Parameter(..), _) => {
+                        write!(f, "; the parameters of step {} were restored", step - 1)
+                    }
+                    _ => write!(
+                        f,
+                        "; the update was not applied, the net keeps the parameters of step {}",
+                        step - 1
+                    ),
+                }
             }
         }
     }

@@ -9,5 +9,5 @@ mod trainer;
 pub use error::TrainError;
 pub use evaluate::{accuracy, predictions};
 pub use history::{EpochStats, Event, History, StepStats};
-pub use replicas::{NonFiniteStep, Replicas, with_replicas};
+pub use replicas::{NonFinite, NonFiniteStep, Replicas, with_replicas};
 pub use trainer::{Stop, Trainer};

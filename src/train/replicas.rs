@@ -20,38 +20,63 @@ use crate::optim::squared_norm;
 use crate::parallel::{MAX_THREADS, SpinBarrier, serially};
 use crate::{Batch, Dyn, Labels, Network, Optimizer, Row, Scalar};
 
-/// A step that produced a NaN or infinite loss or gradient; no replica
-/// applied its update.
+/// What in a step was NaN or infinite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NonFinite {
+    /// The loss (the update was not applied).
+    Loss,
+    /// The averaged gradient of this parameter: (layer, name) (the update
+    /// was not applied).
+    Gradient(usize, &'static str),
+    /// This parameter after the update: (layer, name). The parameters of
+    /// the step before were restored.
+    Parameter(usize, &'static str),
+}
+
+/// A step that produced a NaN or infinite loss, gradient or parameter. The
+/// net, on every replica, keeps the parameters of the last good step.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct NonFiniteStep {
     /// The step's loss.
     pub loss: f64,
-    /// The first parameter whose averaged gradient is not finite: (layer, name).
-    pub tensor: Option<(usize, &'static str)>,
+    /// What was not finite.
+    pub what: NonFinite,
 }
 
 impl std::fmt::Display for NonFiniteStep {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.tensor {
-            Some((layer, name)) => write!(
-                f,
-                "non-finite gradient for {name} of layer {layer} (loss {})",
-                self.loss
-            ),
-            None => write!(f, "non-finite loss ({})", self.loss),
+        match self.what {
+            NonFinite::Loss => write!(f, "a non-finite loss ({})", self.loss),
+            NonFinite::Gradient(layer, name) => {
+                write!(
+                    f,
+                    "a non-finite gradient for {name} of layer {layer} (loss {})",
+                    self.loss
+                )
+            }
+            NonFinite::Parameter(layer, name) => {
+                write!(f, "non-finite values in {name} of layer {layer} after the update")
+            }
         }
     }
 }
 
 impl std::error::Error for NonFiniteStep {}
 
-/// One thread's buffers: its share of the batch, the activations, and the
-/// averaged gradient.
+/// One thread's buffers: its share of the batch, the activations, the
+/// averaged gradient, and the parameters of the last good step.
 struct Local<In: Row, N: Network<In>, const C: usize> {
     ws: N::Workspace<Dyn>,
     x: Batch<In>,
     t: Labels<C>,
     mean: Vec<In::Scalar>,
+    last_good: Vec<In::Scalar>,
+}
+
+/// Copies every parameter of `net` into `out`, in order.
+fn save_params<In: Row, N: Network<In>>(net: &N, out: &mut Vec<In::Scalar>) {
+    out.clear();
+    net.visit_params(0, &mut |p| out.extend_from_slice(p.value));
 }
 
 /// What the threads share while training.
@@ -153,8 +178,17 @@ where
             }
             at += p.grad.len();
         });
-        if !loss.is_finite() || tensor.is_some() {
-            return Some(Err(NonFiniteStep { loss, tensor }));
+        if !loss.is_finite() {
+            return Some(Err(NonFiniteStep {
+                loss,
+                what: NonFinite::Loss,
+            }));
+        }
+        if let Some((layer, name)) = tensor {
+            return Some(Err(NonFiniteStep {
+                loss,
+                what: NonFinite::Gradient(layer, name),
+            }));
         }
         optimizer.begin_step(O::USES_GRADIENT_NORM.then(|| squares.sqrt()));
         let (mut at, mut index) = (0, 0);
@@ -165,6 +199,26 @@ where
             at += len;
             index += 1;
         });
+        // Finite gradients can still overflow a parameter (a learning rate
+        // far too large): then put back the last good parameters.
+        let mut broken = None;
+        net.visit_params(0, &mut |p| {
+            if broken.is_none() && !In::Scalar::all_finite(p.value) {
+                broken = Some((p.layer, p.name));
+            }
+        });
+        if let Some((layer, name)) = broken {
+            let mut at = 0;
+            net.visit_params_mut(0, &mut |p| {
+                p.value.copy_from_slice(&local.last_good[at..at + p.value.len()]);
+                at += p.value.len();
+            });
+            return Some(Err(NonFiniteStep {
+                loss,
+                what: NonFinite::Parameter(layer, name),
+            }));
+        }
+        save_params(&**net, &mut local.last_good);
         Some(Ok(loss))
     }
 }
@@ -219,6 +273,8 @@ where
 {
     let threads = threads.clamp(1, MAX_THREADS);
     let params = net.param_count();
+    let mut start = Vec::with_capacity(params);
+    save_params(&*net, &mut start);
     let local = || Local {
         ws: N::Workspace::default(),
         x: Batch::zeros(0),
@@ -228,6 +284,7 @@ where
         } else {
             Vec::new()
         },
+        last_good: start.clone(),
     };
     let mut copies: Vec<N> = (1..threads).map(|_| net.clone()).collect();
     let shared = Shared {

@@ -18,9 +18,10 @@ pub enum Stop {
 /// Mini-batch training with an optimizer, reporting each step and epoch.
 ///
 /// Defaults are the book's: batches of 100 drawn with replacement, 10,000
-/// iterations, accuracies after every epoch. A step whose loss or gradient is
-/// not finite stops the run with [`TrainError::NonFinite`] before its update,
-/// so the net is never left with NaN weights.
+/// iterations, accuracies after every epoch. A step whose loss, gradient or
+/// updated parameters are not finite stops the run with
+/// [`TrainError::NonFinite`], and the net keeps the parameters of the step
+/// before: it is never left with NaN weights.
 ///
 /// ```no_run
 /// use rand::{SeedableRng, rngs::StdRng};
@@ -146,7 +147,7 @@ impl<O> Trainer<O> {
                 let loss = replicas.step(&indices).map_err(|e| TrainError::NonFinite {
                     step,
                     loss: e.loss,
-                    tensor: e.tensor,
+                    what: e.what,
                 })?;
                 history.train_loss.push(loss);
                 epoch_loss += loss;

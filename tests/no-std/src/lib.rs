@@ -1,0 +1,47 @@
+//! typenet where there is no operating system: `#![no_std]`, no `alloc`,
+//! a classifier whose weights are compiled in (`model.rs`, written by
+//! `cargo run --example bake_weights`), inference and on-device training
+//! with batches whose size is part of the type.
+//!
+//! `.ci/run` builds this crate for `thumbv7em-none-eabihf` (a Cortex-M4F):
+//! `cargo build -p typenet-no-std --target thumbv7em-none-eabihf`.
+#![no_std]
+
+// written by the exporter, kept exactly as written
+#[rustfmt::skip]
+mod model;
+
+use typenet::prelude::*;
+
+/// The baked classifier's type: 4 inputs, 16 ReLU units, 3 classes.
+pub type Classifier = typenet::Chain![Affine<f32, 4, 16, Inline>, Relu, Affine<f32, 16, 3, Inline>, SoftmaxWithLoss<3>];
+
+/// The trained classifier, a constant in flash: no start-up work, no heap.
+pub static CLASSIFIER: Classifier = Chain::new(
+    Chain::new(
+        Chain::new(Affine::from_arrays(model::L0_W, model::L0_B), Relu),
+        Affine::from_arrays(model::L2_W, model::L2_B),
+    ),
+    SoftmaxWithLoss,
+);
+
+/// The class of one sample, or `None` if it holds NaN or infinity.
+pub fn classify(x: &[f32; 4]) -> Option<usize> {
+    CLASSIFIER.classify(x).ok()
+}
+
+/// The class probabilities of one sample.
+pub fn probabilities(x: &[f32; 4]) -> Option<[f32; 3]> {
+    CLASSIFIER.probabilities(x).ok()
+}
+
+/// Fine-tunes a copy of the classifier on the device: one SGD step on 8
+/// labelled samples (forward, backward, update), all on the stack.
+/// Returns the batch's loss, or `None` if a label is not below 3.
+pub fn train_step(net: &mut Classifier, x: [[f32; 4]; 8], labels: [usize; 8], lr: f64) -> Option<f32> {
+    let t = Labels::<3, Const<8>>::new(labels).ok()?;
+    let mut ws = net.workspace::<Const<8>>();
+    let loss = net.gradient_with(&mut ws, &Batch::new(x), &t, None);
+    Sgd::new(lr).step(net);
+    Some(loss)
+}

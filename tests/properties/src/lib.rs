@@ -1,0 +1,1 @@
+//! Holds no code: the properties are in `tests/`.
