@@ -97,7 +97,7 @@ pub use chain::{Chain, ChainCache};
 pub use functions::{LOG_GUARD, cross_entropy_error, cross_entropy_row, relu, sigmoid, softmax, softmax_rows};
 pub use init::Init;
 pub use layer::{Layer, LayerInfo, Param, ParamMut};
-pub use layers::{AddLayer, Affine, MulLayer, Relu, Sigmoid, SoftmaxWithLoss};
+pub use layers::{Activation, AddLayer, Affine, MulLayer, Relu, Sigmoid, SoftmaxWithLoss};
 pub use loss::Loss;
 pub use network::{NetWorkspace, Network, NonFiniteInput, check_finite};
 #[cfg(feature = "alloc")]
@@ -122,6 +122,8 @@ pub use gradient::{
 
 #[doc(hidden)]
 pub use kernels::Kernels;
+#[doc(hidden)]
+pub use layers::activation::support as activation;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(all(doctest, feature = "gzip"))]

@@ -115,11 +115,31 @@ fn deep_chain<T: Scalar>() {
     assert_within::<T>(&gradient_check(&mut net, &x, &t), 7);
 }
 
+/// A batch of one row: the mean over the batch is the row itself, in a
+/// `Dyn` batch and a `Const<1>` batch alike.
+fn batch_of_one<T: Scalar>() {
+    let mut g = rng(7);
+    let mut net = Affine::<T, 6, 4>::init(Init::He, &mut g)
+        .then(Relu)
+        .then(Affine::<T, 4, 3>::init(Init::He, &mut g))
+        .then(SoftmaxWithLoss);
+    let x = uniform_batch::<[T; 6]>(1, -1.0, 1.0, &mut g);
+    let t = Labels::<3>::from_slice(&[2]).unwrap();
+    assert_within::<T>(&gradient_check(&mut net, &x, &t), 5);
+    let mut twin = net.clone();
+    let loss = net.gradient(&x, &t);
+    let one = Batch::<[T; 6], Const<1>>::new([x[0]]);
+    let loss_static = twin.gradient(&one, &Labels::<3, Const<1>>::new([2]).unwrap());
+    assert_eq!(loss, loss_static);
+    assert_eq!(typenet::stored_gradients(&net), typenet::stored_gradients(&twin));
+}
+
 for_f32_and_f64!(
     affine,
     relu,
     sigmoid,
     softmax_as_layer_and_loss,
     two_layer_net_784_50_10,
-    deep_chain
+    deep_chain,
+    batch_of_one
 );
