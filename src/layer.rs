@@ -74,7 +74,7 @@ pub trait Layer<In: Row> {
     type Out: Row<Scalar = In::Scalar>;
 
     /// Per-batch scratch kept from `forward` to `backward` for a batch of
-    /// `R` rows (the hidden activations of a [`Chain`]). The default value is
+    /// `R` rows (the hidden activations of a [`Chain`](struct@crate::Chain)). The default value is
     /// empty for `Dyn` rows and grows on first use.
     type Cache<R: Rows>: Default + Send + Sync;
 

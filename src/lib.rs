@@ -40,14 +40,18 @@
 //! ```
 //!
 //! # Where things are
-//! - [`Layer`] (what a layer is), [`Chain`] and [`Chain!`] (the typed chain),
+//! - [`Layer`] (what a layer is), [`Chain`](struct@Chain) and [`Chain!`](macro@Chain) (the typed chain),
 //!   [`Network`] and [`Loss`] (a chain ending in a loss);
-//! - the layers: [`Affine`], [`Relu`], [`Sigmoid`], [`SoftmaxWithLoss`], and
-//!   the scalar nodes [`MulLayer`], [`AddLayer`];
+//! - the layers: [`Affine`], the [`Activation`]s [`Relu`] and [`Sigmoid`],
+//!   [`SoftmaxWithLoss`], and the scalar nodes [`MulLayer`], [`AddLayer`];
 //! - data in flight: [`Batch`] of rows `[T; N]` with [`Dyn`] or [`Const`]
 //!   row counts, [`Labels`];
 //! - [`numerical_gradient`] and [`gradient_check`];
-//! - [`Sgd`] and the [`Optimizer`] trait.
+//! - [`optim`]: the [`Optimizer`] trait, [`Sgd`] and the other optimizers of
+//!   chapter 6, weight decay and clipping; [`Init`] for initial weights;
+//! - `data`: the IDX reader, data sets and batch sampling; `train`: the
+//!   trainer and data-parallel replicas; `io`: safetensors and Rust-source
+//!   export (all three with `std`); [`set_threads`] for two or more cores.
 //!
 //! # Features
 //! - `std` (default): files, data sets, the trainer, threads. Implies `alloc`.

@@ -5,7 +5,7 @@ use crate::{Batch, Layer, Row, Rows, Target};
 /// A last layer that turns scores into outputs (e.g. probabilities) and
 /// measures them against targets.
 ///
-/// A [`Chain`](crate::Chain) whose last element is a `Loss` is a
+/// A [`Chain`](struct@crate::Chain) whose last element is a `Loss` is a
 /// [`Network`](crate::Network). Training does not back-propagate through the
 /// loss layer's own Jacobian: [`loss_backward`](Loss::loss_backward) gives
 /// the gradient with respect to the scores directly, as the book's

@@ -46,7 +46,7 @@ pub fn check_finite<X: Row, R: Rows>(x: &Batch<X, R>) -> Result<(), NonFiniteInp
 /// A trainable classifier: layers taking rows `In` to score rows
 /// [`Scores`](Network::Scores), ended by a [`Loss`].
 ///
-/// Implemented by every [`Chain`] whose last element is a [`Loss`] such as
+/// Implemented by every [`Chain`](struct@crate::Chain) whose last element is a [`Loss`] such as
 /// [`SoftmaxWithLoss`](crate::SoftmaxWithLoss). The `*_with` methods take a
 /// [`Workspace`](Network::Workspace) that keeps the activations between
 /// calls (a training loop allocates nothing after its first step); the

@@ -57,9 +57,6 @@ pub trait Scalar:
     /// Widens (or keeps) the value as an `f64`.
     fn as_f64(self) -> f64;
 
-    /// The byte's value, exactly.
-    fn from_byte(b: u8) -> Self;
-
     /// `true` if no value is NaN or infinite. Branch-free, so it runs at
     /// vector speed over a whole gradient.
     fn all_finite(values: &[Self]) -> bool;
@@ -90,11 +87,6 @@ impl Scalar for f32 {
         self as f64
     }
 
-    #[inline(always)]
-    fn from_byte(b: u8) -> Self {
-        b as f32
-    }
-
     fn all_finite(values: &[Self]) -> bool {
         <f32 as Kernels>::finite(values)
     }
@@ -123,11 +115,6 @@ impl Scalar for f64 {
     #[inline(always)]
     fn as_f64(self) -> f64 {
         self
-    }
-
-    #[inline(always)]
-    fn from_byte(b: u8) -> Self {
-        b as f64
     }
 
     fn all_finite(values: &[Self]) -> bool {
