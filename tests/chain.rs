@@ -267,3 +267,18 @@ fn summary_lists_layers_widths_and_parameters() {
     .join("\n");
     assert_eq!(table, expected);
 }
+
+/// nalgebra at the edges: a `DMatrix` with a sample per row becomes a
+/// batch and back, and an `SVector` is one sample.
+#[test]
+fn nalgebra_matrices_and_vectors_go_in_and_out() {
+    let m = nalgebra::DMatrix::<f64>::from_fn(3, 784, |r, c| ((r * 784 + c) % 13) as f64 / 13.0);
+    let batch = Batch::<[f64; 784]>::from_matrix(&m).unwrap();
+    assert_eq!(batch[2][5], m[(2, 5)]);
+    assert_eq!(batch.to_matrix(), m);
+    assert!(Batch::<[f64; 783]>::from_matrix(&m).is_none());
+
+    let net = deep::<f64>(11);
+    let v = nalgebra::SVector::<f64, 784>::from_fn(|i, _| m[(1, i)]);
+    assert_eq!(net.classify(&v.into()).unwrap(), net.classify(&batch[1]).unwrap());
+}
