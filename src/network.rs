@@ -142,6 +142,22 @@ pub trait Network<In: Row>: Layer<In> {
         self.gradient_with(&mut ws, x, t, None)
     }
 
+    /// The gradient of the loss with respect to every parameter by central
+    /// differences, h = 1e-4 (the book's `numerical_gradient`): two loss
+    /// evaluations per parameter, for checking [`gradient`](Network::gradient)
+    /// on small nets. Parameters are restored exactly.
+    #[cfg(feature = "alloc")]
+    fn numerical_gradient<R: Rows>(
+        &mut self,
+        x: &Batch<In, R>,
+        t: &impl Target<Self::Scores, R>,
+    ) -> alloc::vec::Vec<crate::Gradient<In::Scalar>>
+    where
+        Self: Sized,
+    {
+        crate::numerical_gradient_of_net(self, x, t)
+    }
+
     /// The fraction of rows whose highest score is the target class.
     fn accuracy<R: Rows>(&self, x: &Batch<In, R>, t: &impl Target<Self::Scores, R>) -> Result<f64, NonFiniteInput> {
         check_finite(x)?;

@@ -100,4 +100,27 @@ fn softmax_with_loss_by_hand<T: Scalar>() {
     assert_close(fc.bias_grad(), &[0.25 - 1.0 / 6.0, -0.25 + 1.0 / 6.0].map(T::of), 1e-6);
 }
 
+/// The book's TwoLayerNet API on one object: predict, loss, accuracy,
+/// gradient and numerical_gradient agree with each other.
+#[test]
+fn two_layer_net_has_the_books_api() {
+    use rand::{SeedableRng, rngs::StdRng};
+    let mut net: TwoLayerNet<f64, 4, 5, 3> = two_layer_net(0.5, &mut StdRng::seed_from_u64(2));
+    let x: Batch<[f64; 4]> = Batch::from_rows(vec![[0.5, -1.0, 0.25, 2.0], [1.0, 0.0, -0.5, 0.3]]);
+    let t = Labels::<3>::from_slice(&[2, 0]).unwrap();
+    let scores = net.predict(&x).unwrap();
+    let accuracy = net.accuracy(&x, &t).unwrap();
+    let hits = (0..2).filter(|&i| typenet::argmax(&scores[i]) == t.get(i)).count();
+    assert_eq!(accuracy, hits as f64 / 2.0);
+    let loss = net.loss(&x, &t);
+    assert_eq!(net.gradient(&x, &t), loss);
+    let backprop = typenet::stored_gradients(&net);
+    let numerical = net.numerical_gradient(&x, &t);
+    assert_eq!(numerical.len(), 4);
+    for (b, n) in backprop.iter().zip(&numerical) {
+        assert_eq!((b.layer, b.name, b.shape), (n.layer, n.name, n.shape));
+        assert_close(&b.values, &n.values, 1e-8);
+    }
+}
+
 for_f32_and_f64!(two_three_two, softmax_with_loss_by_hand);
