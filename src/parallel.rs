@@ -83,20 +83,27 @@ impl SpinBarrier {
             self.generation.fetch_add(1, Ordering::Release);
             return !stopped.load(Ordering::Acquire);
         }
-        let started = Instant::now();
-        let mut spins = 0u32;
-        while self.generation.load(Ordering::Acquire) == generation {
-            if stopped.load(Ordering::Acquire) {
-                return false;
-            }
-            spins = spins.wrapping_add(1);
-            if !spins.is_multiple_of(256) || started.elapsed() < SPIN {
-                std::hint::spin_loop();
-            } else {
-                thread::sleep(Duration::from_micros(20));
-            }
-        }
+        wait_until(
+            || self.generation.load(Ordering::Acquire) != generation || stopped.load(Ordering::Acquire),
+            || thread::sleep(Duration::from_micros(20)),
+        );
         !stopped.load(Ordering::Acquire)
+    }
+}
+
+/// Spins until `ready()`; once that has taken longer than [`SPIN`], calls
+/// `nap()` between checks instead, so an idle thread stops using its core.
+fn wait_until(mut ready: impl FnMut() -> bool, nap: impl Fn()) {
+    let started = Instant::now();
+    let mut spins = 0u32;
+    while !ready() {
+        spins = spins.wrapping_add(1);
+        // reading the clock costs more than a spin: look every 256
+        if !spins.is_multiple_of(256) || started.elapsed() < SPIN {
+            std::hint::spin_loop();
+        } else {
+            nap();
+        }
     }
 }
 
@@ -139,17 +146,10 @@ const SPIN: Duration = Duration::from_micros(50);
 fn helper(index: usize, mut seen: u64) {
     let pool = pool();
     loop {
-        let started = Instant::now();
-        let mut spins = 0u32;
-        while pool.generation.load(Ordering::Acquire) == seen {
-            spins = spins.wrapping_add(1);
-            // reading the clock costs more than a spin: look every 256
-            if !spins.is_multiple_of(256) || started.elapsed() < SPIN {
-                std::hint::spin_loop();
-            } else {
-                thread::park_timeout(Duration::from_millis(10));
-            }
-        }
+        wait_until(
+            || pool.generation.load(Ordering::Acquire) != seen,
+            || thread::park_timeout(Duration::from_millis(10)),
+        );
         let (generation, job) = *pool.job.lock().unwrap_or_else(|e| e.into_inner());
         seen = generation;
         let Some(job) = job else { continue };
