@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use typenet::data::{Dataset, MnistFiles, Pixels};
 use typenet::prelude::*;
-use typenet::train::{accuracy, with_replicas};
+use typenet::train::{DataParallel, accuracy};
 
 // ---------------------------------------------------------------- allocations
 
@@ -84,7 +84,7 @@ fn normal(seed: u64, s: u64, k: u64, std: f64) -> f64 {
 fn seeded_affine<T: Scalar, const I: usize, const O: usize, S: typenet::Storage>(
     seed: u64,
     s: u64,
-) -> Affine<T, I, O, S> {
+) -> Affine<[T; I], O, S> {
     Affine::from_fn(
         |i, j| T::of(normal(seed, s, (i * O + j) as u64, 0.01) as f32 as f64),
         |_| T::ZERO,
@@ -125,7 +125,7 @@ type Seed<T> = TwoLayerNet<T, 784, 50, 10>;
 /// batches, each step timed (gather the rows, forward, backward, update;
 /// with 2 threads, data-parallel over two replicas).
 fn seed_run<T: Scalar>(o: &Options, threads: usize, train: &Dataset<[T; 784], 10>, test: &Dataset<[T; 784], 10>) {
-    let mut net: Seed<T> = seeded_affine(SEED, STREAM_W1)
+    let net: Seed<T> = seeded_affine(SEED, STREAM_W1)
         .then(Relu)
         .then(seeded_affine(SEED, STREAM_W2))
         .then(SoftmaxWithLoss);
@@ -133,28 +133,27 @@ fn seed_run<T: Scalar>(o: &Options, threads: usize, train: &Dataset<[T; 784], 10
     let indices: Vec<usize> = (0..(o.steps * BATCH) as u64)
         .map(|i| below(stream(SEED, STREAM_BATCH, i), n) as usize)
         .collect();
-    let mut sgd = Sgd::new(0.1);
     let mut times = Vec::with_capacity(o.steps);
     let mut allocations = 0;
+    let mut replicas = DataParallel::new(net, Sgd::new(0.1), train.clone(), threads, SEED).expect("threads start");
     let wall = Instant::now();
-    with_replicas(&mut net, &mut sgd, train, threads, |replicas| {
-        for step in 0..o.steps {
-            let before = ALLOCATIONS.load(Ordering::Relaxed);
-            let t0 = Instant::now();
-            replicas
-                .step(&indices[step * BATCH..(step + 1) * BATCH])
-                .expect("finite");
-            times.push(t0.elapsed().as_secs_f64() * 1e6);
-            if step >= o.warmup {
-                allocations += ALLOCATIONS.load(Ordering::Relaxed) - before;
-            }
+    for step in 0..o.steps {
+        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        let t0 = Instant::now();
+        replicas
+            .step(&indices[step * BATCH..(step + 1) * BATCH])
+            .expect("finite");
+        times.push(t0.elapsed().as_secs_f64() * 1e6);
+        if step >= o.warmup {
+            allocations += ALLOCATIONS.load(Ordering::Relaxed) - before;
         }
-    });
+    }
     let wall = wall.elapsed().as_secs_f64();
+    let (net, _) = replicas.into_parts();
     let s = stats(times[o.warmup..].to_vec());
     println!(
         "| seed step 784-50-10, batch 100, {} | {threads} | {:.1} µs [{:.1}–{:.1}] | {:.2} s | {:.2} % | {:.2} |",
-        T::RUST_NAME,
+        std::any::type_name::<T>(),
         s.median,
         s.p10,
         s.p90,
@@ -164,7 +163,7 @@ fn seed_run<T: Scalar>(o: &Options, threads: usize, train: &Dataset<[T; 784], 10
     );
 }
 
-type Small = Chain![Affine<f32, 4, 16, Inline>, Relu, Affine<f32, 16, 3, Inline>, SoftmaxWithLoss<3>];
+type Small = Chain![Affine<[f32; 4], 16, Inline>, Relu, Affine<[f32; 16], 3, Inline>, SoftmaxWithLoss<3>];
 const POOL: usize = 1024;
 
 /// The 4-16-3 net, batch 1: 2,000 warm-up calls, then 200 blocks of 100;
@@ -188,8 +187,9 @@ fn small_net(o: &Options) {
     let mut sgd = Sgd::new(0.1);
     let mut k = 0usize;
     let mut train = |net: &mut Small| {
-        net.gradient_with(&mut ws, &xs[k % POOL], &ys[k % POOL], None);
-        sgd.step(net);
+        net.gradient_with(&mut ws, &xs[k % POOL], &ys[k % POOL], None)
+            .expect("one label per row");
+        sgd.step(net).expect("finite");
         k += 1;
     };
     for _ in 0..o.small_warmup {

@@ -78,7 +78,7 @@ type Mnist = Dataset<[f32; 784], 10>;
 
 fn run<const HIDDEN: usize>(o: &Options, train: &Mnist, test: &Mnist) -> Result<(), Box<dyn std::error::Error>> {
     let mut net: TwoLayerNet<f32, 784, HIDDEN, 10> = two_layer_net(o.init_std, &mut StdRng::seed_from_u64(o.seed));
-    let mut optimizer = o.optimizer.clone();
+    let optimizer = o.optimizer.clone();
     println!("{}", net.summary());
     println!(
         "training on {} images ({} test): batch {}, {} at lr {}, {} steps, {} thread(s)",
@@ -86,7 +86,7 @@ fn run<const HIDDEN: usize>(o: &Options, train: &Mnist, test: &Mnist) -> Result<
         test.len(),
         o.batch,
         optimizer.name(),
-        optimizer.lr_mut(),
+        optimizer.lr(),
         o.iters,
         o.threads
     );

@@ -17,7 +17,8 @@ use typenet::data::Sampling;
 use typenet::prelude::*;
 use typenet::train::{Event, Trainer, accuracy};
 
-type Deep = Chain![Affine<f32, 784, 100>, Relu, Affine<f32, 100, 200>, Relu, Affine<f32, 200, 10>, SoftmaxWithLoss<10>];
+type Deep =
+    Chain![Affine<[f32; 784], 100>, Relu, Affine<[f32; 100], 200>, Relu, Affine<[f32; 200], 10>, SoftmaxWithLoss<10>];
 
 const USAGE: &str = "\
 Trains 784-100-200-10 on MNIST-style IDX files with shuffled epochs.

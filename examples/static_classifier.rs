@@ -10,7 +10,7 @@ use rand::{SeedableRng, rngs::StdRng};
 use typenet::prelude::*;
 
 /// The whole net, named once: 4 inputs, 16 ReLU units, 3 classes, inline.
-pub type Classifier = Chain![Affine<f32, 4, 16, Inline>, Relu, Affine<f32, 16, 3, Inline>, SoftmaxWithLoss<3>];
+pub type Classifier = Chain![Affine<[f32; 4], 16, Inline>, Relu, Affine<[f32; 16], 3, Inline>, SoftmaxWithLoss<3>];
 
 /// Three noisy clusters in 4-D: the class is which of the first three
 /// coordinates is raised.
@@ -38,8 +38,8 @@ pub fn train(steps: usize) -> (Classifier, [f32; 3]) {
         let batch: [([f32; 4], usize); 8] = core::array::from_fn(|k| sample(step * 8 + k));
         let x = Batch::<[f32; 4], Const<8>>::new(batch.map(|(x, _)| x));
         let t = Labels::<3, Const<8>>::new(batch.map(|(_, c)| c)).expect("classes below 3");
-        let loss = net.gradient_with(&mut ws, &x, &t, None);
-        sgd.step(&mut net);
+        let loss = net.gradient_with(&mut ws, &x, &t, None).expect("one label per row");
+        sgd.step(&mut net).expect("a finite step");
         if step % 100 == 0 && step / 100 < 3 {
             losses[step / 100] = loss;
         }

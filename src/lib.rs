@@ -1,15 +1,16 @@
 //! Neural networks whose shapes live in the type system.
 //!
-//! A layer names its input and output widths in its type (`Affine<f32, 784,
-//! 50>`), layers join with [`Layer::then`] only when one's output rows are the
-//! next one's input rows, and a chain ending in a loss is a [`Network`] with
-//! the API of *Deep Learning from Scratch*, chapter 5: `predict`, `loss`,
-//! `accuracy`, `gradient`. A mis-wired net does not compile:
+//! A layer names its input and output rows in its type (`Affine<[f32; 784],
+//! 50>`, `Conv2d<f32, 1, 30, 5>`), layers join with [`Layer::then`] only when
+//! one's output rows are the next one's input rows, a convolution's output
+//! size is computed by the compiler, and a chain ending in a loss is a
+//! [`Network`] with the API of *Deep Learning from Scratch*: `predict`,
+//! `loss`, `accuracy`, `gradient`. A mis-wired net does not compile:
 //!
 //! ```compile_fail
 //! use typenet::prelude::*;
-//! // error: layer `Affine<f32, 40, 10>` cannot follow a layer whose output rows are `[f32; 50]`
-//! let net = Affine::<f32, 784, 50>::zeros().then(Relu).then(Affine::<f32, 40, 10>::zeros());
+//! // error: layer `Affine<[f32; 40], 10>` cannot follow a layer whose output rows are `[f32; 50]`
+//! let net = Affine::<[f32; 784], 50>::zeros().then(Relu).then(Affine::<[f32; 40], 10>::zeros());
 //! ```
 //!
 //! A correct one trains with no shape checks at run time:
@@ -18,7 +19,7 @@
 //! use rand::{SeedableRng, rngs::StdRng};
 //! use typenet::prelude::*;
 //!
-//! type Net = Chain![Affine<f64, 2, 16>, Relu, Affine<f64, 16, 2>, SoftmaxWithLoss<2>];
+//! type Net = Chain![Affine<[f64; 2], 16>, Relu, Affine<[f64; 16], 2>, SoftmaxWithLoss<2>];
 //!
 //! let mut rng = StdRng::seed_from_u64(1);
 //! let mut net: Net = Affine::init(Init::He, &mut rng)
@@ -31,8 +32,8 @@
 //! let t = Labels::<2>::from_slice(&[0, 1, 1, 0])?;
 //! let mut sgd = Sgd::new(0.5);
 //! for _ in 0..500 {
-//!     net.gradient(&x, &t);
-//!     sgd.step(&mut net);
+//!     net.gradient(&x, &t)?;
+//!     sgd.step(&mut net)?;
 //! }
 //! assert_eq!(net.accuracy(&x, &t)?, 1.0);
 //! assert_eq!(net.classify(&[1.0, 0.0])?, 1);
@@ -40,18 +41,25 @@
 //! ```
 //!
 //! # Where things are
-//! - [`Layer`] (what a layer is), [`Chain`](struct@Chain) and [`Chain!`](macro@Chain) (the typed chain),
-//!   [`Network`] and [`Loss`] (a chain ending in a loss);
-//! - the layers: [`Affine`], the [`Activation`]s [`Relu`] and [`Sigmoid`],
-//!   [`SoftmaxWithLoss`], and the scalar nodes [`MulLayer`], [`AddLayer`];
-//! - data in flight: [`Batch`] of rows `[T; N]` with [`Dyn`] or [`Const`]
-//!   row counts, [`Labels`];
-//! - [`numerical_gradient`] and [`gradient_check`];
+//! - [`batch`]: what flows through a net: [`Scalar`]s, [`Row`]s (dense
+//!   rows, [`Image`]s, [`Pair`]s), [`Batch`]es with [`Dyn`] or [`Const`] row
+//!   counts, [`Labels`] and other [`Target`]s;
+//! - [`model`]: the layer model: [`Layer`] (inference, training pass,
+//!   backward pass, tensors), [`ParamKind`], [`Training`], [`Network`] and
+//!   [`Loss`], parameter [`Storage`];
+//! - [`compose`]: [`Chain`](struct@Chain) and [`Chain!`](macro@Chain),
+//!   [`chain!`], [`Input`], [`Residual`], [`Sum`], [`Concat`];
+//! - [`layers`]: [`Affine`], [`Relu`], [`Sigmoid`], [`SoftmaxWithLoss`],
+//!   [`Dropout`], [`BatchNorm`], [`Conv2d`], [`MaxPool2d`], and
+//!   [`Activation`] for writing element-wise ones;
+//! - [`math`]: the book's functions and the [`Init`]ialisers;
 //! - [`optim`]: the [`Optimizer`] trait, [`Sgd`] and the other optimizers of
-//!   chapter 6, weight decay and clipping; [`Init`] for initial weights;
-//! - `data`: the IDX reader, data sets and batch sampling; `train`: the
-//!   trainer and data-parallel replicas; `io`: safetensors and Rust-source
-//!   export (all three with `std`); [`set_threads`] for two or more cores.
+//!   chapter 6, weight decay and clipping;
+//! - [`diagnostics`]: [`numerical_gradient`], [`gradient_check`], [`Summary`];
+//! - [`book`]: [`TwoLayerNet`] and the scalar nodes [`MulLayer`], [`AddLayer`];
+//! - with `std`: [`data`] (the IDX reader, data sets, batch sampling),
+//!   [`train`] (the trainer and data-parallel training) and [`io`]
+//!   (safetensors, PyTorch weights, Rust-source export).
 //!
 //! # Features
 //! - `std` (default): files, data sets, the trainer, threads. Implies `alloc`.
@@ -66,28 +74,16 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
-mod batch;
-mod chain;
-mod functions;
-mod init;
+pub mod batch;
+pub mod book;
+pub mod compose;
+#[cfg(feature = "alloc")]
+pub mod diagnostics;
 mod kernels;
-mod layer;
-mod layers;
-mod loss;
-mod network;
+pub mod layers;
+pub mod math;
+pub mod model;
 pub mod optim;
-#[cfg(feature = "std")]
-mod parallel;
-mod row;
-mod scalar;
-mod storage;
-#[cfg(feature = "alloc")]
-mod summary;
-mod target;
-
-#[cfg(feature = "alloc")]
-mod gradient;
-mod two_layer_net;
 
 #[cfg(feature = "std")]
 pub mod data;
@@ -96,36 +92,25 @@ pub mod io;
 #[cfg(feature = "std")]
 pub mod train;
 
-pub use batch::{Batch, Const, Dyn, Rows};
-pub use chain::{Chain, ChainCache};
-pub use functions::{LOG_GUARD, cross_entropy_error, cross_entropy_row, relu, sigmoid, softmax, softmax_rows};
-pub use init::Init;
-pub use layer::{Layer, LayerInfo, Param, ParamMut};
-pub use layers::{Activation, AddLayer, Affine, MulLayer, Relu, Sigmoid, SoftmaxWithLoss};
-pub use loss::Loss;
-pub use network::{NetWorkspace, Network, NonFiniteInput, check_finite};
+pub use batch::{Batch, Const, Dyn, Image, LabelError, Labels, Pair, Row, Rows, Scalar, Target, TargetRow, argmax};
+pub use book::{AddLayer, MulLayer, TwoLayerNet, two_layer_net};
+pub use compose::{Chain, Concat, Input, Residual, Sum};
+#[cfg(feature = "alloc")]
+pub use diagnostics::{
+    Gradient, GradientDiff, Summary, gradient_check, numerical_gradient, numerical_gradient_of_net, stored_gradients,
+};
+pub use layers::{Activation, Affine, BatchNorm, Conv2d, Dropout, MaxPool2d, Relu, Sigmoid, SoftmaxWithLoss};
+pub use math::{Init, cross_entropy_error, relu, sigmoid, softmax, softmax_rows};
+#[cfg(feature = "alloc")]
+pub use model::Heap;
+pub use model::{
+    DefaultStorage, HyperParameterError, Inline, InputError, Layer, LayerInfo, Loss, Network, Param, ParamKind,
+    ParamMut, Shape, Storage, Training, Workspace, expect_rows,
+};
 #[cfg(feature = "alloc")]
 pub use optim::{AdaGrad, Adam, AnyOptimizer, ClipNorm, Momentum, Nesterov, RmsProp, WeightDecay};
-pub use optim::{Optimizer, Sgd};
-#[cfg(feature = "std")]
-pub use parallel::{set_threads, threads};
-pub use row::{Row, argmax};
-pub use scalar::Scalar;
-pub use storage::{DefaultStorage, Inline, ParamMatrix, Storage};
-#[cfg(feature = "alloc")]
-pub use storage::{Heap, HeapMatrix};
-#[cfg(feature = "alloc")]
-pub use summary::Summary;
-pub use target::{LabelError, Labels, Target, TargetRow};
-pub use two_layer_net::{TwoLayerNet, two_layer_net};
+pub use optim::{NonFinite, Optimizer, Sgd};
 
-#[cfg(feature = "alloc")]
-pub use gradient::{
-    Gradient, GradientDiff, H, gradient_check, numerical_gradient, numerical_gradient_of_net, stored_gradients,
-};
-
-#[doc(hidden)]
-pub use kernels::Kernels;
 #[doc(hidden)]
 pub use layers::activation::support as activation;
 
@@ -137,7 +122,8 @@ struct ReadmeExamples;
 /// The names most programs need: `use typenet::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Affine, Batch, Chain, Const, Dyn, Init, Inline, Labels, Layer, Loss, Network, Optimizer, Relu, Row, Rows,
-        Scalar, Sgd, Sigmoid, SoftmaxWithLoss, TwoLayerNet, two_layer_net,
+        Affine, Batch, BatchNorm, Chain, Concat, Const, Conv2d, Dropout, Dyn, Image, Init, Inline, Input, Labels,
+        Layer, Loss, MaxPool2d, Network, Optimizer, Relu, Residual, Row, Rows, Scalar, Sgd, Sigmoid, SoftmaxWithLoss,
+        Sum, Training, TwoLayerNet, two_layer_net,
     };
 }

@@ -10,15 +10,14 @@ mod model;
 
 use typenet::prelude::*;
 
-type Classifier = Chain![Affine<f32, 4, 16, Inline>, Relu, Affine<f32, 16, 3, Inline>, SoftmaxWithLoss<3>];
+type Classifier = Chain![Affine<[f32; 4], 16, Inline>, Relu, Affine<[f32; 16], 3, Inline>, SoftmaxWithLoss<3>];
 
-static BAKED: Classifier = Chain::new(
-    Chain::new(
-        Chain::new(Affine::from_arrays(model::L0_W, model::L0_B), Relu),
-        Affine::from_arrays(model::L2_W, model::L2_B),
-    ),
+static BAKED: Classifier = typenet::chain![
+    Affine::from_arrays(model::L0_W, model::L0_B),
+    Relu,
+    Affine::from_arrays(model::L2_W, model::L2_B),
     SoftmaxWithLoss,
-);
+];
 
 fn saved() -> Classifier {
     let mut net: Classifier = Affine::zeros().then(Relu).then(Affine::zeros()).then(SoftmaxWithLoss);
@@ -54,6 +53,6 @@ fn exported_source_is_the_saved_net_exactly() {
 #[test]
 fn non_finite_parameters_cannot_be_exported() {
     let mut net = saved();
-    net.first_mut().second_mut().bias_mut()[2] = f32::NAN;
+    net.layer_mut::<2>().bias_mut()[2] = f32::NAN;
     assert!(typenet::io::rust_source(&net).is_err());
 }

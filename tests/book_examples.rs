@@ -43,14 +43,14 @@ fn two_three_two<T: Scalar>() {
     let b1 = [1.0, 2.0, 3.0].map(T::of);
     let w2 = [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]].map(|r| r.map(T::of));
     let b2 = [1.0, 2.0].map(T::of);
-    let mut net = Affine::<T, 2, 3>::from_parts(&w1, &b1)
+    let mut net = Affine::<[T; 2], 3>::from_parts(&w1, &b1)
         .then(Relu)
-        .then(Affine::<T, 3, 2>::from_parts(&w2, &b2));
+        .then(Affine::<[T; 3], 2>::from_parts(&w2, &b2));
 
     let x: Batch<[T; 2]> = Batch::from_rows(vec![[T::of(1.0), T::of(2.0)]]);
     let mut cache = net.cache::<Dyn>();
     let mut y = Batch::zeros(1);
-    net.forward(&x, &mut y, &mut cache);
+    net.forward(&x, &mut y, &mut cache, &mut Training::default());
     // hidden = [1·1+2·2+1, 1·3+2·4+2, 1·5+2·6+3] = [6, 13, 20] (all > 0: ReLU passes them)
     assert_close(cache.first().hidden().as_slice(), &[6.0, 13.0, 20.0].map(T::of), 0.0);
     // y = [6·1+13·2+20·3+1, 6·4+13·5+20·6+2] = [93, 211]
@@ -84,11 +84,11 @@ fn two_three_two<T: Scalar>() {
 /// SoftmaxWithLoss on equal scores: y = [½, ½], loss = −ln ½,
 /// backward (y − t)/batch.
 fn softmax_with_loss_by_hand<T: Scalar>() {
-    let mut net = Affine::<T, 2, 2>::from_parts(&[[T::ONE, T::ZERO], [T::ZERO, T::ONE]], &[T::ZERO; 2])
+    let mut net = Affine::<[T; 2], 2>::from_parts(&[[T::ONE, T::ZERO], [T::ZERO, T::ONE]], &[T::ZERO; 2])
         .then(SoftmaxWithLoss::<2>);
     let x: Batch<[T; 2]> = Batch::from_rows(vec![[T::ZERO, T::ZERO], [T::of(2.0f64.ln()), T::ZERO]]);
     let t = Labels::<2>::from_slice(&[1, 0]).unwrap();
-    let loss = net.gradient(&x, &t);
+    let loss = net.gradient(&x, &t).unwrap();
     // row 0: y = [1/2, 1/2], target 1; row 1: y = [2/3, 1/3], target 0
     let expected = (-(0.5f64).ln() - (2.0f64 / 3.0).ln()) / 2.0;
     assert_close(&[loss], &[T::of(expected)], 1e-6);
@@ -112,10 +112,10 @@ fn two_layer_net_has_the_books_api() {
     let accuracy = net.accuracy(&x, &t).unwrap();
     let hits = (0..2).filter(|&i| typenet::argmax(&scores[i]) == t.get(i)).count();
     assert_eq!(accuracy, hits as f64 / 2.0);
-    let loss = net.loss(&x, &t);
-    assert_eq!(net.gradient(&x, &t), loss);
+    let loss = net.loss(&x, &t).unwrap();
+    assert_eq!(net.gradient(&x, &t).unwrap(), loss);
     let backprop = typenet::stored_gradients(&net);
-    let numerical = net.numerical_gradient(&x, &t);
+    let numerical = net.numerical_gradient(&x, &t).unwrap();
     assert_eq!(numerical.len(), 4);
     for (b, n) in backprop.iter().zip(&numerical) {
         assert_eq!((b.layer, b.name, b.shape), (n.layer, n.name, n.shape));

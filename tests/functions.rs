@@ -40,7 +40,7 @@ fn relu_blocks_the_gradient_at_zero<T: Scalar>() {
     let mut relu_layer = Relu;
     let x: Batch<[T; 3]> = Batch::from_rows(vec![[T::ZERO, T::of(-1.0), T::of(1e-30)]]);
     let mut y = Batch::zeros(1);
-    Layer::<[T; 3]>::forward(&relu_layer, &x, &mut y, &mut ());
+    Layer::<[T; 3]>::forward(&mut relu_layer, &x, &mut y, &mut (), &mut Training::default());
     let dy: Batch<[T; 3]> = Batch::from_rows(vec![[T::ONE; 3]]);
     let mut dx = Batch::zeros(1);
     Layer::<[T; 3]>::backward(&mut relu_layer, &x, &y, &dy, &mut (), Some(&mut dx));
@@ -94,7 +94,7 @@ fn labels_out_of_range_are_rejected() {
 }
 
 #[test]
-#[should_panic(expected = "the batch has 2 rows but the targets have 1")]
+#[should_panic(expected = "cross_entropy_error: 2 rows of outputs but 1 targets")]
 fn row_count_mismatch_is_reported() {
     let y: Batch<[f32; 2]> = Batch::from_rows(vec![[0.5, 0.5], [0.5, 0.5]]);
     cross_entropy_error(&y, &Labels::<2>::from_slice(&[1]).unwrap());

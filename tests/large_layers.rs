@@ -10,10 +10,10 @@ use typenet::prelude::*;
 #[test]
 fn affine_784_by_1000_f64_builds_runs_and_clones() {
     let mut g = rng(9);
-    let mut fc = Affine::<f64, 784, 1000>::init(Init::He, &mut g);
+    let mut fc = Affine::<[f64; 784], 1000>::init(Init::He, &mut g);
     let x = uniform_batch::<[f64; 784]>(4, 0.0, 1.0, &mut g);
     let mut y = Batch::<[f64; 1000]>::zeros(4);
-    fc.forward(&x, &mut y, &mut ());
+    fc.forward(&x, &mut y, &mut (), &mut Training::default());
     let dy = uniform_batch::<[f64; 1000]>(4, -1.0, 1.0, &mut g);
     let mut dx = Batch::<[f64; 784]>::zeros(4);
     fc.backward(&x, &y, &dy, &mut (), Some(&mut dx));
@@ -29,10 +29,10 @@ fn affine_784_by_1000_f64_builds_runs_and_clones() {
     // and inside a chain with a loss
     let mut net = fc
         .then(Relu)
-        .then(Affine::<f64, 1000, 10>::init(Init::He, &mut g))
+        .then(Affine::<[f64; 1000], 10>::init(Init::He, &mut g))
         .then(SoftmaxWithLoss);
     let t = Labels::<10>::from_slice(&[1, 2, 3, 4]).unwrap();
-    let loss = net.gradient(&x, &t);
+    let loss = net.gradient(&x, &t).unwrap();
     assert!(loss.is_finite());
     let _twin = net.clone();
 }

@@ -5,7 +5,23 @@ mod common;
 
 use common::{assert_close, mnist_dir, rng};
 use typenet::data::{Dataset, MnistFiles, Pixels};
-use typenet::optim::{AdaGrad, Adam, AnyOptimizer, ClipNorm, Momentum, Nesterov, RmsProp, WeightDecay};
+use typenet::optim::{
+    AdaGrad, Adam, AnyOptimizer, ClipNorm, Momentum, Nesterov, NonFinite, RmsProp, Tensor, WeightDecay,
+};
+use typenet::{HyperParameterError, ParamKind};
+
+/// One update of tensor `index` (a weight), as a step would make it.
+fn update<T: Scalar, O: Optimizer<T>>(o: &mut O, index: usize, value: &mut [T], grad: &[T]) {
+    let kind = ParamKind::Weight { fan_in: 1 };
+    o.update(Tensor {
+        index,
+        layer: index,
+        name: "w",
+        kind,
+        value,
+        grad,
+    });
+}
 use typenet::prelude::*;
 use typenet::train::{Trainer, accuracy};
 
@@ -31,8 +47,9 @@ fn minimise<T: Scalar, O: Optimizer<T>>(optimizer: &mut O, steps: usize) -> f64 
             .sqrt();
         optimizer.begin_step(O::USES_GRADIENT_NORM.then_some(norm));
         for t in 0..2 {
-            optimizer.update(t, &mut w[t], &grad[t]);
+            update(optimizer, t, &mut w[t], &grad[t]);
         }
+        optimizer.end_step();
     }
     (0..4)
         .map(|k| (w[k / 2][k % 2].as_f64() - c[k]).abs())
@@ -66,7 +83,7 @@ fn every_optimizer_finds_the_minimum<T: Scalar>() {
         assert!(
             distance < tol,
             "{name} ended {distance:e} from the minimum ({})",
-            T::DTYPE
+            std::any::type_name::<T>()
         );
     }
 }
@@ -85,7 +102,8 @@ fn updates_follow_the_book<T: Scalar>() {
     // v = −0.05, w = 0.95; v = 0.9·−0.05 + 0.1 = 0.055, w = 1.005
     let got = run(&mut |w, g| {
         m.begin_step(None);
-        m.update(0, w, g)
+        update(&mut m, 0, w, g);
+        Optimizer::<T>::end_step(&mut m);
     });
     assert_close(&got, &[T::of(0.95), T::of(1.005)], 1e-6);
 
@@ -94,7 +112,8 @@ fn updates_follow_the_book<T: Scalar>() {
     // v = 0.055; w = 0.8645 + 0.81·0.055 + 1.9·0.1 = 1.09905
     let got = run(&mut |w, g| {
         n.begin_step(None);
-        n.update(0, w, g)
+        update(&mut n, 0, w, g);
+        Optimizer::<T>::end_step(&mut n);
     });
     assert_close(&got, &[T::of(0.8645), T::of(1.09905)], 1e-6);
 
@@ -102,7 +121,8 @@ fn updates_follow_the_book<T: Scalar>() {
     // h = 0.25, w = 1 − 0.05/0.5 = 0.9; h = 1.25, w = 0.9 + 0.1/√1.25
     let got = run(&mut |w, g| {
         a.begin_step(None);
-        a.update(0, w, g)
+        update(&mut a, 0, w, g);
+        Optimizer::<T>::end_step(&mut a);
     });
     assert_close(&got, &[T::of(0.9), T::of(0.9 + 0.1 / 1.25f64.sqrt())], 1e-6);
 
@@ -111,7 +131,8 @@ fn updates_follow_the_book<T: Scalar>() {
     let w1 = 1.0 - 0.05 / 0.025f64.sqrt();
     let got = run(&mut |w, g| {
         r.begin_step(None);
-        r.update(0, w, g)
+        update(&mut r, 0, w, g);
+        Optimizer::<T>::end_step(&mut r);
     });
     assert_close(&got, &[T::of(w1), T::of(w1 + 0.1 / 0.35)], 1e-5);
 
@@ -122,7 +143,8 @@ fn updates_follow_the_book<T: Scalar>() {
     let (m2, v2): (f64, f64) = (0.9 * 0.05 - 0.1, 0.999 * 0.00025 + 0.001);
     let got = run(&mut |w, g| {
         adam.begin_step(None);
-        adam.update(0, w, g)
+        update(&mut adam, 0, w, g);
+        Optimizer::<T>::end_step(&mut adam);
     });
     assert_close(&got, &[T::of(0.9), T::of(0.9 - lr2 * m2 / v2.sqrt())], 1e-5);
 
@@ -130,7 +152,8 @@ fn updates_follow_the_book<T: Scalar>() {
     // gradient 0.5 + 0.5·1 = 1: w = 0.9; then −1 + 0.5·0.9 = −0.55: w = 0.955
     let got = run(&mut |w, g| {
         decayed.begin_step(None);
-        decayed.update(0, w, g)
+        update(&mut decayed, 0, w, g);
+        Optimizer::<T>::end_step(&mut decayed);
     });
     assert_close(&got, &[T::of(0.9), T::of(0.955)], 1e-6);
 
@@ -138,7 +161,7 @@ fn updates_follow_the_book<T: Scalar>() {
     // norm 0.5 > 0.25: the gradient is halved
     let mut w = [T::ONE];
     clipped.begin_step(Some(0.5));
-    clipped.update(0, &mut w, &[T::of(0.5)]);
+    update(&mut clipped, 0, &mut w, &[T::of(0.5)]);
     assert_close(&w, &[T::of(0.75)], 1e-6);
 }
 
@@ -163,4 +186,88 @@ fn every_optimizer_trains_the_seed_net() {
         let acc = accuracy(&net, &test);
         assert!(acc > 0.8, "{name}: test accuracy {acc} after 300 steps");
     }
+}
+
+/// A 3→2 net with a gradient from one batch.
+fn small_net_with_gradient(x: [[f32; 3]; 2]) -> Chain![Affine<[f32; 3], 2>, SoftmaxWithLoss<2>] {
+    let mut net = Affine::<[f32; 3], 2>::from_fn(|i, j| (i + j) as f32 * 0.1, |_| 0.0).then(SoftmaxWithLoss);
+    let t = Labels::<2>::from_slice(&[0, 1]).unwrap();
+    net.gradient(&Batch::from_rows(x.to_vec()), &t).unwrap();
+    net
+}
+
+/// A NaN batch through `gradient` then `step` by hand: the step is refused,
+/// naming the tensor, and every weight stays as it was.
+#[test]
+fn a_nan_batch_cannot_reach_the_weights() {
+    let mut net = small_net_with_gradient([[1.0, f32::NAN, 0.0], [0.0, 1.0, 2.0]]);
+    let before = net.clone();
+    for optimizer in AnyOptimizer::<f32>::NAMES {
+        let mut o = AnyOptimizer::<f32>::named(optimizer, None).unwrap();
+        assert_eq!(o.step(&mut net), Err(NonFinite::Gradient(0, "W")), "{optimizer}");
+        assert_eq!(net, before, "{optimizer} wrote into the net");
+    }
+}
+
+/// An update that overflows (lr 1e39 in f32) is refused before anything is
+/// written: the weights and the optimizer's own state (momentum's velocity,
+/// Adam's moments and step count) are exactly as before, so the next,
+/// sensible step works.
+#[test]
+fn a_refused_step_leaves_weights_and_optimizer_state_untouched() {
+    let x = [[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]];
+    let mut net = small_net_with_gradient(x);
+    let before = net.clone();
+    let mut momentum = Momentum::<f32>::new(1e39, 0.9);
+    let state = momentum.clone();
+    assert_eq!(momentum.step(&mut net), Err(NonFinite::Parameter(0, "W")));
+    assert_eq!((&net, &momentum), (&before, &state));
+
+    // Adam: a refused step (a NaN gradient) leaves its moments and step
+    // count, and the next step is the one it would have been
+    let mut adam = Adam::<f32>::new(0.1, 0.9, 0.999);
+    adam.step(&mut net).unwrap();
+    let state = adam.clone();
+    let mut bad = net.clone();
+    bad.visit_params_mut(0, &mut |p| p.grad.fill(f32::NAN));
+    let before = bad.clone();
+    assert_eq!(adam.step(&mut bad), Err(NonFinite::Gradient(0, "W")));
+    assert_eq!((&bad, &adam), (&before, &state));
+    let (mut fresh, mut twin) = (state.clone(), net.clone());
+    fresh.step(&mut twin).unwrap();
+    adam.step(&mut net).unwrap();
+    assert_eq!((net, adam.steps()), (twin, 2));
+}
+
+/// Rates that cannot train are refused when the optimizer is made.
+#[test]
+fn hyper_parameters_are_checked() {
+    let lr = |e: HyperParameterError| (e.of, e.name);
+    assert_eq!(Sgd::try_new(-0.1).map_err(lr), Err(("Sgd", "lr")));
+    assert_eq!(Sgd::try_new(f64::NAN).map_err(lr), Err(("Sgd", "lr")));
+    assert_eq!(Sgd::try_new(0.0).map_err(lr), Err(("Sgd", "lr")));
+    assert!(Momentum::<f32>::try_new(0.1, 1.0).is_err());
+    assert!(Adam::<f32>::try_new(0.1, 0.9, 1.0).is_err());
+    assert!(Adam::<f32>::try_new(0.1, -0.1, 0.9).is_err());
+    assert!(RmsProp::<f32>::try_new(0.1, 1.5).is_err());
+    assert!(ClipNorm::<_, f32>::try_new(Sgd::new(0.1), -1.0).is_err());
+    assert!(ClipNorm::<_, f32>::try_new(Sgd::new(0.1), f64::NAN).is_err());
+    assert!(WeightDecay::<_, f32>::try_new(Sgd::new(0.1), -0.5).is_err());
+    assert!(AnyOptimizer::<f32>::named("adam", Some(-0.001)).is_err());
+    assert_eq!(
+        Sgd::try_new(-0.1).unwrap_err().to_string(),
+        "Sgd: lr must be finite and > 0, not -0.1"
+    );
+    let caught = std::panic::catch_unwind(|| Sgd::new(-0.1));
+    assert!(caught.is_err(), "new panics with the same message");
+}
+
+/// Weight decay, like the book's, decays weights and leaves biases alone.
+#[test]
+fn weight_decay_touches_weights_only() {
+    let mut net = Affine::<[f64; 2], 2>::from_fn(|_, _| 1.0, |_| 1.0).then(SoftmaxWithLoss);
+    net.visit_params_mut(0, &mut |p| p.grad.fill(0.0));
+    WeightDecay::new(Sgd::new(0.1), 0.5).step(&mut net).unwrap();
+    assert_eq!(net.layer::<0>().weights(), &[[0.95; 2]; 2]);
+    assert_eq!(net.layer::<0>().bias(), &[1.0; 2]);
 }

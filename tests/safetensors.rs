@@ -8,7 +8,7 @@ use common::{rng, scratch_dir};
 use typenet::io::{ModelErrorKind, from_bytes, load, save, to_bytes};
 use typenet::prelude::*;
 
-type Small<T> = Chain![Affine<T, 3, 4>, Relu, Affine<T, 4, 2>, SoftmaxWithLoss<2>];
+type Small<T> = Chain![Affine<[T; 3], 4>, Relu, Affine<[T; 4], 2>, SoftmaxWithLoss<2>];
 
 fn small<T: Scalar>(seed: u64) -> Small<T> {
     let mut g = rng(seed);
@@ -19,7 +19,7 @@ fn small<T: Scalar>(seed: u64) -> Small<T> {
 }
 
 fn round_trip<T: Scalar>() {
-    let dir = scratch_dir(&format!("round-trip-{}", T::DTYPE));
+    let dir = scratch_dir(&format!("round-trip-{}", std::any::type_name::<T>()));
     let path = dir.join("net.safetensors");
     let mut net = small::<T>(1);
     net.first_mut().first_mut().first_mut().bias_mut()[1] = T::of(0.25);
@@ -67,9 +67,9 @@ fn a_file_written_by_python_loads() {
 fn mismatched_nets_are_refused_and_left_untouched() {
     let bytes = to_bytes(&small::<f32>(1)).unwrap();
 
-    let mut wider = Affine::<f32, 5, 4>::zeros()
+    let mut wider = Affine::<[f32; 5], 4>::zeros()
         .then(Relu)
-        .then(Affine::<f32, 4, 2>::zeros())
+        .then(Affine::<[f32; 4], 2>::zeros())
         .then(SoftmaxWithLoss);
     let before = wider.clone();
     let err = from_bytes(&mut wider, &bytes).unwrap_err();
@@ -97,17 +97,19 @@ fn mismatched_nets_are_refused_and_left_untouched() {
     assert!(matches!(&err.kind, ModelErrorKind::Dtype { expected: "F64", found, .. } if found == "F32"));
     assert_eq!(double, before);
 
-    let mut deeper = small::<f32>(4).then(Affine::<f32, 2, 2>::zeros()).then(SoftmaxWithLoss);
+    let mut deeper = small::<f32>(4)
+        .then(Affine::<[f32; 2], 2>::zeros())
+        .then(SoftmaxWithLoss);
     let err = from_bytes(&mut deeper, &bytes).unwrap_err();
     assert!(
-        matches!(&err.kind, ModelErrorKind::MissingTensor { tensor } if tensor == "4.W"),
+        matches!(&err.kind, ModelErrorKind::Architecture { layer: 4, file, net } if file.is_empty() && net.starts_with("Affine")),
         "{err}"
     );
 
-    let mut shallower = Affine::<f32, 3, 4>::zeros().then(SoftmaxWithLoss);
+    let mut shallower = Affine::<[f32; 3], 4>::zeros().then(SoftmaxWithLoss);
     let err = from_bytes(&mut shallower, &bytes).unwrap_err();
     assert!(
-        matches!(&err.kind, ModelErrorKind::UnexpectedTensor { tensor } if tensor == "2.W"),
+        matches!(&err.kind, ModelErrorKind::Architecture { layer: 1, .. }),
         "{err}"
     );
 }
@@ -186,4 +188,43 @@ fn missing_files_and_folders_are_errors() {
     assert!(matches!(err.kind, ModelErrorKind::Missing));
     let err = save(&net, dir.join("no-such-folder").join("net.safetensors")).unwrap_err();
     assert!(matches!(err.kind, ModelErrorKind::Io(_)));
+}
+
+/// A file saved from one net refuses a net of other layers, naming both,
+/// and leaves it as it was.
+#[test]
+fn a_file_of_other_layers_is_refused() {
+    let bytes = to_bytes(&small::<f32>(1)).unwrap();
+    let mut g = rng(5);
+    let mut sigmoid = Affine::<[f32; 3], 4>::init(Init::He, &mut g)
+        .then(Sigmoid)
+        .then(Affine::<[f32; 4], 2>::init(Init::He, &mut g))
+        .then(SoftmaxWithLoss);
+    let before = sigmoid.clone();
+    let err = from_bytes(&mut sigmoid, &bytes).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the file holds a different net: layer 1 is `Relu(4->4)` in the file and `Sigmoid(4->4)` in this net"
+    );
+    assert_eq!(sigmoid, before);
+}
+
+/// Without a recorded architecture (a file written by another tool), a
+/// missing tensor whose neighbour number holds the same shape is reported
+/// as a likely shift of the layer numbering.
+#[test]
+fn a_shifted_layer_numbering_is_named() {
+    let net = small::<f32>(1);
+    let mut tensors = Vec::new();
+    net.visit_params(0, &mut |p| {
+        tensors.push((p.layer + 1, p.name, p.shape.dims().to_vec(), p.value.to_vec()))
+    });
+    let bytes = common::safetensors_bytes(&tensors);
+    let mut copy = small::<f32>(2);
+    let err = from_bytes(&mut copy, &bytes).unwrap_err();
+    assert!(
+        matches!(&err.kind, ModelErrorKind::MissingTensor { tensor, shifted: Some(other) } if tensor == "0.W" && other == "1.W"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("a layer more or fewer"), "{err}");
 }

@@ -14,13 +14,13 @@ use lib::prelude::*;
 
 type Seed = lib::TwoLayerNet<f32, IMG, HIDDEN, CLASSES>;
 type Small = lib::Chain![
-    Affine<f32, SMALL_IN, SMALL_HIDDEN, Inline>,
+    Affine<[f32; SMALL_IN], SMALL_HIDDEN, Inline>,
     Relu,
-    Affine<f32, SMALL_HIDDEN, SMALL_OUT, Inline>,
+    Affine<[f32; SMALL_HIDDEN], SMALL_OUT, Inline>,
     SoftmaxWithLoss<SMALL_OUT>
 ];
 
-fn affine<const I: usize, const O: usize, S: lib::Storage>(w: &[f32], b: &[f32]) -> Affine<f32, I, O, S> {
+fn affine<const I: usize, const O: usize, S: lib::Storage>(w: &[f32], b: &[f32]) -> Affine<[f32; I], O, S> {
     Affine::from_fn(|i, j| w[i * O + j], |j| b[j])
 }
 

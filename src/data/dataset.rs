@@ -2,6 +2,7 @@
 //! labels checked against the class count, both checked once at load time.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::error::{DataError, DataErrorKind};
 use super::idx::{IdxImages, read_images, read_labels};
@@ -73,7 +74,8 @@ fn find_one(dir: &Path, prefixes: &[&str], what: &str, dims: u8) -> Result<PathB
         .ok_or_else(|| DataError::new(Some(&candidates[1]), DataErrorKind::Missing))
 }
 
-/// Images with their labels: rows `X` (e.g. `[f32; 784]`) and `N` classes.
+/// Images with their labels: rows `X` (e.g. `[f32; 784]`, or
+/// `Image<f32, 1, 28, 28>`) and `N` classes. Cloning shares the samples.
 ///
 /// ```no_run
 /// use typenet::data::{Dataset, MnistFiles, Pixels};
@@ -86,7 +88,7 @@ fn find_one(dir: &Path, prefixes: &[&str], what: &str, dims: u8) -> Result<PathB
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset<X: Row, const N: usize> {
     samples: Samples<X>,
-    labels: Labels<N>,
+    labels: Arc<Labels<N>>,
 }
 
 /// How the samples are held.
@@ -95,15 +97,17 @@ enum Samples<X: Row> {
     /// Pixel bytes as the IDX file has them, scaled when a batch is
     /// gathered: a quarter of the memory of `f32` rows, and a quarter of
     /// the memory traffic per batch.
-    Bytes { pixels: Vec<u8>, scale: X::Scalar },
+    Bytes { pixels: Arc<[u8]>, scale: X::Scalar },
     /// Rows already in the scalar type.
-    Rows(Batch<X>),
+    Rows(Arc<Batch<X>>),
 }
 
-impl<T: Scalar, const W: usize, const N: usize> Dataset<[T; W], N> {
+impl<X: Row, const N: usize> Dataset<X, N> {
     /// Reads an image file and a label file (raw or gzipped IDX) and checks
     /// them against each other and against this data set's type: images of
-    /// `W` pixels, as many labels as images, every label below `N`.
+    /// `X::WIDTH` pixels (and of `X`'s height and width, for an
+    /// [`Image`](crate::Image)), as many labels as images, every label below
+    /// `N`.
     pub fn load(images: impl AsRef<Path>, labels: impl AsRef<Path>, pixels: Pixels) -> Result<Self, DataError> {
         let (images_path, labels_path) = (images.as_ref(), labels.as_ref());
         let images = read_images(images_path)?;
@@ -121,13 +125,27 @@ impl<T: Scalar, const W: usize, const N: usize> Dataset<[T; W], N> {
     /// [`load`](Self::load).
     pub fn from_idx(images: &IdxImages, labels: &[u8], pixels: Pixels) -> Result<Self, DataError> {
         let width = images.rows as u64 * images.cols as u64;
-        if width != W as u64 {
+        let shape_fits = match X::DIMS {
+            [_, h, w] => images.rows == *h && images.cols == *w,
+            _ => width == X::WIDTH as u64,
+        };
+        if !shape_fits || width != X::WIDTH as u64 {
             return Err(DataError::new(
                 None,
                 DataErrorKind::WidthMismatch {
                     rows: images.rows,
                     cols: images.cols,
-                    expected: W,
+                    expected: X::DIMS.to_vec(),
+                },
+            ));
+        }
+        let announced = images.count as u64 * width;
+        if images.pixels.len() as u64 != announced {
+            return Err(DataError::new(
+                None,
+                DataErrorKind::TruncatedBody {
+                    expected: announced,
+                    found: images.pixels.len() as u64,
                 },
             ));
         }
@@ -145,32 +163,30 @@ impl<T: Scalar, const W: usize, const N: usize> Dataset<[T; W], N> {
                 None,
                 DataErrorKind::LabelOutOfRange {
                     index: e.index,
-                    label: e.label,
+                    label: e.label as i64,
                     classes: e.classes,
                 },
             )
         })?;
-        let scale = T::of(match pixels {
+        let scale = X::Scalar::of(match pixels {
             Pixels::Unit => 1.0 / 255.0,
             Pixels::Raw => 1.0,
         });
         Ok(Dataset {
             samples: Samples::Bytes {
-                pixels: images.pixels.clone(),
+                pixels: images.pixels.as_slice().into(),
                 scale,
             },
-            labels,
+            labels: Arc::new(labels),
         })
     }
-}
 
-impl<X: Row, const N: usize> Dataset<X, N> {
     /// A data set from rows and labels already in memory; `None` if their
     /// counts differ.
     pub fn new(images: Batch<X>, labels: Labels<N>) -> Option<Self> {
-        (images.nrows() == labels.len()).then_some(Dataset {
-            samples: Samples::Rows(images),
-            labels,
+        (images.nrows() == labels.len()).then(|| Dataset {
+            samples: Samples::Rows(Arc::new(images)),
+            labels: Arc::new(labels),
         })
     }
 
@@ -184,19 +200,22 @@ impl<X: Row, const N: usize> Dataset<X, N> {
         self.labels.is_empty()
     }
 
-    /// Sample `i` as a row of the net's input.
-    ///
-    /// # Panics
-    /// If `i` is out of range.
-    pub fn image(&self, i: usize) -> X {
-        let mut row = X::ZERO;
-        self.write_row(i, &mut row);
-        row
+    /// Sample `i` as a row of the net's input, or `None` past the end.
+    pub fn image(&self, i: usize) -> Option<X> {
+        (i < self.len()).then(|| {
+            let mut row = X::ZERO;
+            self.write_row(i, &mut row);
+            row
+        })
     }
 
     /// All samples as one batch (a copy).
     pub fn to_batch(&self) -> Batch<X> {
-        (0..self.len()).map(|i| self.image(i)).collect()
+        let mut batch = Batch::zeros(self.len());
+        for (i, row) in batch.rows_mut().iter_mut().enumerate() {
+            self.write_row(i, row);
+        }
+        batch
     }
 
     fn write_row(&self, i: usize, row: &mut X) {
@@ -218,15 +237,15 @@ impl<X: Row, const N: usize> Dataset<X, N> {
     pub fn take(&self, n: usize) -> Self {
         let n = n.min(self.len());
         let samples = match &self.samples {
-            Samples::Rows(rows) => Samples::Rows(Batch::from_slice(&rows.rows()[..n])),
+            Samples::Rows(rows) => Samples::Rows(Arc::new(Batch::from_slice(&rows.rows()[..n]))),
             Samples::Bytes { pixels, scale } => Samples::Bytes {
-                pixels: pixels[..n * X::WIDTH].to_vec(),
+                pixels: pixels[..n * X::WIDTH].into(),
                 scale: *scale,
             },
         };
         Dataset {
             samples,
-            labels: self.labels.slice(0..n),
+            labels: Arc::new(self.labels.slice(0..n)),
         }
     }
 

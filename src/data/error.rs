@@ -67,7 +67,7 @@ pub enum DataErrorKind {
         /// Position of the label in the file.
         index: usize,
         /// Its value.
-        label: usize,
+        label: i64,
         /// The number of classes (valid labels are `0..classes`).
         classes: usize,
     },
@@ -77,8 +77,10 @@ pub enum DataErrorKind {
         rows: usize,
         /// Columns per image in the file.
         cols: usize,
-        /// The input width of the net (rows × cols must equal it).
-        expected: usize,
+        /// The dimensions of the net's input rows: `[width]` for a dense
+        /// row (rows × cols must equal it), `[channels, height, width]` for
+        /// an image (rows and cols must equal height and width).
+        expected: Vec<usize>,
     },
 }
 
@@ -129,11 +131,18 @@ impl fmt::Display for DataError {
                 "label {label} at position {index} is out of range for {classes} classes (0..={})",
                 classes.saturating_sub(1)
             ),
-            DataErrorKind::WidthMismatch { rows, cols, expected } => write!(
-                f,
-                "images are {rows}×{cols} = {} pixels but the net takes {expected} inputs",
-                *rows as u64 * *cols as u64
-            ),
+            DataErrorKind::WidthMismatch { rows, cols, expected } => match expected.as_slice() {
+                [c, h, w] => write!(
+                    f,
+                    "images are {rows}×{cols} but the net takes {c}×{h}×{w} images ({h} rows of {w})"
+                ),
+                _ => write!(
+                    f,
+                    "images are {rows}×{cols} = {} pixels but the net takes {} inputs",
+                    *rows as u64 * *cols as u64,
+                    expected.iter().product::<usize>()
+                ),
+            },
         }
     }
 }

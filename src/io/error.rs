@@ -38,6 +38,20 @@ pub enum ModelErrorKind {
     MissingTensor {
         /// The tensor's name.
         tensor: String,
+        /// A tensor of the file that looks like this one under another
+        /// layer number (a layer added or removed before it), if any.
+        shifted: Option<String>,
+    },
+    /// The file records a net of other layers than this one (a `Sigmoid`
+    /// where this net has a `Relu`, say), which would load the numbers into
+    /// the wrong computation.
+    Architecture {
+        /// The first layer that differs, by position.
+        layer: usize,
+        /// That layer as the file records it (empty if the file has fewer).
+        file: String,
+        /// That layer in this net (empty if the net has fewer).
+        net: String,
     },
     /// The file has a tensor the net does not.
     UnexpectedTensor {
@@ -88,7 +102,31 @@ impl fmt::Display for ModelError {
             }
             ModelErrorKind::Header(why) => write!(f, "bad safetensors header: {why}"),
             ModelErrorKind::Layout(why) => write!(f, "bad tensor layout: {why}"),
-            ModelErrorKind::MissingTensor { tensor } => write!(f, "tensor {tensor:?} is missing"),
+            ModelErrorKind::MissingTensor { tensor, shifted } => {
+                write!(f, "tensor {tensor:?} is missing")?;
+                if let Some(other) = shifted {
+                    write!(
+                        f,
+                        "; the file has {other:?} of that shape instead: was it saved from a net with a layer more or fewer before this one?"
+                    )?;
+                }
+                Ok(())
+            }
+            ModelErrorKind::Architecture { layer, file, net } => {
+                let or_none = |s: &str| {
+                    if s.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        format!("`{s}`")
+                    }
+                };
+                write!(
+                    f,
+                    "the file holds a different net: layer {layer} is {} in the file and {} in this net",
+                    or_none(file),
+                    or_none(net)
+                )
+            }
             ModelErrorKind::UnexpectedTensor { tensor } => {
                 write!(f, "tensor {tensor:?} is not a parameter of this net")
             }

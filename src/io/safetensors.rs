@@ -9,12 +9,15 @@
 //! transpose, so `linear.weight = W.T`. The metadata records the layer
 //! list under `"typenet"`.
 
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::Write;
 use std::path::Path;
 
 use super::error::{ModelError, ModelErrorKind};
 use super::json::{self, Json};
+use num_traits::Float;
+
 use crate::{Layer, Row, Scalar};
 
 /// Headers larger than this are refused before they are parsed.
@@ -25,24 +28,56 @@ pub fn tensor_name(layer: usize, param: &str) -> String {
     format!("{layer}.{param}")
 }
 
-/// A parameter's shape in the file: biases are vectors.
-fn file_shape(name: &str, shape: [usize; 2]) -> Vec<usize> {
-    if name == "b" && shape[0] == 1 {
-        vec![shape[1]]
+/// The safetensors name of a scalar type.
+pub(crate) fn dtype<T: Scalar>() -> &'static str {
+    if size_of::<T>() == 4 { "F32" } else { "F64" }
+}
+
+/// A value's little-endian bytes, appended to `out`.
+pub(crate) fn push_le<T: Scalar>(out: &mut Vec<u8>, v: T) {
+    if size_of::<T>() == 4 {
+        out.extend_from_slice(&(v.as_f64() as f32).to_le_bytes());
     } else {
-        shape.to_vec()
+        out.extend_from_slice(&v.as_f64().to_le_bytes());
     }
 }
 
-/// The safetensors bytes of `net`'s parameters.
+/// A value read from its little-endian bytes (`size_of::<T>()` of them);
+/// exact, both ways, for `f32` and `f64`.
+pub(crate) fn read_le<T: Scalar>(bytes: &[u8]) -> T {
+    match *bytes {
+        [a, b, c, d] => T::of(f32::from_le_bytes([a, b, c, d]) as f64),
+        [a, b, c, d, e, f, g, h] => T::of(f64::from_le_bytes([a, b, c, d, e, f, g, h])),
+        _ => T::nan(),
+    }
+}
+
+/// One line per layer, as the file's metadata records the architecture:
+/// `Conv2d(1x28x28->30x24x24)`, indented by two spaces per nesting level.
+pub(crate) fn architecture<In: Row, L: Layer<In>>(net: &L) -> Vec<String> {
+    let dims = |d: &[usize]| d.iter().map(usize::to_string).collect::<Vec<_>>().join("x");
+    let mut layers = Vec::new();
+    net.describe(0, 0, &mut |l| {
+        layers.push(format!(
+            "{}{}({}->{})",
+            "  ".repeat(l.depth),
+            l.kind,
+            dims(l.input),
+            dims(l.output)
+        ))
+    });
+    layers
+}
+
+/// The safetensors bytes of `net`'s tensors (parameters and buffers), with
+/// its architecture in the metadata.
 ///
 /// # Errors
-/// [`ModelErrorKind::NonFinite`] if a parameter holds NaN or infinity.
+/// [`ModelErrorKind::NonFinite`] if a tensor holds NaN or infinity.
 pub fn to_bytes<In: Row, L: Layer<In>>(net: &L) -> Result<Vec<u8>, ModelError> {
     let mut entries = Vec::new();
     let mut data = Vec::new();
     let mut bad = None;
-    let size = core::mem::size_of::<In::Scalar>();
     net.visit_params(0, &mut |p| {
         let name = tensor_name(p.layer, p.name);
         if bad.is_none() && !In::Scalar::all_finite(p.value) {
@@ -50,13 +85,13 @@ pub fn to_bytes<In: Row, L: Layer<In>>(net: &L) -> Result<Vec<u8>, ModelError> {
         }
         let begin = data.len();
         for &v in p.value {
-            data.extend_from_slice(&v.le_bytes()[..size]);
+            push_le(&mut data, v);
         }
-        let shape: Vec<String> = file_shape(p.name, p.shape).iter().map(usize::to_string).collect();
+        let shape: Vec<String> = p.shape.dims().iter().map(usize::to_string).collect();
         entries.push(format!(
             "{}:{{\"dtype\":\"{}\",\"shape\":[{}],\"data_offsets\":[{begin},{}]}}",
             json::quote(&name),
-            In::Scalar::DTYPE,
+            dtype::<In::Scalar>(),
             shape.join(","),
             data.len()
         ));
@@ -64,13 +99,9 @@ pub fn to_bytes<In: Row, L: Layer<In>>(net: &L) -> Result<Vec<u8>, ModelError> {
     if let Some(tensor) = bad {
         return Err(ModelError::new(ModelErrorKind::NonFinite { tensor }));
     }
-    let mut layers = Vec::new();
-    net.describe(0, &mut |l| {
-        layers.push(format!("{}({}->{})", l.kind, l.inputs, l.outputs))
-    });
     let metadata = format!(
         "\"__metadata__\":{{\"format\":\"pt\",\"typenet\":{}}}",
-        json::quote(&layers.join(" "))
+        json::quote(&architecture(net).join(" | "))
     );
     entries.insert(0, metadata);
     let mut header = format!("{{{}}}", entries.join(","));
@@ -149,7 +180,7 @@ fn dtype_size(dtype: &str) -> Option<usize> {
 /// Reads and checks a safetensors file's structure: header, byte ranges
 /// (in bounds, matching their shapes, covering the data with no gaps or
 /// overlaps).
-fn parse(bytes: &[u8]) -> Result<Vec<Tensor<'_>>, ModelError> {
+fn parse(bytes: &[u8]) -> Result<Parsed<'_>, ModelError> {
     let truncated = |needed: u64| {
         ModelError::new(ModelErrorKind::Truncated {
             needed,
@@ -172,13 +203,19 @@ fn parse(bytes: &[u8]) -> Result<Vec<Tensor<'_>>, ModelError> {
     };
 
     let mut tensors = Vec::new();
+    let mut architecture = None;
     for (name, value) in members {
         if name == "__metadata__" {
             let Json::Object(meta) = value else {
                 return Err(header("__metadata__ is not an object"));
             };
-            if meta.iter().any(|(_, v)| !matches!(v, Json::String(_))) {
-                return Err(header("__metadata__ values must be strings"));
+            for (key, v) in meta {
+                let Json::String(v) = v else {
+                    return Err(header("__metadata__ values must be strings"));
+                };
+                if key == "typenet" {
+                    architecture = Some(v);
+                }
             }
             continue;
         }
@@ -246,36 +283,78 @@ fn parse(bytes: &[u8]) -> Result<Vec<Tensor<'_>>, ModelError> {
             data.len()
         )));
     }
-    Ok(tensors
+    let tensors = tensors
         .into_iter()
         .map(|(begin, end, t)| Tensor {
             bytes: &data[begin..end],
             ..t
         })
-        .collect())
+        .collect();
+    Ok(Parsed { tensors, architecture })
 }
 
-/// Loads parameters from safetensors bytes into `net`. Everything is
-/// checked first (structure, every tensor's name, type, shape and values);
-/// on any error `net` is left as it was.
+/// A checked file: its tensors and the architecture it records, if any.
+struct Parsed<'a> {
+    tensors: Vec<Tensor<'a>>,
+    architecture: Option<String>,
+}
+
+/// Compares the layers a file records with the net's, by kind and nesting:
+/// a `Sigmoid` where the net has a `Relu` is refused here, while a layer of
+/// another size is left to the tensor checks, which name the tensor and
+/// both shapes.
+fn check_architecture(file: &str, net: &[String]) -> Result<(), ModelError> {
+    let file: Vec<&str> = file.split(" | ").collect();
+    let kind = |layer: &str| layer.split('(').next().unwrap_or(layer).to_string();
+    let differs = (0..file.len().max(net.len())).find(|&i| file.get(i).map(|l| kind(l)) != net.get(i).map(|l| kind(l)));
+    match differs {
+        None => Ok(()),
+        Some(layer) => Err(ModelError::new(ModelErrorKind::Architecture {
+            layer,
+            file: file.get(layer).map_or(String::new(), |s| s.trim().to_string()),
+            net: net.get(layer).map_or(String::new(), |s| s.trim().to_string()),
+        })),
+    }
+}
+
+/// Loads a net's tensors (parameters and buffers) from safetensors bytes.
+/// Everything is checked first (structure, the recorded architecture if the
+/// file has one, every tensor's name, type, shape and values); on any
+/// error `net` is left as it was.
 pub fn from_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> Result<(), ModelError> {
-    let tensors = parse(bytes)?;
-    let size = core::mem::size_of::<In::Scalar>();
+    let parsed = parse(bytes)?;
+    if let Some(recorded) = &parsed.architecture {
+        check_architecture(recorded, &architecture(net))?;
+    }
+    let tensors = &parsed.tensors;
+    let by_name: HashMap<&str, usize> = tensors.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
+    let size = size_of::<In::Scalar>();
     let mut wanted = Vec::new();
     net.visit_params(0, &mut |p| {
-        wanted.push((tensor_name(p.layer, p.name), file_shape(p.name, p.shape)))
+        wanted.push((tensor_name(p.layer, p.name), p.shape.dims().to_vec()))
     });
     let mut order = Vec::with_capacity(wanted.len());
     for (name, shape) in &wanted {
-        let i = tensors
-            .iter()
-            .position(|t| t.name == *name)
-            .ok_or_else(|| ModelError::new(ModelErrorKind::MissingTensor { tensor: name.clone() }))?;
+        let Some(&i) = by_name.get(name.as_str()) else {
+            // "2.W" missing while "3.W" of the same shape is there: the
+            // file's layers are numbered from another net
+            let (layer, param) = name.split_once('.').unwrap_or((name, ""));
+            let layer: usize = layer.parse().unwrap_or(0);
+            let shifted = [layer.checked_sub(1), layer.checked_add(1)]
+                .into_iter()
+                .flatten()
+                .map(|l| tensor_name(l, param))
+                .find(|other| by_name.get(other.as_str()).is_some_and(|&k| tensors[k].shape == *shape));
+            return Err(ModelError::new(ModelErrorKind::MissingTensor {
+                tensor: name.clone(),
+                shifted,
+            }));
+        };
         let t = &tensors[i];
-        if t.dtype != In::Scalar::DTYPE {
+        if t.dtype != dtype::<In::Scalar>() {
             return Err(ModelError::new(ModelErrorKind::Dtype {
                 tensor: name.clone(),
-                expected: In::Scalar::DTYPE,
+                expected: dtype::<In::Scalar>(),
                 found: t.dtype.clone(),
             }));
         }
@@ -286,16 +365,13 @@ pub fn from_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> Result<()
                 found: t.shape.clone(),
             }));
         }
-        if !t
-            .bytes
-            .chunks_exact(size)
-            .all(|b| num_traits::Float::is_finite(In::Scalar::from_le(b)))
-        {
+        if !t.bytes.chunks_exact(size).all(|b| read_le::<In::Scalar>(b).is_finite()) {
             return Err(ModelError::new(ModelErrorKind::NonFinite { tensor: name.clone() }));
         }
         order.push(i);
     }
-    if let Some(extra) = tensors.iter().find(|t| !wanted.iter().any(|(n, _)| *n == t.name)) {
+    let wanted_names: HashSet<&str> = wanted.iter().map(|(n, _)| n.as_str()).collect();
+    if let Some(extra) = tensors.iter().find(|t| !wanted_names.contains(t.name.as_str())) {
         return Err(ModelError::new(ModelErrorKind::UnexpectedTensor {
             tensor: extra.name.clone(),
         }));
@@ -304,7 +380,7 @@ pub fn from_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> Result<()
     let mut k = 0;
     net.visit_params_mut(0, &mut |p| {
         for (v, b) in p.value.iter_mut().zip(tensors[order[k]].bytes.chunks_exact(size)) {
-            *v = In::Scalar::from_le(b);
+            *v = read_le(b);
         }
         k += 1;
     });
@@ -320,14 +396,14 @@ pub fn from_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> Result<()
 /// let dir = std::env::temp_dir().join("typenet-doc-load");
 /// std::fs::create_dir_all(&dir)?;
 /// let path = dir.join("net.safetensors");
-/// let net = Affine::<f32, 3, 2>::from_fn(|i, j| (i + j) as f32, |j| j as f32).then(SoftmaxWithLoss);
+/// let net = Affine::<[f32; 3], 2>::from_fn(|i, j| (i + j) as f32, |j| j as f32).then(SoftmaxWithLoss);
 /// typenet::io::save(&net, &path)?;
 ///
-/// let mut copy = Affine::<f32, 3, 2>::zeros().then(SoftmaxWithLoss);
+/// let mut copy = Affine::<[f32; 3], 2>::zeros().then(SoftmaxWithLoss);
 /// typenet::io::load(&mut copy, &path)?;
 /// assert_eq!(copy, net);
 ///
-/// let mut wrong = Affine::<f32, 4, 2>::zeros().then(SoftmaxWithLoss);
+/// let mut wrong = Affine::<[f32; 4], 2>::zeros().then(SoftmaxWithLoss);
 /// let err = typenet::io::load(&mut wrong, &path).unwrap_err();
 /// assert!(err.to_string().ends_with(r#"tensor "0.W" has shape [3, 2], the net's parameter has [4, 2]"#));
 /// # std::fs::remove_dir_all(&dir)?;

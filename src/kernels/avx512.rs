@@ -20,22 +20,14 @@
 use core::arch::x86_64::*;
 use core::cell::RefCell;
 
-use crate::parallel::{MAX_THREADS, for_each_mut, threads};
-
 /// Rows of C per tile.
 const MR: usize = 6;
-
-/// Products smaller than this many multiply-adds stay on one thread: waking
-/// a helper costs more than it saves.
-const PARALLEL_WORK: usize = 1 << 20;
 
 thread_local! {
     /// The nonzero bitmap of a product's A, reused across calls.
     static BITS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
     /// The k indices a tile visits, reused across calls.
     static KS: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
-    /// Work per tile when splitting a product over threads.
-    static WORK: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
 
 /// `true` if this CPU runs the AVX-512 kernels (checked once).
@@ -260,12 +252,13 @@ macro_rules! kernels {
                 }
             }
 
-            /// Rows `i0..i0 + c.len() / n` of C[m×n] = A[m×k]·B[k×n].
+            /// Rows `i0..i0 + c.len() / n` of C[m×n] = A[m×k]·B[k×n];
+            /// `map` is `None` when no k index may be skipped.
             #[target_feature(enable = "avx512f")]
             #[allow(clippy::too_many_arguments)]
             fn rows(
                 layout: ALayout,
-                map: &Bitmap<'_>,
+                map: Option<&Bitmap<'_>>,
                 k: usize,
                 n: usize,
                 a: &[$t],
@@ -280,10 +273,18 @@ macro_rules! kernels {
                 KS.with(|ks| {
                     let mut ks = ks.borrow_mut();
                     ks.resize(k + 16, 0);
+                    if map.is_none() {
+                        for (p, slot) in ks.iter_mut().enumerate().take(k) {
+                            *slot = p as u32;
+                        }
+                    }
                     for r0 in (0..m).step_by(MR) {
                         let rows = MR.min(m - r0);
                         let i = i0 + r0;
-                        let found = nonzero_ks(layout, map, k, i, rows, &mut ks);
+                        let found = match map {
+                            Some(map) => nonzero_ks(layout, map, k, i, rows, &mut ks),
+                            None => k,
+                        };
                         let ks = &ks[..found];
                         let c = &mut c[r0 * n..];
                         for j0 in (0..n).step_by(block) {
@@ -297,41 +298,6 @@ macro_rules! kernels {
                         }
                     }
                 });
-            }
-
-            /// Splits rows 0..m of C into `parts` runs of whole tiles with
-            /// about equal work (nonzero k indices); returns the run ends.
-            #[target_feature(enable = "avx512f")]
-            fn balanced_split(
-                layout: ALayout,
-                map: &Bitmap<'_>,
-                m: usize,
-                k: usize,
-                parts: usize,
-            ) -> [usize; MAX_THREADS] {
-                let mut ends = [m; MAX_THREADS];
-                let tiles = m.div_ceil(MR);
-                KS.with(|ks| {
-                    WORK.with(|work| {
-                        let (mut ks, mut work) = (ks.borrow_mut(), work.borrow_mut());
-                        ks.resize(k + 16, 0);
-                        work.clear();
-                        // a tile costs its k indices plus a fixed overhead
-                        work.extend(
-                            (0..tiles).map(|t| 8 + nonzero_ks(layout, map, k, t * MR, MR.min(m - t * MR), &mut ks)),
-                        );
-                        let total: usize = work.iter().sum();
-                        let (mut part, mut sum) = (0, 0);
-                        for (t, w) in work.iter().enumerate() {
-                            sum += w;
-                            while part + 1 < parts && sum * parts >= total * (part + 1) {
-                                ends[part] = ((t + 1) * MR).min(m);
-                                part += 1;
-                            }
-                        }
-                    })
-                });
-                ends
             }
 
             #[cfg(test)]
@@ -372,8 +338,8 @@ macro_rules! kernels {
             }
 
             /// C[m×n] (+)= A·B with A (m×k) in `layout` and B (k×n) and C
-            /// row-major, split by rows over the configured threads when the
-            /// product is large.
+            /// row-major, on the calling thread (several cores train
+            /// data-parallel, each on its own rows).
             ///
             /// # Panics
             /// If a slice is shorter than its shape says.
@@ -397,6 +363,16 @@ macro_rules! kernels {
                     ALayout::RowMajor => k,
                     ALayout::Transposed => m,
                 };
+                // A skipped k index is one whose terms are all 0·B[p][j]:
+                // exactly zero while B is finite, but NaN where B holds an
+                // infinity or NaN. With a non-finite B every index is
+                // visited, so the result is the plain product's, as the
+                // portable loops give it.
+                if !<$t as crate::kernels::Kernels>::finite(b) {
+                    // SAFETY: `available()` said this CPU has AVX-512F.
+                    unsafe { rows(layout, None, k, n, a, lda, 0, b, c, accumulate) };
+                    return;
+                }
                 BITS.with(|bits| {
                     let mut bits = bits.borrow_mut();
                     // SAFETY (every call below): `available()` said this CPU
@@ -406,30 +382,7 @@ macro_rules! kernels {
                         ALayout::Transposed => unsafe { bitmap(layout, a, k, m, &mut bits) },
                     };
                     let map = Bitmap { bits: &bits, words };
-                    let parts = if m * n * k >= PARALLEL_WORK {
-                        threads().min(m.div_ceil(MR))
-                    } else {
-                        1
-                    };
-                    if parts <= 1 {
-                        unsafe { rows(layout, &map, k, n, a, lda, 0, b, c, accumulate) };
-                        return;
-                    }
-                    let ends = unsafe { balanced_split(layout, &map, m, k, parts) };
-                    let mut pieces: [Option<(usize, &mut [$t])>; MAX_THREADS] = Default::default();
-                    let (mut rest, mut start) = (c, 0);
-                    for (slot, &end) in pieces.iter_mut().zip(&ends[..parts]) {
-                        let (piece, tail) = rest.split_at_mut((end - start) * n);
-                        *slot = Some((start, piece));
-                        (rest, start) = (tail, end);
-                    }
-                    for_each_mut(&mut pieces[..parts], &|piece| {
-                        if let Some((i0, chunk)) = piece {
-                            if !chunk.is_empty() {
-                                unsafe { rows(layout, &map, k, n, a, lda, *i0, b, chunk, accumulate) };
-                            }
-                        }
-                    });
+                    unsafe { rows(layout, Some(&map), k, n, a, lda, 0, b, c, accumulate) };
                 });
             }
         }

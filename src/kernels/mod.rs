@@ -10,6 +10,9 @@ mod avx512;
 
 mod portable;
 
+pub(crate) mod conv;
+pub(crate) mod pool;
+
 /// Matrix products on row-major slices; implemented for `f32` and `f64`.
 ///
 /// Not part of the public API: a detail of [`Scalar`](crate::Scalar).
@@ -27,6 +30,8 @@ pub trait Kernels: Sized {
     fn axpy(alpha: Self, x: &[Self], y: &mut [Self]);
     /// `true` if no value is NaN or infinite.
     fn finite(values: &[Self]) -> bool;
+    /// `true` if every `y + alpha·x` is finite; writes nothing.
+    fn axpy_finite(alpha: Self, x: &[Self], y: &[Self]) -> bool;
     /// `y = scale·bytes`, element by element.
     fn from_bytes(scale: Self, bytes: &[u8], y: &mut [Self]);
 }
@@ -61,6 +66,16 @@ mod elementwise {
                         .fold(0, <$bits>::max)
                         != $exponent
                 }
+
+                /// The same test of `y + alpha·x`, never stored.
+                #[inline(always)]
+                pub(crate) fn axpy_finite(alpha: $t, x: &[$t], y: &[$t]) -> bool {
+                    y.iter()
+                        .zip(x)
+                        .map(|(&y, &x)| (y + alpha * x).to_bits() & $exponent)
+                        .fold(0, <$bits>::max)
+                        != $exponent
+                }
             }
         };
     }
@@ -84,6 +99,10 @@ macro_rules! kernels_for {
             #[target_feature(enable = "avx512f")]
             pub(super) fn finite(values: &[$t]) -> bool {
                 super::elementwise::$t::finite(values)
+            }
+            #[target_feature(enable = "avx512f")]
+            pub(super) fn axpy_finite(alpha: $t, x: &[$t], y: &[$t]) -> bool {
+                super::elementwise::$t::axpy_finite(alpha, x, y)
             }
             #[target_feature(enable = "avx512f")]
             pub(super) fn from_bytes(scale: $t, bytes: &[u8], y: &mut [$t]) {
@@ -117,6 +136,15 @@ macro_rules! kernels_for {
                     return unsafe { $wide::finite(values) };
                 }
                 elementwise::$t::finite(values)
+            }
+
+            fn axpy_finite(alpha: $t, x: &[$t], y: &[$t]) -> bool {
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                if y.len() > 64 && avx512::available() {
+                    // SAFETY: as above.
+                    return unsafe { $wide::axpy_finite(alpha, x, y) };
+                }
+                elementwise::$t::axpy_finite(alpha, x, y)
             }
 
             fn from_bytes(scale: $t, bytes: &[u8], y: &mut [$t]) {
@@ -220,18 +248,47 @@ mod tests {
             .collect()
     }
 
-    fn close<T: crate::Scalar>(got: &[T], want: &[T], k: usize, what: &str) {
-        let tol = if T::DTYPE == "F32" { 1e-5 } else { 1e-12 } * (k as f64 + 1.0);
-        for (i, (g, w)) in got.iter().zip(want).enumerate() {
-            let d = (g.as_f64() - w.as_f64()).abs();
-            assert!(d <= tol, "{what}: element {i}: {g} vs {w}");
+    /// The unit roundoff of `T`.
+    fn unit<T: crate::Scalar>() -> f64 {
+        if size_of::<T>() == 4 {
+            f32::EPSILON as f64 / 2.0
+        } else {
+            f64::EPSILON / 2.0
         }
+    }
+
+    /// `got` matches `want` within 8 unit roundoffs of `scale[i]`, the sum
+    /// of |terms| that produced element i: two summation orders (and FMA or
+    /// not) differ by about that much, a wrong product by far more.
+    fn close<T: crate::Scalar>(got: &[T], want: &[T], scale: &[f64], what: &str) {
+        for (i, ((g, w), s)) in got.iter().zip(want).zip(scale).enumerate() {
+            let d = (g.as_f64() - w.as_f64()).abs();
+            let tol = 8.0 * unit::<T>() * s;
+            assert!(d <= tol, "{what}: element {i}: {g} vs {w} (|diff| {d:e} > {tol:e})");
+        }
+    }
+
+    /// Σ_p |a(i, p)·b(p, j)| (+ |c| when accumulating), the scale of c(i, j).
+    fn magnitudes<T: crate::Scalar>(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: impl Fn(usize, usize) -> T,
+        b: impl Fn(usize, usize) -> T,
+    ) -> Vec<f64> {
+        let mut out = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                out[i * n + j] = (0..k).map(|p| (a(i, p) * b(p, j)).as_f64().abs()).sum::<f64>() + 1.0;
+            }
+        }
+        out
     }
 
     /// The dispatched kernels (AVX-512 where the CPU has it) agree with the
     /// plain loops on shapes that hit every remainder: rows not a multiple
     /// of the tile, columns not a multiple of a vector, several column
-    /// blocks, and products large enough to be split over threads.
+    /// blocks, and a layer-sized product.
     fn kernels_match_portable<T: crate::Scalar>() {
         let shapes = [
             (1, 1, 1),
@@ -247,43 +304,37 @@ mod tests {
             (100, 784, 50),
         ];
         // Miri interprets every instruction: it checks the small shapes,
-        // which reach every remainder, and leaves the threaded one out
+        // which reach every remainder
         let shapes = if cfg!(miri) {
             &shapes[..shapes.len() - 1]
         } else {
             &shapes[..]
         };
-        for threads in [1, 2] {
-            crate::set_threads(threads);
-            for &(m, k, n) in shapes {
-                let (a, b) = (values::<T>(m * k, 1), values::<T>(k * n, 2));
-                let start = values::<T>(m * n, 3);
-                for accumulate in [false, true] {
-                    let (mut got, mut want) = (start.clone(), start.clone());
-                    T::gemm_nn(m, k, n, &a, &b, &mut got, accumulate);
-                    portable::gemm_nn(m, k, n, &a, &b, &mut want, accumulate);
-                    close(
-                        &got,
-                        &want,
-                        k,
-                        &format!("nn {m}×{k}×{n} acc={accumulate} threads={threads}"),
-                    );
-                }
-                // aᵀ·b with a (k×m) and b (k×n): c is m×n
-                let (at, bt) = (values::<T>(k * m, 4), values::<T>(k * n, 5));
-                let (mut got, mut want) = (values::<T>(m * n, 6), values::<T>(m * n, 7));
-                T::gemm_tn(k, m, n, &at, &bt, &mut got);
-                portable::gemm_tn(k, m, n, &at, &bt, &mut want);
-                close(&got, &want, k, &format!("tn {m}×{k}×{n} threads={threads}"));
-                // a·bᵀ with a (m×k) and b (n×k): c is m×n
-                let bn = values::<T>(n * k, 8);
-                let (mut got, mut want) = (values::<T>(m * n, 9), values::<T>(m * n, 10));
-                T::gemm_nt(m, k, n, &a, &bn, &mut got);
-                portable::gemm_nt(m, k, n, &a, &bn, &mut want);
-                close(&got, &want, k, &format!("nt {m}×{k}×{n} threads={threads}"));
+        for &(m, k, n) in shapes {
+            let (a, b) = (values::<T>(m * k, 1), values::<T>(k * n, 2));
+            let start = values::<T>(m * n, 3);
+            let scale = magnitudes(m, k, n, |i, p| a[i * k + p], |p, j| b[p * n + j]);
+            for accumulate in [false, true] {
+                let (mut got, mut want) = (start.clone(), start.clone());
+                T::gemm_nn(m, k, n, &a, &b, &mut got, accumulate);
+                portable::gemm_nn(m, k, n, &a, &b, &mut want, accumulate);
+                close(&got, &want, &scale, &format!("nn {m}×{k}×{n} acc={accumulate}"));
             }
+            // aᵀ·b with a (k×m) and b (k×n): c is m×n
+            let (at, bt) = (values::<T>(k * m, 4), values::<T>(k * n, 5));
+            let scale = magnitudes(m, k, n, |i, p| at[p * m + i], |p, j| bt[p * n + j]);
+            let (mut got, mut want) = (values::<T>(m * n, 6), values::<T>(m * n, 7));
+            T::gemm_tn(k, m, n, &at, &bt, &mut got);
+            portable::gemm_tn(k, m, n, &at, &bt, &mut want);
+            close(&got, &want, &scale, &format!("tn {m}×{k}×{n}"));
+            // a·bᵀ with a (m×k) and b (n×k): c is m×n
+            let bn = values::<T>(n * k, 8);
+            let scale = magnitudes(m, k, n, |i, p| a[i * k + p], |p, j| bn[j * k + p]);
+            let (mut got, mut want) = (values::<T>(m * n, 9), values::<T>(m * n, 10));
+            T::gemm_nt(m, k, n, &a, &bn, &mut got);
+            portable::gemm_nt(m, k, n, &a, &bn, &mut want);
+            close(&got, &want, &scale, &format!("nt {m}×{k}×{n}"));
         }
-        crate::set_threads(1);
     }
 
     #[test]
@@ -294,6 +345,56 @@ mod tests {
     #[test]
     fn kernels_match_portable_f64() {
         kernels_match_portable::<f64>();
+    }
+
+    /// Zero inputs are skipped by the fast kernels; against an infinite or
+    /// NaN weight a zero input must still give NaN, as IEEE arithmetic and
+    /// the portable loops give it.
+    #[test]
+    fn non_finite_weights_agree_with_the_portable_loops() {
+        let (m, k, n) = (20, 40, 33); // large enough for the fast path
+        let mut a = values::<f32>(m * k, 1);
+        for i in 0..m {
+            a[i * k + 3] = 0.0; // input 3 is zero in every row
+            a[i * k + 7] = 0.0;
+        }
+        let mut b = values::<f32>(k * n, 2);
+        b[3 * n + 5] = f32::INFINITY; // 0·∞ in column 5
+        for v in &mut b[7 * n..8 * n] {
+            *v = f32::NAN; // a whole NaN weight row
+        }
+        let (mut got, mut want) = (vec![0.0; m * n], vec![0.0; m * n]);
+        f32::gemm_nn(m, k, n, &a, &b, &mut got, false);
+        portable::gemm_nn(m, k, n, &a, &b, &mut want, false);
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert!(g.is_nan() && w.is_nan(), "element {i}: {g} vs {w}");
+        }
+        // and an infinite input against a zero weight
+        let mut a = values::<f32>(m * k, 1);
+        a[2 * k + 1] = f32::INFINITY;
+        let mut b = values::<f32>(k * n, 2);
+        b[n..2 * n].fill(0.0);
+        f32::gemm_nn(m, k, n, &a, &b, &mut got, false);
+        portable::gemm_nn(m, k, n, &a, &b, &mut want, false);
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g.is_nan(), w.is_nan(), "element {i}: {g} vs {w}");
+            assert_eq!(g.is_finite(), w.is_finite(), "element {i}: {g} vs {w}");
+        }
+        assert!(got[2 * n..3 * n].iter().all(|v| v.is_nan()));
+    }
+
+    #[test]
+    fn axpy_finite_sees_overflow_and_nan() {
+        let x = vec![1.0f32; 100];
+        let mut y = vec![1.0f32; 100];
+        assert!(f32::axpy_finite(0.5, &x, &y));
+        y[70] = f32::MAX;
+        assert!(!f32::axpy_finite(f32::MAX, &x, &y));
+        y[70] = 1.0;
+        let mut x = x;
+        x[99] = f32::NAN;
+        assert!(!f32::axpy_finite(0.5, &x, &y));
+        assert!(!f64::axpy_finite(1.0, &[f64::INFINITY], &[0.0]));
     }
 
     /// Products never touch memory outside the shapes they are given: the

@@ -4,234 +4,206 @@ use core::fmt;
 
 use rand::Rng;
 
-use crate::storage::{DefaultStorage, Inline, ParamMatrix, Storage};
-use crate::{Batch, Init, Layer, LayerInfo, Param, ParamMut, Rows, Scalar, kernels};
+use crate::model::{DefaultStorage, Inline, InlineMatrix, ParamMatrix, Storage};
+use crate::{Batch, Init, Layer, Param, ParamKind, ParamMut, Row, Rows, Scalar, Training, expect_rows, kernels};
 
-/// y = x·W + b for `IN`-wide input rows and `OUT`-wide output rows.
+/// y = x·W + b, from input rows `X` (`[T; IN]`, or an [`Image`](crate::Image)
+/// read as its `C·H·W` values) to `OUT`-wide rows `[T; OUT]`.
 ///
-/// W is `IN × OUT` (the book's layout: one row per input), b has `OUT`
-/// values. Backward stores dW = xᵀ·dy and db = Σ rows of dy on the layer
-/// and, when asked, returns dx = dy·Wᵀ. The storage `S` is [`Heap`] by
-/// default (with `alloc`) or [`Inline`] for a heap-free layer.
+/// W has one row of `OUT` values per input value (the book's layout), b has
+/// `OUT` values. Backward stores dW = xᵀ·dy and db = Σ rows of dy on the
+/// layer and, when asked, returns dx = dy·Wᵀ. The storage `S` is
+/// [`Heap`](crate::Heap) by default (with `alloc`) or [`Inline`] for a
+/// heap-free layer.
 ///
 /// ```
 /// use typenet::prelude::*;
 ///
-/// let fc = Affine::<f64, 2, 3>::from_parts(&[[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]], &[1.0, 2.0, 3.0]);
-/// let x: Batch<[f64; 2]> = Batch::from_rows(vec![[1.0, 2.0]]);
+/// let fc = Affine::<[f64; 2], 3>::from_parts(&[[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]], &[1.0, 2.0, 3.0]);
 /// let mut y = Batch::zeros(1);
-/// fc.forward(&x, &mut y, &mut ());
+/// fc.infer(&Batch::from_rows(vec![[1.0, 2.0]]), &mut y);
 /// assert_eq!(y[0], [6.0, 13.0, 20.0]);
 /// ```
-///
-/// [`Heap`]: crate::Heap
-/// [`Inline`]: crate::Inline
-pub struct Affine<T: Scalar, const IN: usize, const OUT: usize, S: Storage = DefaultStorage> {
-    w: S::Matrix<T, IN, OUT>,
-    b: S::Matrix<T, 1, OUT>,
-    dw: S::Matrix<T, IN, OUT>,
-    db: S::Matrix<T, 1, OUT>,
+pub struct Affine<X: Row, const OUT: usize, S: Storage = DefaultStorage> {
+    w: S::Matrix<X, [X::Scalar; OUT]>,
+    b: S::Matrix<[X::Scalar; 1], [X::Scalar; OUT]>,
+    dw: S::Matrix<X, [X::Scalar; OUT]>,
+    db: S::Matrix<[X::Scalar; 1], [X::Scalar; OUT]>,
 }
 
-impl<T: Scalar, const IN: usize, const OUT: usize, S: Storage> Affine<T, IN, OUT, S> {
+impl<X: Row, const OUT: usize, S: Storage> Affine<X, OUT, S> {
     /// All weights and biases zero.
     pub fn zeros() -> Self {
+        let zero = [X::Scalar::ZERO; OUT];
         Affine {
-            w: S::zeros(),
-            b: S::zeros(),
-            dw: S::zeros(),
-            db: S::zeros(),
+            w: S::filled::<X, _>(zero),
+            b: S::filled::<[X::Scalar; 1], _>(zero),
+            dw: S::filled::<X, _>(zero),
+            db: S::filled::<[X::Scalar; 1], _>(zero),
         }
     }
 
-    /// Weights drawn from `init` (seeded by `rng`), biases zero.
+    /// Weights drawn from `init` (seeded by `rng`, fan-in = the input
+    /// width), biases zero.
     ///
     /// ```
     /// use rand::{SeedableRng, rngs::StdRng};
     /// use typenet::{Affine, Init};
     ///
-    /// let a = Affine::<f32, 784, 50>::init(Init::Normal(0.01), &mut StdRng::seed_from_u64(1));
-    /// let b = Affine::<f32, 784, 50>::init(Init::Normal(0.01), &mut StdRng::seed_from_u64(1));
+    /// let a = Affine::<[f32; 784], 50>::init(Init::Normal(0.01), &mut StdRng::seed_from_u64(1));
+    /// let b = Affine::<[f32; 784], 50>::init(Init::Normal(0.01), &mut StdRng::seed_from_u64(1));
     /// assert_eq!(a.weights(), b.weights());
     /// ```
     pub fn init<G: Rng + ?Sized>(init: Init, rng: &mut G) -> Self {
         let mut layer = Self::zeros();
-        init.fill(layer.w.rows_mut().as_flattened_mut(), IN, rng);
+        init.fill(layer.w.as_mut_slice().as_flattened_mut(), X::WIDTH, rng);
         layer
     }
 
-    /// A layer with these weights (`IN` rows of `OUT`) and biases.
-    pub fn from_parts(weights: &[[T; OUT]; IN], bias: &[T; OUT]) -> Self {
+    /// A layer with these weights (one row of `OUT` per input value) and
+    /// biases.
+    pub fn from_parts(weights: &X::Array<[X::Scalar; OUT]>, bias: &[X::Scalar; OUT]) -> Self {
         let mut layer = Self::zeros();
-        layer.w.rows_mut().copy_from_slice(weights);
-        layer.b.rows_mut()[0] = *bias;
+        layer.w.as_mut_slice().copy_from_slice(X::array_slice(weights));
+        layer.b.as_mut_slice()[0] = *bias;
         layer
     }
 
     /// A layer whose weight (i, j) is `weight(i, j)` and bias j is `bias(j)`.
-    pub fn from_fn(mut weight: impl FnMut(usize, usize) -> T, mut bias: impl FnMut(usize) -> T) -> Self {
+    pub fn from_fn(
+        mut weight: impl FnMut(usize, usize) -> X::Scalar,
+        mut bias: impl FnMut(usize) -> X::Scalar,
+    ) -> Self {
         let mut layer = Self::zeros();
-        for (i, row) in layer.w.rows_mut().iter_mut().enumerate() {
+        for (i, row) in layer.w.as_mut_slice().iter_mut().enumerate() {
             for (j, v) in row.iter_mut().enumerate() {
                 *v = weight(i, j);
             }
         }
-        for (j, v) in layer.b.rows_mut()[0].iter_mut().enumerate() {
+        for (j, v) in layer.b.as_mut_slice()[0].iter_mut().enumerate() {
             *v = bias(j);
         }
         layer
     }
 
-    /// The weights: `IN` rows of `OUT`.
-    pub fn weights(&self) -> &[[T; OUT]] {
-        self.w.rows()
+    /// The weights: one row of `OUT` per input value.
+    pub fn weights(&self) -> &[[X::Scalar; OUT]] {
+        self.w.as_slice()
     }
 
     /// The weights, mutably.
-    pub fn weights_mut(&mut self) -> &mut [[T; OUT]] {
-        self.w.rows_mut()
+    pub fn weights_mut(&mut self) -> &mut [[X::Scalar; OUT]] {
+        self.w.as_mut_slice()
     }
 
     /// The biases.
-    pub fn bias(&self) -> &[T; OUT] {
-        &self.b.rows()[0]
+    pub fn bias(&self) -> &[X::Scalar; OUT] {
+        &self.b.as_slice()[0]
     }
 
     /// The biases, mutably.
-    pub fn bias_mut(&mut self) -> &mut [T; OUT] {
-        &mut self.b.rows_mut()[0]
+    pub fn bias_mut(&mut self) -> &mut [X::Scalar; OUT] {
+        &mut self.b.as_mut_slice()[0]
     }
 
     /// dW from the last backward pass.
-    pub fn weight_grad(&self) -> &[[T; OUT]] {
-        self.dw.rows()
+    pub fn weight_grad(&self) -> &[[X::Scalar; OUT]] {
+        self.dw.as_slice()
     }
 
     /// db from the last backward pass.
-    pub fn bias_grad(&self) -> &[T; OUT] {
-        &self.db.rows()[0]
+    pub fn bias_grad(&self) -> &[X::Scalar; OUT] {
+        &self.db.as_slice()[0]
     }
 }
 
-impl<T: Scalar, const IN: usize, const OUT: usize> Affine<T, IN, OUT, Inline> {
+impl<X: Row, const OUT: usize> Affine<X, OUT, Inline> {
     /// An inline layer with these weights and biases, in a constant
     /// expression: weights exported by [`rust_source`](crate::io::rust_source)
     /// become a `static` net with no heap and no start-up work.
-    pub const fn from_arrays(weights: [[T; OUT]; IN], bias: [T; OUT]) -> Self {
+    pub const fn from_arrays(weights: X::Array<[X::Scalar; OUT]>, bias: [X::Scalar; OUT]) -> Self {
         Affine {
-            w: weights,
-            b: [bias],
-            dw: [[T::ZERO; OUT]; IN],
-            db: [[T::ZERO; OUT]; 1],
+            w: InlineMatrix(weights),
+            b: InlineMatrix([bias]),
+            // SAFETY: by `Row`'s contract an `Array<E>` is nothing but `E`s,
+            // here arrays of floats, for which all-zero bytes are 0.0.
+            dw: InlineMatrix(unsafe { core::mem::zeroed() }),
+            db: InlineMatrix([[X::Scalar::ZERO; OUT]]),
         }
     }
 }
 
-impl<T: Scalar, const IN: usize, const OUT: usize, S: Storage> Layer<[T; IN]> for Affine<T, IN, OUT, S> {
-    type Out = [T; OUT];
+impl<X: Row, const OUT: usize, S: Storage> Layer<X> for Affine<X, OUT, S> {
+    type Out = [X::Scalar; OUT];
     type Cache<R: Rows> = ();
 
     #[inline]
-    fn forward<R: Rows>(&self, x: &Batch<[T; IN], R>, y: &mut Batch<[T; OUT], R>, _: &mut ()) {
+    fn infer<R: Rows>(&self, x: &Batch<X, R>, y: &mut Batch<[X::Scalar; OUT], R>) {
+        y.set_rows(x.nrows());
         let bias = self.bias();
         for row in y.rows_mut() {
             *row = *bias;
         }
-        let m = x.nrows();
-        kernels::nn(
-            m,
-            IN,
-            OUT,
-            x.as_slice(),
-            self.w.rows().as_flattened(),
-            y.as_mut_slice(),
-            true,
-        );
+        let w = self.w.as_slice().as_flattened();
+        kernels::nn(x.nrows(), X::WIDTH, OUT, x.as_slice(), w, y.as_mut_slice(), true);
+    }
+
+    #[inline]
+    fn forward<R: Rows>(&mut self, x: &Batch<X, R>, y: &mut Batch<[X::Scalar; OUT], R>, _: &mut (), _: &mut Training) {
+        self.infer(x, y)
     }
 
     #[inline]
     fn backward<R: Rows>(
         &mut self,
-        x: &Batch<[T; IN], R>,
-        _: &Batch<[T; OUT], R>,
-        dy: &Batch<[T; OUT], R>,
+        x: &Batch<X, R>,
+        _: &Batch<[X::Scalar; OUT], R>,
+        dy: &Batch<[X::Scalar; OUT], R>,
         _: &mut (),
-        dx: Option<&mut Batch<[T; IN], R>>,
+        dx: Option<&mut Batch<X, R>>,
     ) {
         let m = x.nrows();
-        kernels::tn(
-            m,
-            IN,
-            OUT,
-            x.as_slice(),
-            dy.as_slice(),
-            self.dw.rows_mut().as_flattened_mut(),
-        );
-        let db = &mut self.db.rows_mut()[0];
-        *db = [T::ZERO; OUT];
+        expect_rows::<Self>("dy", m, dy.nrows());
+        let dw = self.dw.as_mut_slice().as_flattened_mut();
+        kernels::tn(m, X::WIDTH, OUT, x.as_slice(), dy.as_slice(), dw);
+        let db = &mut self.db.as_mut_slice()[0];
+        *db = [X::Scalar::ZERO; OUT];
         for row in dy.rows() {
             for (s, &v) in db.iter_mut().zip(row) {
                 *s = *s + v;
             }
         }
         if let Some(dx) = dx {
-            kernels::nt(
-                m,
-                OUT,
-                IN,
-                dy.as_slice(),
-                self.w.rows().as_flattened(),
-                dx.as_mut_slice(),
-            );
+            dx.set_rows(m);
+            let w = self.w.as_slice().as_flattened();
+            kernels::nt(m, OUT, X::WIDTH, dy.as_slice(), w, dx.as_mut_slice());
         }
     }
 
-    fn visit_params<F: FnMut(Param<'_, T>)>(&self, first: usize, f: &mut F) {
-        f(Param {
-            layer: first,
-            name: "W",
-            shape: [IN, OUT],
-            value: self.w.rows().as_flattened(),
-            grad: self.dw.rows().as_flattened(),
-        });
-        f(Param {
-            layer: first,
-            name: "b",
-            shape: [1, OUT],
-            value: self.b.rows().as_flattened(),
-            grad: self.db.rows().as_flattened(),
-        });
+    fn visit_params(&self, layer: usize, f: &mut dyn FnMut(Param<'_, X::Scalar>)) {
+        let weight = ParamKind::Weight { fan_in: X::WIDTH };
+        let (w, dw) = (self.w.as_slice().as_flattened(), self.dw.as_slice().as_flattened());
+        f(Param::new(layer, "W", weight, &[X::WIDTH, OUT], w, dw));
+        let (b, db) = (self.b.as_slice().as_flattened(), self.db.as_slice().as_flattened());
+        f(Param::new(layer, "b", ParamKind::Bias, &[OUT], b, db));
     }
 
-    fn visit_params_mut<F: FnMut(ParamMut<'_, T>)>(&mut self, first: usize, f: &mut F) {
-        f(ParamMut {
-            layer: first,
-            name: "W",
-            shape: [IN, OUT],
-            value: self.w.rows_mut().as_flattened_mut(),
-            grad: self.dw.rows_mut().as_flattened_mut(),
-        });
-        f(ParamMut {
-            layer: first,
-            name: "b",
-            shape: [1, OUT],
-            value: self.b.rows_mut().as_flattened_mut(),
-            grad: self.db.rows_mut().as_flattened_mut(),
-        });
-    }
-
-    fn describe<F: FnMut(LayerInfo)>(&self, first: usize, f: &mut F) {
-        f(LayerInfo {
-            index: first,
-            kind: "Affine",
-            inputs: IN,
-            outputs: OUT,
-            params: IN * OUT + OUT,
-        });
+    fn visit_params_mut(&mut self, layer: usize, f: &mut dyn FnMut(ParamMut<'_, X::Scalar>)) {
+        let weight = ParamKind::Weight { fan_in: X::WIDTH };
+        let (w, dw) = (
+            self.w.as_mut_slice().as_flattened_mut(),
+            self.dw.as_mut_slice().as_flattened_mut(),
+        );
+        f(ParamMut::new(layer, "W", weight, &[X::WIDTH, OUT], w, dw));
+        let (b, db) = (
+            self.b.as_mut_slice().as_flattened_mut(),
+            self.db.as_mut_slice().as_flattened_mut(),
+        );
+        f(ParamMut::new(layer, "b", ParamKind::Bias, &[OUT], b, db));
     }
 }
 
-impl<T: Scalar, const IN: usize, const OUT: usize, S: Storage> Clone for Affine<T, IN, OUT, S> {
+impl<X: Row, const OUT: usize, S: Storage> Clone for Affine<X, OUT, S> {
     fn clone(&self) -> Self {
         Affine {
             w: self.w.clone(),
@@ -242,15 +214,15 @@ impl<T: Scalar, const IN: usize, const OUT: usize, S: Storage> Clone for Affine<
     }
 }
 
-impl<T: Scalar, const IN: usize, const OUT: usize, S: Storage> PartialEq for Affine<T, IN, OUT, S> {
+impl<X: Row, const OUT: usize, S: Storage> PartialEq for Affine<X, OUT, S> {
     /// Equal weights and biases (gradients are not compared).
     fn eq(&self, other: &Self) -> bool {
-        self.w.rows() == other.w.rows() && self.b.rows() == other.b.rows()
+        self.w.as_slice() == other.w.as_slice() && self.b.as_slice() == other.b.as_slice()
     }
 }
 
-impl<T: Scalar, const IN: usize, const OUT: usize, S: Storage> fmt::Debug for Affine<T, IN, OUT, S> {
+impl<X: Row, const OUT: usize, S: Storage> fmt::Debug for Affine<X, OUT, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Affine<{}, {IN}, {OUT}, {:?}>", T::RUST_NAME, S::default())
+        write!(f, "Affine {:?} → [{OUT}] ({:?})", X::DIMS, S::default())
     }
 }

@@ -1,8 +1,7 @@
 //! Softmax over `N` classes with the cross-entropy loss, the head of a
 //! classifier.
 
-use crate::functions::assert_same_rows;
-use crate::{Batch, Layer, LayerInfo, Loss, Rows, Scalar, Target, TargetRow, softmax};
+use crate::{Batch, Layer, Loss, Param, ParamMut, Rows, Scalar, Target, TargetRow, Training, expect_rows, softmax};
 
 /// Softmax over `N` class scores, with the cross-entropy loss.
 ///
@@ -19,11 +18,17 @@ impl<T: Scalar, const N: usize> Layer<[T; N]> for SoftmaxWithLoss<N> {
     type Cache<R: Rows> = ();
 
     #[inline]
-    fn forward<R: Rows>(&self, x: &Batch<[T; N], R>, y: &mut Batch<[T; N], R>, _: &mut ()) {
+    fn infer<R: Rows>(&self, x: &Batch<[T; N], R>, y: &mut Batch<[T; N], R>) {
+        y.set_rows(x.nrows());
         for (y, x) in y.rows_mut().iter_mut().zip(x.rows()) {
             *y = *x;
             softmax(y);
         }
+    }
+
+    #[inline]
+    fn forward<R: Rows>(&mut self, x: &Batch<[T; N], R>, y: &mut Batch<[T; N], R>, _: &mut (), _: &mut Training) {
+        self.infer(x, y)
     }
 
     /// The softmax Jacobian applied to `dy`: dx = y ⊙ (dy − ⟨dy, y⟩).
@@ -36,7 +41,9 @@ impl<T: Scalar, const N: usize> Layer<[T; N]> for SoftmaxWithLoss<N> {
         _: &mut (),
         dx: Option<&mut Batch<[T; N], R>>,
     ) {
+        expect_rows::<Self>("dy", y.nrows(), dy.nrows());
         if let Some(dx) = dx {
+            dx.set_rows(y.nrows());
             for ((dx, y), dy) in dx.rows_mut().iter_mut().zip(y.rows()).zip(dy.rows()) {
                 let dot: T = y.iter().zip(dy).map(|(&y, &d)| y * d).sum();
                 for ((dx, &y), &dy) in dx.iter_mut().zip(y).zip(dy) {
@@ -46,15 +53,9 @@ impl<T: Scalar, const N: usize> Layer<[T; N]> for SoftmaxWithLoss<N> {
         }
     }
 
-    fn describe<F: FnMut(LayerInfo)>(&self, first: usize, f: &mut F) {
-        f(LayerInfo {
-            index: first,
-            kind: "SoftmaxWithLoss",
-            inputs: N,
-            outputs: N,
-            params: 0,
-        });
-    }
+    fn visit_params(&self, _: usize, _: &mut dyn FnMut(Param<'_, T>)) {}
+
+    fn visit_params_mut(&mut self, _: usize, _: &mut dyn FnMut(ParamMut<'_, T>)) {}
 }
 
 impl<T: Scalar, const N: usize> Loss<[T; N]> for SoftmaxWithLoss<N> {
@@ -63,7 +64,8 @@ impl<T: Scalar, const N: usize> Loss<[T; N]> for SoftmaxWithLoss<N> {
     }
 
     fn loss_backward<R: Rows>(&self, y: &Batch<[T; N], R>, t: &impl Target<[T; N], R>, dx: &mut Batch<[T; N], R>) {
-        assert_same_rows(y.nrows(), t.nrows());
+        expect_rows::<Self>("the targets", y.nrows(), t.nrows());
+        dx.set_rows(y.nrows());
         if y.is_empty() {
             return;
         }

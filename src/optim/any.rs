@@ -2,7 +2,8 @@
 
 use core::fmt;
 
-use crate::{AdaGrad, Adam, Momentum, Nesterov, Optimizer, RmsProp, Scalar, Sgd};
+use super::Tensor;
+use crate::{AdaGrad, Adam, HyperParameterError, Momentum, Nesterov, Optimizer, RmsProp, Scalar, Sgd};
 
 /// One of the book's optimizers, chosen at run time (e.g. from a command
 /// line); it forwards to the one it holds.
@@ -30,18 +31,25 @@ pub enum AnyOptimizer<T> {
     Adam(Adam<T>),
 }
 
-/// A name that is not one of [`AnyOptimizer::NAMES`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownOptimizer(pub alloc::string::String);
+/// Why [`AnyOptimizer::named`] could not make an optimizer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UnknownOptimizer {
+    /// A name that is not one of [`AnyOptimizer::NAMES`].
+    Name(alloc::string::String),
+    /// A learning rate the optimizer refuses.
+    Rate(HyperParameterError),
+}
 
 impl fmt::Display for UnknownOptimizer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown optimizer {:?}; choose one of {}",
-            self.0,
-            AnyOptimizer::<f32>::NAMES.join(", ")
-        )
+        match self {
+            UnknownOptimizer::Name(name) => write!(
+                f,
+                "unknown optimizer {name:?}; choose one of {}",
+                AnyOptimizer::<f32>::NAMES.join(", ")
+            ),
+            UnknownOptimizer::Rate(e) => write!(f, "{e}"),
+        }
     }
 }
 
@@ -54,19 +62,16 @@ impl<T: Scalar> AnyOptimizer<T> {
     /// The optimizer called `name` (case-insensitive) with the book's
     /// default hyper-parameters, or with learning rate `lr` if given.
     pub fn named(name: &str, lr: Option<f64>) -> Result<Self, UnknownOptimizer> {
-        let mut chosen = match name.to_ascii_lowercase().as_str() {
-            "sgd" => AnyOptimizer::Sgd(Sgd::new(0.01)),
-            "momentum" => AnyOptimizer::Momentum(Momentum::default()),
-            "nesterov" => AnyOptimizer::Nesterov(Nesterov::default()),
-            "adagrad" => AnyOptimizer::AdaGrad(AdaGrad::default()),
-            "rmsprop" => AnyOptimizer::RmsProp(RmsProp::default()),
-            "adam" => AnyOptimizer::Adam(Adam::default()),
-            _ => return Err(UnknownOptimizer(name.into())),
-        };
-        if let Some(lr) = lr {
-            *chosen.lr_mut() = lr;
-        }
-        Ok(chosen)
+        let rate = UnknownOptimizer::Rate;
+        Ok(match name.to_ascii_lowercase().as_str() {
+            "sgd" => AnyOptimizer::Sgd(Sgd::try_new(lr.unwrap_or(0.01)).map_err(rate)?),
+            "momentum" => AnyOptimizer::Momentum(Momentum::try_new(lr.unwrap_or(0.01), 0.9).map_err(rate)?),
+            "nesterov" => AnyOptimizer::Nesterov(Nesterov::try_new(lr.unwrap_or(0.01), 0.9).map_err(rate)?),
+            "adagrad" => AnyOptimizer::AdaGrad(AdaGrad::try_new(lr.unwrap_or(0.01)).map_err(rate)?),
+            "rmsprop" => AnyOptimizer::RmsProp(RmsProp::try_new(lr.unwrap_or(0.01), 0.99).map_err(rate)?),
+            "adam" => AnyOptimizer::Adam(Adam::try_new(lr.unwrap_or(0.001), 0.9, 0.999).map_err(rate)?),
+            _ => return Err(UnknownOptimizer::Name(name.into())),
+        })
     }
 
     /// The optimizer's name, as [`named`](Self::named) takes it.
@@ -81,39 +86,47 @@ impl<T: Scalar> AnyOptimizer<T> {
         }
     }
 
-    /// The learning rate, to read or change.
-    pub fn lr_mut(&mut self) -> &mut f64 {
+    /// The learning rate.
+    pub fn lr(&self) -> f64 {
         match self {
-            AnyOptimizer::Sgd(o) => &mut o.lr,
-            AnyOptimizer::Momentum(o) => &mut o.lr,
-            AnyOptimizer::Nesterov(o) => &mut o.lr,
-            AnyOptimizer::AdaGrad(o) => &mut o.lr,
-            AnyOptimizer::RmsProp(o) => &mut o.lr,
-            AnyOptimizer::Adam(o) => &mut o.lr,
+            AnyOptimizer::Sgd(o) => o.lr(),
+            AnyOptimizer::Momentum(o) => o.lr(),
+            AnyOptimizer::Nesterov(o) => o.lr(),
+            AnyOptimizer::AdaGrad(o) => o.lr(),
+            AnyOptimizer::RmsProp(o) => o.lr(),
+            AnyOptimizer::Adam(o) => o.lr(),
         }
     }
 }
 
+/// Calls `$f` on the optimizer an [`AnyOptimizer`] holds.
+macro_rules! each {
+    ($self:expr, $o:ident => $f:expr) => {
+        match $self {
+            AnyOptimizer::Sgd($o) => $f,
+            AnyOptimizer::Momentum($o) => $f,
+            AnyOptimizer::Nesterov($o) => $f,
+            AnyOptimizer::AdaGrad($o) => $f,
+            AnyOptimizer::RmsProp($o) => $f,
+            AnyOptimizer::Adam($o) => $f,
+        }
+    };
+}
+
 impl<T: Scalar> Optimizer<T> for AnyOptimizer<T> {
     fn begin_step(&mut self, gradient_norm: Option<f64>) {
-        match self {
-            AnyOptimizer::Sgd(o) => Optimizer::<T>::begin_step(o, gradient_norm),
-            AnyOptimizer::Momentum(o) => o.begin_step(gradient_norm),
-            AnyOptimizer::Nesterov(o) => o.begin_step(gradient_norm),
-            AnyOptimizer::AdaGrad(o) => o.begin_step(gradient_norm),
-            AnyOptimizer::RmsProp(o) => o.begin_step(gradient_norm),
-            AnyOptimizer::Adam(o) => o.begin_step(gradient_norm),
-        }
+        each!(self, o => Optimizer::<T>::begin_step(o, gradient_norm))
     }
 
-    fn update(&mut self, tensor: usize, value: &mut [T], grad: &[T]) {
-        match self {
-            AnyOptimizer::Sgd(o) => o.update(tensor, value, grad),
-            AnyOptimizer::Momentum(o) => o.update(tensor, value, grad),
-            AnyOptimizer::Nesterov(o) => o.update(tensor, value, grad),
-            AnyOptimizer::AdaGrad(o) => o.update(tensor, value, grad),
-            AnyOptimizer::RmsProp(o) => o.update(tensor, value, grad),
-            AnyOptimizer::Adam(o) => o.update(tensor, value, grad),
-        }
+    fn check(&mut self, t: Tensor<'_, T>) -> bool {
+        each!(self, o => o.check(t))
+    }
+
+    fn update(&mut self, t: Tensor<'_, T>) {
+        each!(self, o => o.update(t))
+    }
+
+    fn end_step(&mut self) {
+        each!(self, o => Optimizer::<T>::end_step(o))
     }
 }

@@ -1,5 +1,12 @@
 //! Parameter updates from gradients: the optimizers of the book's chapter 6,
 //! and weight decay and gradient clipping as wrappers around any of them.
+//!
+//! Every step is guarded: [`Optimizer::step`] first works out, without
+//! writing anything, whether the update would leave every parameter and
+//! every piece of optimizer state finite, and only then applies it. A step
+//! that would write NaN or infinity (a NaN batch, a learning rate far too
+//! large) is refused with [`NonFinite`], and the net and the optimizer stay
+//! exactly as they were.
 
 mod sgd;
 
@@ -20,6 +27,8 @@ mod rmsprop;
 #[cfg(feature = "alloc")]
 mod state;
 
+use core::fmt;
+
 pub use sgd::Sgd;
 
 #[cfg(feature = "alloc")]
@@ -37,19 +46,64 @@ pub use regularize::{ClipNorm, WeightDecay};
 #[cfg(feature = "alloc")]
 pub use rmsprop::RmsProp;
 
-use crate::{Layer, Row, Scalar};
+use crate::{HyperParameterError, Layer, ParamKind, Row, Scalar};
 
-/// Updates parameters from their gradients, one tensor at a time.
+/// What in a step was NaN or infinite. The step was not applied: the net
+/// and the optimizer keep what they had before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NonFinite {
+    /// The loss.
+    Loss,
+    /// The gradient of this tensor: (layer, name).
+    Gradient(usize, &'static str),
+    /// This tensor (or the optimizer's state for it) would have become
+    /// non-finite from finite gradients: (layer, name).
+    Parameter(usize, &'static str),
+}
+
+impl fmt::Display for NonFinite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NonFinite::Loss => write!(f, "a non-finite loss"),
+            NonFinite::Gradient(layer, name) => write!(f, "a non-finite gradient for {name} of layer {layer}"),
+            NonFinite::Parameter(layer, name) => {
+                write!(f, "an update that would make {name} of layer {layer} non-finite")
+            }
+        }
+    }
+}
+
+impl core::error::Error for NonFinite {}
+
+/// One trained tensor as an optimizer sees it.
+#[derive(Debug)]
+pub struct Tensor<'a, T> {
+    /// Its number among the net's trained tensors, the same at every step:
+    /// the key of any state the optimizer keeps for it.
+    pub index: usize,
+    /// The owning layer's position.
+    pub layer: usize,
+    /// Its name in its layer.
+    pub name: &'static str,
+    /// What it is (weight decay touches only weights).
+    pub kind: ParamKind,
+    /// The values.
+    pub value: &'a mut [T],
+    /// The gradient of this step.
+    pub grad: &'a [T],
+}
+
+/// Updates parameters from their gradients, one tensor at a time, in two
+/// phases: [`check`](Optimizer::check) every tensor, then
+/// [`update`](Optimizer::update) every tensor, so that a step either
+/// happens in full or not at all.
 ///
-/// `tensor` numbers a net's parameter tensors in the order
-/// [`Layer::visit_params`] gives them, the same at every step, so an
-/// optimizer with state (momentum, running averages) keys it by that
-/// number. Every optimizer here is elementwise, which lets data-parallel
-/// training apply the same update on every replica.
+/// Every optimizer here is elementwise, which lets data-parallel training
+/// apply the same update on every replica.
 ///
 /// ```
 /// use typenet::prelude::*;
-/// use typenet::optim::Adam;
+/// use typenet::optim::{Adam, Tensor};
 ///
 /// // minimise (w - 3)² from w = 0
 /// let mut adam = Adam::<f64>::new(0.1, 0.9, 0.999);
@@ -57,9 +111,12 @@ use crate::{Layer, Row, Scalar};
 /// for _ in 0..500 {
 ///     let grad = [2.0 * (w[0] - 3.0)];
 ///     adam.begin_step(None);
-///     adam.update(0, &mut w, &grad);
+///     let tensor = Tensor { index: 0, layer: 0, name: "w", kind: ParamKind::Bias, value: &mut w, grad: &grad };
+///     adam.update(tensor);
+///     adam.end_step();
 /// }
 /// assert!((w[0] - 3.0).abs() < 1e-3);
+/// # use typenet::ParamKind;
 /// ```
 pub trait Optimizer<T: Scalar> {
     /// Whether [`begin_step`](Optimizer::begin_step) wants the gradient
@@ -67,37 +124,126 @@ pub trait Optimizer<T: Scalar> {
     /// only when asked.
     const USES_GRADIENT_NORM: bool = false;
 
-    /// Called once at the start of every step, before its updates, with
-    /// the L2 norm of all the step's gradients if
-    /// [`USES_GRADIENT_NORM`](Optimizer::USES_GRADIENT_NORM).
+    /// Called once at the start of every step, before its checks, with the
+    /// L2 norm of all the step's gradients if
+    /// [`USES_GRADIENT_NORM`](Optimizer::USES_GRADIENT_NORM). Must not
+    /// change anything that outlives a refused step.
     fn begin_step(&mut self, gradient_norm: Option<f64>) {
         let _ = gradient_norm;
     }
 
-    /// Updates one parameter tensor `value` from its gradient `grad`.
-    fn update(&mut self, tensor: usize, value: &mut [T], grad: &[T]);
+    /// `true` if [`update`](Optimizer::update) with this tensor would leave
+    /// every value, and every piece of state kept for it, finite. Changes
+    /// nothing the update depends on.
+    fn check(&mut self, tensor: Tensor<'_, T>) -> bool;
 
-    /// One step for every parameter of `net`, from the gradients its layers
-    /// hold after a backward pass.
-    fn step<In: Row<Scalar = T>, L: Layer<In>>(&mut self, net: &mut L)
+    /// Updates one tensor's values from its gradient.
+    fn update(&mut self, tensor: Tensor<'_, T>);
+
+    /// Called once after a step whose updates were all applied (a step
+    /// counter advances here).
+    fn end_step(&mut self) {}
+
+    /// One guarded step for every trained tensor of `net`, from the
+    /// gradients its layers hold after a backward pass. If any gradient is
+    /// not finite, or the update would make any value or optimizer state
+    /// non-finite, nothing is written and the error says which tensor.
+    fn step<In: Row<Scalar = T>, L: Layer<In>>(&mut self, net: &mut L) -> Result<(), NonFinite>
     where
         Self: Sized,
     {
-        let norm = Self::USES_GRADIENT_NORM.then(|| {
-            let mut sum = 0.0f64;
-            net.visit_params(0, &mut |p| sum += squared_norm(p.grad));
-            num_traits::Float::sqrt(sum)
-        });
-        self.begin_step(norm);
-        let mut tensor = 0;
-        net.visit_params_mut(0, &mut |p| {
-            self.update(tensor, p.value, p.grad);
-            tensor += 1;
+        guarded_step(self, |f| {
+            let mut index = 0;
+            net.visit_params_mut(0, &mut |p| {
+                if p.kind.is_trained() {
+                    f(Tensor {
+                        index,
+                        layer: p.layer,
+                        name: p.name,
+                        kind: p.kind,
+                        value: p.value,
+                        grad: p.grad,
+                    });
+                    index += 1;
+                }
+            });
+        })
+    }
+}
+
+/// One guarded step over the tensors `each` supplies: `each(f)` must call
+/// `f` once per trained tensor, in the same order every time. Shared by
+/// [`Optimizer::step`] and data-parallel training (which supplies averaged
+/// gradients).
+pub(crate) fn guarded_step<T: Scalar, O: Optimizer<T>>(
+    optimizer: &mut O,
+    mut each: impl FnMut(&mut dyn FnMut(Tensor<'_, T>)),
+) -> Result<(), NonFinite> {
+    let norm = O::USES_GRADIENT_NORM.then(|| {
+        let mut sum = 0.0f64;
+        each(&mut |t| sum += squared_norm(t.grad));
+        num_traits::Float::sqrt(sum)
+    });
+    optimizer.begin_step(norm);
+    let mut refused: Option<(usize, &'static str, bool)> = None;
+    each(&mut |t| {
+        if refused.is_none() {
+            let (layer, name) = (t.layer, t.name);
+            let grad_finite = T::all_finite(t.grad);
+            if !grad_finite || !optimizer.check(t) {
+                refused = Some((layer, name, grad_finite));
+            }
+        }
+    });
+    if let Some((layer, name, grad_finite)) = refused {
+        return Err(if grad_finite {
+            NonFinite::Parameter(layer, name)
+        } else {
+            NonFinite::Gradient(layer, name)
         });
     }
+    each(&mut |t| optimizer.update(t));
+    optimizer.end_step();
+    Ok(())
+}
+
+/// A value that is finite exactly when both `a` and `b` are: `b · 0` is 0
+/// for a finite `b` and NaN otherwise. Lets one [`all_finite_by`] test a
+/// parameter and its optimizer state together.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub(crate) fn both<T: Scalar>(a: T, b: T) -> T {
+    a + b * T::ZERO
 }
 
 /// Σ g², accumulated in `f64`.
 pub(crate) fn squared_norm<T: Scalar>(grad: &[T]) -> f64 {
     grad.iter().map(|&g| g.as_f64() * g.as_f64()).sum()
+}
+
+/// `Ok` if `lr` is a usable learning rate: finite and > 0.
+pub(crate) fn check_lr(of: &'static str, lr: f64) -> Result<(), HyperParameterError> {
+    HyperParameterError::check(of, "lr", lr, lr.is_finite() && lr > 0.0, "finite and > 0")
+}
+
+/// Unwraps a constructor's validation, panicking with its message.
+#[track_caller]
+pub(crate) fn valid<O>(made: Result<O, HyperParameterError>) -> O {
+    match made {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// `true` if `new(i)` is finite for every `i < n`: how a
+/// [`check`](Optimizer::check) tests an update without writing it. No
+/// early exit, so the loop vectorises.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub(crate) fn all_finite_by<T: Scalar>(n: usize, mut new: impl FnMut(usize) -> T) -> bool {
+    let mut ok = true;
+    for i in 0..n {
+        ok &= new(i).is_finite();
+    }
+    ok
 }

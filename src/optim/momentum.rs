@@ -1,26 +1,52 @@
 //! SGD with momentum.
 
-use crate::optim::state::State;
-use crate::{Optimizer, Scalar};
+use super::state::State;
+use super::{Tensor, all_finite_by, both, check_lr, valid};
+use crate::{HyperParameterError, Optimizer, Scalar};
 
 /// Momentum SGD (the book's `Momentum`): v ← μ·v − lr·dW, W ← W + v.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Momentum<T> {
-    /// The learning rate.
-    pub lr: f64,
-    /// The momentum μ.
-    pub momentum: f64,
+    lr: f64,
+    momentum: f64,
     velocity: State<T>,
 }
 
 impl<T: Scalar> Momentum<T> {
     /// Momentum SGD with these rates.
+    ///
+    /// # Panics
+    /// Unless `lr` is finite and > 0 and 0 ≤ μ < 1; see
+    /// [`try_new`](Momentum::try_new).
+    #[track_caller]
     pub fn new(lr: f64, momentum: f64) -> Self {
-        Momentum {
+        valid(Self::try_new(lr, momentum))
+    }
+
+    /// Momentum SGD, or an error for a rate outside its range.
+    pub fn try_new(lr: f64, momentum: f64) -> Result<Self, HyperParameterError> {
+        check_lr("Momentum", lr)?;
+        HyperParameterError::check(
+            "Momentum",
+            "momentum",
+            momentum,
+            (0.0..1.0).contains(&momentum),
+            "in [0, 1)",
+        )?;
+        Ok(Momentum {
             lr,
             momentum,
             velocity: State::default(),
-        }
+        })
+    }
+
+    /// The learning rate.
+    pub fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn rates(&self) -> (T, T) {
+        (T::of(self.lr), T::of(self.momentum))
     }
 }
 
@@ -32,10 +58,19 @@ impl<T: Scalar> Default for Momentum<T> {
 }
 
 impl<T: Scalar> Optimizer<T> for Momentum<T> {
-    fn update(&mut self, tensor: usize, value: &mut [T], grad: &[T]) {
-        let (lr, mu) = (T::of(self.lr), T::of(self.momentum));
-        let v = self.velocity.get(tensor, value.len());
-        for ((w, v), &g) in value.iter_mut().zip(v.iter_mut()).zip(grad) {
+    fn check(&mut self, t: Tensor<'_, T>) -> bool {
+        let (lr, mu) = self.rates();
+        let v = self.velocity.peek(t.index, t.value.len());
+        all_finite_by(t.value.len(), |i| {
+            let v = mu * v(i) - lr * t.grad[i];
+            both(t.value[i] + v, v)
+        })
+    }
+
+    fn update(&mut self, t: Tensor<'_, T>) {
+        let (lr, mu) = self.rates();
+        let v = self.velocity.get(t.index, t.value.len());
+        for ((w, v), &g) in t.value.iter_mut().zip(v.iter_mut()).zip(t.grad) {
             *v = mu * *v - lr * g;
             *w = *w + *v;
         }

@@ -1,28 +1,57 @@
 //! Nesterov's accelerated gradient.
 
-use crate::optim::state::State;
-use crate::{Optimizer, Scalar};
+use super::state::State;
+use super::{Tensor, all_finite_by, both, check_lr, valid};
+use crate::{HyperParameterError, Optimizer, Scalar};
 
 /// Nesterov momentum, in the book's form: v ← μ·v − lr·dW,
 /// W ← W + μ²·v − (1 + μ)·lr·dW.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Nesterov<T> {
-    /// The learning rate.
-    pub lr: f64,
-    /// The momentum μ.
-    pub momentum: f64,
+    lr: f64,
+    momentum: f64,
     velocity: State<T>,
 }
 
 impl<T: Scalar> Nesterov<T> {
     /// Nesterov momentum with these rates.
+    ///
+    /// # Panics
+    /// Unless `lr` is finite and > 0 and 0 ≤ μ < 1; see
+    /// [`try_new`](Nesterov::try_new).
+    #[track_caller]
     pub fn new(lr: f64, momentum: f64) -> Self {
-        Nesterov {
+        valid(Self::try_new(lr, momentum))
+    }
+
+    /// Nesterov momentum, or an error for a rate outside its range.
+    pub fn try_new(lr: f64, momentum: f64) -> Result<Self, HyperParameterError> {
+        check_lr("Nesterov", lr)?;
+        HyperParameterError::check(
+            "Nesterov",
+            "momentum",
+            momentum,
+            (0.0..1.0).contains(&momentum),
+            "in [0, 1)",
+        )?;
+        Ok(Nesterov {
             lr,
             momentum,
             velocity: State::default(),
-        }
+        })
     }
+
+    /// The learning rate.
+    pub fn lr(&self) -> f64 {
+        self.lr
+    }
+}
+
+/// (new v, new w) for one element.
+#[inline(always)]
+fn element<T: Scalar>(lr: T, mu: T, w: T, v: T, g: T) -> (T, T) {
+    let v = mu * v - lr * g;
+    (v, w + mu * mu * v - (T::ONE + mu) * lr * g)
 }
 
 impl<T: Scalar> Default for Nesterov<T> {
@@ -33,12 +62,20 @@ impl<T: Scalar> Default for Nesterov<T> {
 }
 
 impl<T: Scalar> Optimizer<T> for Nesterov<T> {
-    fn update(&mut self, tensor: usize, value: &mut [T], grad: &[T]) {
+    fn check(&mut self, t: Tensor<'_, T>) -> bool {
         let (lr, mu) = (T::of(self.lr), T::of(self.momentum));
-        let v = self.velocity.get(tensor, value.len());
-        for ((w, v), &g) in value.iter_mut().zip(v.iter_mut()).zip(grad) {
-            *v = mu * *v - lr * g;
-            *w = *w + mu * mu * *v - (T::ONE + mu) * lr * g;
+        let v = self.velocity.peek(t.index, t.value.len());
+        all_finite_by(t.value.len(), |i| {
+            let (v, w) = element(lr, mu, t.value[i], v(i), t.grad[i]);
+            both(w, v)
+        })
+    }
+
+    fn update(&mut self, t: Tensor<'_, T>) {
+        let (lr, mu) = (T::of(self.lr), T::of(self.momentum));
+        let v = self.velocity.get(t.index, t.value.len());
+        for ((w, v), &g) in t.value.iter_mut().zip(v.iter_mut()).zip(t.grad) {
+            (*v, *w) = element(lr, mu, *w, *v, g);
         }
     }
 }

@@ -3,27 +3,67 @@
 
 use alloc::vec::Vec;
 
-use crate::{Optimizer, Scalar};
+use super::{Tensor, valid};
+use crate::{HyperParameterError, Optimizer, ParamKind, Scalar};
 
-/// L2 weight decay around any optimizer: it updates with dW + λ·W, the
-/// gradient of the loss plus ½λ‖W‖² (the book's `weight_decay_lambda`).
+/// `tensor` with its gradient replaced by `scratch`.
+fn with_grad<'a, T>(tensor: Tensor<'a, T>, scratch: &'a [T]) -> Tensor<'a, T> {
+    Tensor {
+        grad: scratch,
+        ..tensor
+    }
+}
+
+/// L2 weight decay around any optimizer: weights are updated with
+/// dW + λ·W, the gradient of the loss plus ½λ‖W‖² (the book's
+/// `weight_decay_lambda`). Like the book, it decays weights only: biases,
+/// scales and buffers are left alone.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WeightDecay<O, T> {
     /// The wrapped optimizer.
     pub inner: O,
-    /// The decay λ.
-    pub lambda: f64,
+    lambda: f64,
     scratch: Vec<T>,
 }
 
 impl<O, T> WeightDecay<O, T> {
     /// `inner` with weight decay `lambda`.
+    ///
+    /// # Panics
+    /// Unless λ is finite and ≥ 0; see [`try_new`](WeightDecay::try_new).
+    #[track_caller]
     pub fn new(inner: O, lambda: f64) -> Self {
-        WeightDecay {
+        valid(Self::try_new(inner, lambda))
+    }
+
+    /// Weight decay, or an error unless λ is finite and ≥ 0.
+    pub fn try_new(inner: O, lambda: f64) -> Result<Self, HyperParameterError> {
+        let ok = lambda.is_finite() && lambda >= 0.0;
+        HyperParameterError::check("WeightDecay", "lambda", lambda, ok, "finite and ≥ 0")?;
+        Ok(WeightDecay {
             inner,
             lambda,
             scratch: Vec::new(),
+        })
+    }
+
+    /// λ.
+    pub fn lambda(&self) -> f64 {
+        self.lambda
+    }
+}
+
+impl<T: Scalar, O: Optimizer<T>> WeightDecay<O, T> {
+    /// Runs `f` on the tensor as the inner optimizer should see it.
+    fn decayed<R>(&mut self, t: Tensor<'_, T>, f: impl FnOnce(&mut O, Tensor<'_, T>) -> R) -> R {
+        if !matches!(t.kind, ParamKind::Weight { .. }) || self.lambda == 0.0 {
+            return f(&mut self.inner, t);
         }
+        let lambda = T::of(self.lambda);
+        self.scratch.clear();
+        self.scratch
+            .extend(t.grad.iter().zip(t.value.iter()).map(|(&g, &w)| g + lambda * w));
+        f(&mut self.inner, with_grad(t, &self.scratch))
     }
 }
 
@@ -34,12 +74,16 @@ impl<T: Scalar, O: Optimizer<T>> Optimizer<T> for WeightDecay<O, T> {
         self.inner.begin_step(gradient_norm);
     }
 
-    fn update(&mut self, tensor: usize, value: &mut [T], grad: &[T]) {
-        let lambda = T::of(self.lambda);
-        self.scratch.clear();
-        self.scratch
-            .extend(grad.iter().zip(value.iter()).map(|(&g, &w)| g + lambda * w));
-        self.inner.update(tensor, value, &self.scratch);
+    fn check(&mut self, t: Tensor<'_, T>) -> bool {
+        self.decayed(t, |o, t| o.check(t))
+    }
+
+    fn update(&mut self, t: Tensor<'_, T>) {
+        self.decayed(t, |o, t| o.update(t))
+    }
+
+    fn end_step(&mut self) {
+        self.inner.end_step();
     }
 }
 
@@ -50,21 +94,50 @@ impl<T: Scalar, O: Optimizer<T>> Optimizer<T> for WeightDecay<O, T> {
 pub struct ClipNorm<O, T> {
     /// The wrapped optimizer.
     pub inner: O,
-    /// The largest gradient norm let through.
-    pub max_norm: f64,
+    max_norm: f64,
     scale: f64,
     scratch: Vec<T>,
 }
 
 impl<O, T> ClipNorm<O, T> {
     /// `inner` with gradients clipped to norm `max_norm`.
+    ///
+    /// # Panics
+    /// Unless `max_norm` is finite and > 0; see
+    /// [`try_new`](ClipNorm::try_new).
+    #[track_caller]
     pub fn new(inner: O, max_norm: f64) -> Self {
-        ClipNorm {
+        valid(Self::try_new(inner, max_norm))
+    }
+
+    /// Clipping, or an error unless `max_norm` is finite and > 0.
+    pub fn try_new(inner: O, max_norm: f64) -> Result<Self, HyperParameterError> {
+        let ok = max_norm.is_finite() && max_norm > 0.0;
+        HyperParameterError::check("ClipNorm", "max_norm", max_norm, ok, "finite and > 0")?;
+        Ok(ClipNorm {
             inner,
             max_norm,
             scale: 1.0,
             scratch: Vec::new(),
+        })
+    }
+
+    /// The largest gradient norm let through.
+    pub fn max_norm(&self) -> f64 {
+        self.max_norm
+    }
+}
+
+impl<T: Scalar, O: Optimizer<T>> ClipNorm<O, T> {
+    /// Runs `f` on the tensor as the inner optimizer should see it.
+    fn clipped<R>(&mut self, t: Tensor<'_, T>, f: impl FnOnce(&mut O, Tensor<'_, T>) -> R) -> R {
+        if self.scale >= 1.0 {
+            return f(&mut self.inner, t);
         }
+        let scale = T::of(self.scale);
+        self.scratch.clear();
+        self.scratch.extend(t.grad.iter().map(|&g| g * scale));
+        f(&mut self.inner, with_grad(t, &self.scratch))
     }
 }
 
@@ -81,13 +154,15 @@ impl<T: Scalar, O: Optimizer<T>> Optimizer<T> for ClipNorm<O, T> {
         self.inner.begin_step(gradient_norm.map(|n| n * self.scale));
     }
 
-    fn update(&mut self, tensor: usize, value: &mut [T], grad: &[T]) {
-        if self.scale >= 1.0 {
-            return self.inner.update(tensor, value, grad);
-        }
-        let scale = T::of(self.scale);
-        self.scratch.clear();
-        self.scratch.extend(grad.iter().map(|&g| g * scale));
-        self.inner.update(tensor, value, &self.scratch);
+    fn check(&mut self, t: Tensor<'_, T>) -> bool {
+        self.clipped(t, |o, t| o.check(t))
+    }
+
+    fn update(&mut self, t: Tensor<'_, T>) {
+        self.clipped(t, |o, t| o.update(t))
+    }
+
+    fn end_step(&mut self) {
+        self.inner.end_step();
     }
 }

@@ -1,28 +1,52 @@
 //! RMSprop.
 
-use crate::optim::state::{EPSILON, State};
-use crate::{Optimizer, Scalar};
+use super::state::{EPSILON, State};
+use super::{Tensor, all_finite_by, both, check_lr, valid};
+use crate::{HyperParameterError, Optimizer, Scalar};
 
 /// RMSprop: h ← ρ·h + (1 − ρ)·dW², W ← W − lr·dW / (√h + 1e-7): AdaGrad
 /// with a forgetting average.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RmsProp<T> {
-    /// The learning rate.
-    pub lr: f64,
-    /// The decay rate ρ of the running average.
-    pub decay_rate: f64,
+    lr: f64,
+    decay_rate: f64,
     mean_sq: State<T>,
 }
 
 impl<T: Scalar> RmsProp<T> {
     /// RMSprop with these rates.
+    ///
+    /// # Panics
+    /// Unless `lr` is finite and > 0 and 0 ≤ ρ < 1; see
+    /// [`try_new`](RmsProp::try_new).
+    #[track_caller]
     pub fn new(lr: f64, decay_rate: f64) -> Self {
-        RmsProp {
+        valid(Self::try_new(lr, decay_rate))
+    }
+
+    /// RMSprop, or an error for a rate outside its range.
+    pub fn try_new(lr: f64, decay_rate: f64) -> Result<Self, HyperParameterError> {
+        check_lr("RmsProp", lr)?;
+        let ok = (0.0..1.0).contains(&decay_rate);
+        HyperParameterError::check("RmsProp", "decay_rate", decay_rate, ok, "in [0, 1)")?;
+        Ok(RmsProp {
             lr,
             decay_rate,
             mean_sq: State::default(),
-        }
+        })
     }
+
+    /// The learning rate.
+    pub fn lr(&self) -> f64 {
+        self.lr
+    }
+}
+
+/// (new h, new w) for one element.
+#[inline(always)]
+fn element<T: Scalar>(lr: T, (rho, keep): (T, T), w: T, h: T, g: T) -> (T, T) {
+    let h = rho * h + keep * g * g;
+    (h, w - lr * g / (h.sqrt() + T::of(EPSILON)))
 }
 
 impl<T: Scalar> Default for RmsProp<T> {
@@ -33,13 +57,20 @@ impl<T: Scalar> Default for RmsProp<T> {
 }
 
 impl<T: Scalar> Optimizer<T> for RmsProp<T> {
-    fn update(&mut self, tensor: usize, value: &mut [T], grad: &[T]) {
-        let (lr, eps) = (T::of(self.lr), T::of(EPSILON));
-        let (rho, keep) = (T::of(self.decay_rate), T::of(1.0 - self.decay_rate));
-        let h = self.mean_sq.get(tensor, value.len());
-        for ((w, h), &g) in value.iter_mut().zip(h.iter_mut()).zip(grad) {
-            *h = rho * *h + keep * g * g;
-            *w = *w - lr * g / (h.sqrt() + eps);
+    fn check(&mut self, t: Tensor<'_, T>) -> bool {
+        let (lr, rho) = (T::of(self.lr), (T::of(self.decay_rate), T::of(1.0 - self.decay_rate)));
+        let h = self.mean_sq.peek(t.index, t.value.len());
+        all_finite_by(t.value.len(), |i| {
+            let (h, w) = element(lr, rho, t.value[i], h(i), t.grad[i]);
+            both(w, h)
+        })
+    }
+
+    fn update(&mut self, t: Tensor<'_, T>) {
+        let (lr, rho) = (T::of(self.lr), (T::of(self.decay_rate), T::of(1.0 - self.decay_rate)));
+        let h = self.mean_sq.get(t.index, t.value.len());
+        for ((w, h), &g) in t.value.iter_mut().zip(h.iter_mut()).zip(t.grad) {
+            (*h, *w) = element(lr, rho, *w, *h, g);
         }
     }
 }

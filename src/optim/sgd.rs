@@ -1,6 +1,7 @@
 //! Stochastic gradient descent.
 
-use crate::{Optimizer, Scalar};
+use super::{Tensor, check_lr, valid};
+use crate::{HyperParameterError, Optimizer, Scalar};
 
 /// Tensors up to this size are updated inline: for a tiny net the call to
 /// the vectorised kernel costs more than the update.
@@ -10,27 +11,46 @@ const SMALL: usize = 256;
 /// needs no heap.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sgd {
-    /// The learning rate.
-    pub lr: f64,
+    lr: f64,
 }
 
 impl Sgd {
     /// SGD with learning rate `lr` (the book's default is 0.01; its MNIST
     /// runs use 0.1).
+    ///
+    /// # Panics
+    /// Unless `lr` is finite and > 0; [`try_new`](Sgd::try_new) returns the
+    /// error instead.
+    #[track_caller]
     pub fn new(lr: f64) -> Self {
-        Sgd { lr }
+        valid(Self::try_new(lr))
+    }
+
+    /// SGD with learning rate `lr`, or an error unless it is finite and > 0.
+    pub fn try_new(lr: f64) -> Result<Self, HyperParameterError> {
+        check_lr("Sgd", lr)?;
+        Ok(Sgd { lr })
+    }
+
+    /// The learning rate.
+    pub fn lr(&self) -> f64 {
+        self.lr
     }
 }
 
 impl<T: Scalar> Optimizer<T> for Sgd {
+    fn check(&mut self, t: Tensor<'_, T>) -> bool {
+        T::axpy_finite(-T::of(self.lr), t.grad, t.value)
+    }
+
     #[inline]
-    fn update(&mut self, _: usize, value: &mut [T], grad: &[T]) {
+    fn update(&mut self, t: Tensor<'_, T>) {
         // w + (−lr)·g is w − lr·g exactly: negation does not round
         let alpha = -T::of(self.lr);
-        if value.len() <= SMALL {
-            value.iter_mut().zip(grad).for_each(|(w, &g)| *w = *w + alpha * g);
+        if t.value.len() <= SMALL {
+            t.value.iter_mut().zip(t.grad).for_each(|(w, &g)| *w = *w + alpha * g);
         } else {
-            T::axpy(alpha, grad, value);
+            T::axpy(alpha, t.grad, t.value);
         }
     }
 }

@@ -2,9 +2,10 @@
 
 use std::fmt;
 
-use super::{NonFinite, NonFiniteStep};
+use crate::optim::NonFinite;
 
-/// A training run that could not go on. The net keeps the parameters of the
+/// A training run, or one data-parallel step, that could not go on. After
+/// [`NonFinite`](TrainError::NonFinite) the net keeps the parameters of the
 /// last good step.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -13,7 +14,45 @@ pub enum TrainError {
     EmptyTrainingSet,
     /// The batch size is zero.
     ZeroBatchSize,
-    /// A step produced a non-finite loss, gradient or parameter; the net
+    /// The batch size is larger than the training set.
+    BatchTooLarge {
+        /// The batch size asked for.
+        batch: usize,
+        /// Samples in the training set.
+        samples: usize,
+    },
+    /// The run would take more steps than a counter holds.
+    TooManySteps {
+        /// The epochs asked for.
+        epochs: usize,
+        /// Steps per epoch.
+        per_epoch: usize,
+    },
+    /// A batch index past the end of the data set.
+    IndexOutOfRange {
+        /// The index.
+        index: usize,
+        /// Samples in the data set.
+        samples: usize,
+    },
+    /// A thread count outside 1 to [`MAX_THREADS`](super::MAX_THREADS).
+    ThreadCount {
+        /// The count asked for.
+        requested: usize,
+    },
+    /// The system refused to start a thread.
+    Threads {
+        /// Threads asked for.
+        requested: usize,
+        /// Threads running when it refused (all were stopped again).
+        started: usize,
+        /// The system's error.
+        error: String,
+    },
+    /// A training thread panicked; the message is its panic's.
+    ThreadPanicked(String),
+    /// A step produced a non-finite loss or gradient, or an update that
+    /// would make a parameter non-finite; it was not applied, and the net
     /// keeps the parameters of the step before.
     NonFinite {
         /// The step (from 0) that failed.
@@ -30,25 +69,38 @@ impl fmt::Display for TrainError {
         match self {
             TrainError::EmptyTrainingSet => write!(f, "the training set is empty"),
             TrainError::ZeroBatchSize => write!(f, "the batch size is zero"),
-            TrainError::NonFinite { step, loss, what } => {
+            TrainError::BatchTooLarge { batch, samples } => {
                 write!(
                     f,
-                    "step {step} produced {}",
-                    NonFiniteStep {
-                        loss: *loss,
-                        what: *what
-                    }
-                )?;
-                match (what, step) {
-                    (_, 0) => write!(f, "; the net keeps its initial parameters"),
-                    (NonFinite::Parameter(..), _) => {
-                        write!(f, "; the parameters of step {} were restored", step - 1)
-                    }
-                    _ => write!(
-                        f,
-                        "; the update was not applied, the net keeps the parameters of step {}",
-                        step - 1
-                    ),
+                    "a batch of {batch} is larger than the training set ({samples} samples)"
+                )
+            }
+            TrainError::TooManySteps { epochs, per_epoch } => {
+                write!(
+                    f,
+                    "{epochs} epochs of {per_epoch} steps are more steps than can be counted"
+                )
+            }
+            TrainError::IndexOutOfRange { index, samples } => {
+                write!(f, "sample {index} asked for, but the data set has {samples}")
+            }
+            TrainError::ThreadCount { requested } => {
+                write!(f, "{requested} threads asked for; choose 1 to {}", super::MAX_THREADS)
+            }
+            TrainError::Threads {
+                requested,
+                started,
+                error,
+            } => write!(
+                f,
+                "the system refused a training thread ({started} of {requested} running): {error}"
+            ),
+            TrainError::ThreadPanicked(message) => write!(f, "{message}"),
+            TrainError::NonFinite { step, loss, what } => {
+                write!(f, "step {step} produced {what} (loss {loss}); it was not applied")?;
+                match step {
+                    0 => write!(f, ", the net keeps its initial parameters"),
+                    _ => write!(f, ", the net keeps the parameters of step {}", step - 1),
                 }
             }
         }

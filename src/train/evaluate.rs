@@ -1,4 +1,5 @@
-//! Predictions and accuracy over a whole data set, a chunk at a time.
+//! Predictions and accuracy over a whole data set, a chunk at a time, in
+//! inference mode.
 
 use crate::data::Dataset;
 use crate::{Batch, Labels, Network, Row, argmax};
@@ -7,12 +8,12 @@ use crate::{Batch, Labels, Network, Row, argmax};
 /// memory whatever the data set's size.
 const CHUNK: usize = 1000;
 
-fn for_each_chunk<In, N, const C: usize>(net: &N, data: &Dataset<In, C>, mut f: impl FnMut(usize, &Batch<N::Scores>))
+fn for_each_chunk<In, N, const C: usize>(net: &N, data: &Dataset<In, C>, mut f: impl FnMut(usize, &Batch<N::Out>))
 where
     In: Row,
     N: Network<In>,
 {
-    let mut ws = net.workspace();
+    let mut scores = Batch::<N::Out>::zeros(0);
     let mut x = Batch::<In>::zeros(0);
     let mut t = Labels::<C>::default();
     let mut indices = Vec::with_capacity(CHUNK);
@@ -20,7 +21,8 @@ where
         indices.clear();
         indices.extend(start..(start + CHUNK).min(data.len()));
         data.gather(&indices, &mut x, &mut t);
-        f(start, net.scores_with(&mut ws, &x));
+        net.infer_scores(&x, &mut scores);
+        f(start, &scores);
     }
 }
 
@@ -37,8 +39,8 @@ where
     out
 }
 
-/// The fraction of samples whose highest score is their label (0 for an
-/// empty data set).
+/// The fraction of samples whose highest score is their label, in
+/// inference mode (0 for an empty data set).
 pub fn accuracy<In, N, const C: usize>(net: &N, data: &Dataset<In, C>) -> f64
 where
     In: Row,

@@ -1,13 +1,16 @@
-//! Mini-batch training on a data set, with the book's bookkeeping.
+//! Mini-batch training on a data set, with the book's bookkeeping: the
+//! [`Trainer`], data-parallel steps for any loop ([`DataParallel`]), and
+//! evaluation in inference mode ([`accuracy`], [`predictions`]).
 
+mod barrier;
 mod error;
 mod evaluate;
 mod history;
-mod replicas;
+mod parallel;
 mod trainer;
 
 pub use error::TrainError;
 pub use evaluate::{accuracy, predictions};
 pub use history::{EpochStats, Event, History, StepStats};
-pub use replicas::{NonFinite, NonFiniteStep, Replicas, with_replicas};
+pub use parallel::{DataParallel, MAX_THREADS};
 pub use trainer::{Stop, Trainer};

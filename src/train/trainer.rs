@@ -1,10 +1,13 @@
 //! The training loop: sample a batch, back-propagate, check, update.
 
 use crate::data::{BatchSampler, Dataset, Sampling};
-use crate::parallel::configured_threads;
 use crate::{Network, Optimizer, Row};
 
-use super::{EpochStats, Event, History, StepStats, TrainError, accuracy, with_replicas};
+use super::{DataParallel, EpochStats, Event, History, StepStats, TrainError, accuracy};
+
+/// Loss history reserved up front at most: a run of a billion steps grows
+/// its history as it goes instead of asking for gigabytes at the start.
+const RESERVE: usize = 1 << 16;
 
 /// When a run ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,10 +21,12 @@ pub enum Stop {
 /// Mini-batch training with an optimizer, reporting each step and epoch.
 ///
 /// Defaults are the book's: batches of 100 drawn with replacement, 10,000
-/// iterations, accuracies after every epoch. A step whose loss, gradient or
-/// updated parameters are not finite stops the run with
+/// iterations, accuracies after every epoch, one thread. A step whose loss,
+/// gradient or updated parameters would not be finite stops the run with
 /// [`TrainError::NonFinite`], and the net keeps the parameters of the step
-/// before: it is never left with NaN weights.
+/// before: it is never left with NaN weights. Training passes draw their
+/// randomness (dropout masks) from the trainer's seed; evaluation runs in
+/// inference mode.
 ///
 /// ```no_run
 /// use rand::{SeedableRng, rngs::StdRng};
@@ -48,7 +53,7 @@ pub struct Trainer<O> {
     sampling: Sampling,
     stop: Stop,
     seed: u64,
-    threads: Option<usize>,
+    threads: usize,
 }
 
 impl<O> Trainer<O> {
@@ -60,15 +65,15 @@ impl<O> Trainer<O> {
             sampling: Sampling::WithReplacement,
             stop: Stop::Iterations(10_000),
             seed: 0,
-            threads: None,
+            threads: 1,
         }
     }
 
-    /// Trains on `n` threads, data-parallel (see
-    /// [`with_replicas`](super::with_replicas)); by default as many as
-    /// [`set_threads`](crate::set_threads) allows.
+    /// Trains on `n` threads, data-parallel (see [`DataParallel`]); 1 by
+    /// default. `train` refuses 0 or more than
+    /// [`MAX_THREADS`](super::MAX_THREADS).
     pub fn threads(mut self, n: usize) -> Self {
-        self.threads = Some(n.max(1));
+        self.threads = n;
         self
     }
 
@@ -96,7 +101,8 @@ impl<O> Trainer<O> {
         self
     }
 
-    /// The seed of the batch sampler (the net's initial weights have their own).
+    /// The seed of the batch sampler and of the training passes'
+    /// randomness (the net's initial weights have their own).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
@@ -108,7 +114,9 @@ impl<O> Trainer<O> {
     }
 
     /// Trains `net` on `train`, evaluating on `train` and `test` after each
-    /// epoch, and calling `observe` after every step and epoch.
+    /// epoch (in inference mode), and calling `observe` after every step and
+    /// epoch. On any error the net keeps the parameters of its last good
+    /// step.
     pub fn train<In, N, const C: usize>(
         &mut self,
         net: &mut N,
@@ -118,8 +126,8 @@ impl<O> Trainer<O> {
     ) -> Result<History, TrainError>
     where
         In: Row,
-        N: Network<In, Scores = [In::Scalar; C]> + Clone + Send + Sync,
-        O: Optimizer<In::Scalar> + Clone + Send,
+        N: Network<In, Out = [In::Scalar; C]> + Clone + Send + Sync + 'static,
+        O: Optimizer<In::Scalar> + Clone + Send + 'static,
     {
         if train.is_empty() {
             return Err(TrainError::EmptyTrainingSet);
@@ -127,28 +135,37 @@ impl<O> Trainer<O> {
         if self.batch == 0 {
             return Err(TrainError::ZeroBatchSize);
         }
+        if self.batch > train.len() {
+            return Err(TrainError::BatchTooLarge {
+                batch: self.batch,
+                samples: train.len(),
+            });
+        }
         let mut sampler = BatchSampler::new(self.sampling, train.len(), self.batch, self.seed);
         let per_epoch = sampler.batches_per_epoch();
         let total_steps = match self.stop {
             Stop::Iterations(n) => n,
-            Stop::Epochs(n) => n * per_epoch,
+            Stop::Epochs(epochs) => epochs
+                .checked_mul(per_epoch)
+                .ok_or(TrainError::TooManySteps { epochs, per_epoch })?,
         };
-        let threads = self.threads.unwrap_or_else(configured_threads);
-
+        let mut parallel = DataParallel::new(
+            net.clone(),
+            self.optimizer.clone(),
+            train.clone(),
+            self.threads,
+            self.seed,
+        )?;
         let mut history = History {
-            train_loss: Vec::with_capacity(total_steps),
+            train_loss: Vec::with_capacity(total_steps.min(RESERVE)),
             ..History::default()
         };
         let mut indices = Vec::with_capacity(self.batch);
         let mut epoch_loss = 0.0;
-        with_replicas(net, &mut self.optimizer, train, threads, |replicas| {
+        let mut run = || -> Result<(), TrainError> {
             for step in 0..total_steps {
                 sampler.next_batch(&mut indices);
-                let loss = replicas.step(&indices).map_err(|e| TrainError::NonFinite {
-                    step,
-                    loss: e.loss,
-                    what: e.what,
-                })?;
+                let loss = parallel.step(&indices)?;
                 history.train_loss.push(loss);
                 epoch_loss += loss;
                 observe(Event::Step(StepStats {
@@ -156,15 +173,16 @@ impl<O> Trainer<O> {
                     total_steps,
                     loss,
                 }));
-
                 if (step + 1) % per_epoch == 0 {
+                    let net = parallel.net();
                     let stats = EpochStats {
                         epoch: (step + 1) / per_epoch,
                         steps: step + 1,
                         mean_loss: epoch_loss / per_epoch as f64,
-                        train_acc: accuracy(&*replicas.net(), train),
-                        test_acc: test.map(|test| accuracy(&*replicas.net(), test)),
+                        train_acc: accuracy(&*net, train),
+                        test_acc: test.map(|test| accuracy(&*net, test)),
                     };
+                    drop(net);
                     epoch_loss = 0.0;
                     history.train_acc.push(stats.train_acc);
                     history.test_acc.extend(stats.test_acc);
@@ -172,7 +190,12 @@ impl<O> Trainer<O> {
                     observe(Event::Epoch(stats));
                 }
             }
-            Ok(history)
-        })
+            Ok(())
+        };
+        let outcome = run();
+        let (trained, optimizer) = parallel.into_parts();
+        *net = trained;
+        self.optimizer = optimizer;
+        outcome.map(|()| history)
     }
 }

@@ -80,3 +80,26 @@ pub fn idx_labels(labels: &[u8]) -> Vec<u8> {
     b.extend_from_slice(labels);
     b
 }
+
+/// A safetensors file of F32 tensors `(layer, name, shape, values)`, with
+/// no metadata, as a tool other than typenet would write it.
+pub fn safetensors_bytes(tensors: &[(usize, &str, Vec<usize>, Vec<f32>)]) -> Vec<u8> {
+    let (mut header, mut data) = (Vec::new(), Vec::new());
+    for (layer, name, shape, values) in tensors {
+        let begin = data.len();
+        for v in values {
+            data.extend_from_slice(&v.to_le_bytes());
+        }
+        let shape: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+        header.push(format!(
+            "\"{layer}.{name}\":{{\"dtype\":\"F32\",\"shape\":[{}],\"data_offsets\":[{begin},{}]}}",
+            shape.join(","),
+            data.len()
+        ));
+    }
+    let header = format!("{{{}}}", header.join(","));
+    let mut out = (header.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(&data);
+    out
+}

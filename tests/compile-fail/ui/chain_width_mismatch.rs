@@ -2,8 +2,8 @@
 use typenet::prelude::*;
 
 fn main() {
-    let _net = Affine::<f32, 784, 50>::zeros()
+    let _net = Affine::<[f32; 784], 50>::zeros()
         .then(Relu)
-        .then(Affine::<f32, 40, 10>::zeros())
+        .then(Affine::<[f32; 40], 10>::zeros())
         .then(SoftmaxWithLoss::<10>);
 }

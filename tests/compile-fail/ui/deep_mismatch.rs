@@ -2,10 +2,10 @@
 use typenet::prelude::*;
 
 fn main() {
-    let _net = Affine::<f32, 784, 100>::zeros()
+    let _net = Affine::<[f32; 784], 100>::zeros()
         .then(Relu)
-        .then(Affine::<f32, 100, 200>::zeros())
+        .then(Affine::<[f32; 100], 200>::zeros())
         .then(Sigmoid)
-        .then(Affine::<f32, 201, 10>::zeros())
+        .then(Affine::<[f32; 201], 10>::zeros())
         .then(SoftmaxWithLoss::<10>);
 }

@@ -2,8 +2,8 @@
 use typenet::prelude::*;
 
 fn main() {
-    let fc = Affine::<f32, 4, 3>::zeros();
+    let fc = Affine::<[f32; 4], 3>::zeros();
     let x = Batch::<[f32; 5]>::zeros(2);
     let mut y = Batch::<[f32; 3]>::zeros(2);
-    fc.forward(&x, &mut y, &mut ());
+    fc.infer(&x, &mut y);
 }

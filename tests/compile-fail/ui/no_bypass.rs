@@ -2,8 +2,8 @@
 use typenet::prelude::*;
 
 fn main() {
-    let _net = Chain {
-        first: Affine::<f32, 784, 50>::zeros(),
-        second: Affine::<f32, 40, 10>::zeros(),
+    let _net: Chain<_, _, 1> = Chain {
+        first: Affine::<[f32; 784], 50>::zeros(),
+        second: Affine::<[f32; 40], 10>::zeros(),
     };
 }

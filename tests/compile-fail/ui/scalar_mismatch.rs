@@ -2,7 +2,7 @@
 use typenet::prelude::*;
 
 fn main() {
-    let _net = Affine::<f32, 784, 50>::zeros()
+    let _net = Affine::<[f32; 784], 50>::zeros()
         .then(Relu)
-        .then(Affine::<f64, 50, 10>::zeros());
+        .then(Affine::<[f64; 50], 10>::zeros());
 }

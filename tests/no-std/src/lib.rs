@@ -14,16 +14,16 @@ mod model;
 use typenet::prelude::*;
 
 /// The baked classifier's type: 4 inputs, 16 ReLU units, 3 classes.
-pub type Classifier = typenet::Chain![Affine<f32, 4, 16, Inline>, Relu, Affine<f32, 16, 3, Inline>, SoftmaxWithLoss<3>];
+pub type Classifier =
+    typenet::Chain![Affine<[f32; 4], 16, Inline>, Relu, Affine<[f32; 16], 3, Inline>, SoftmaxWithLoss<3>];
 
 /// The trained classifier, a constant in flash: no start-up work, no heap.
-pub static CLASSIFIER: Classifier = Chain::new(
-    Chain::new(
-        Chain::new(Affine::from_arrays(model::L0_W, model::L0_B), Relu),
-        Affine::from_arrays(model::L2_W, model::L2_B),
-    ),
+pub static CLASSIFIER: Classifier = typenet::chain![
+    Affine::from_arrays(model::L0_W, model::L0_B),
+    Relu,
+    Affine::from_arrays(model::L2_W, model::L2_B),
     SoftmaxWithLoss,
-);
+];
 
 /// The class of one sample, or `None` if it holds NaN or infinity.
 pub fn classify(x: &[f32; 4]) -> Option<usize> {
@@ -37,11 +37,13 @@ pub fn probabilities(x: &[f32; 4]) -> Option<[f32; 3]> {
 
 /// Fine-tunes a copy of the classifier on the device: one SGD step on 8
 /// labelled samples (forward, backward, update), all on the stack.
-/// Returns the batch's loss, or `None` if a label is not below 3.
+/// Returns the batch's loss, or `None` if a label is not below 3, the
+/// learning rate is not finite and positive, or the step would make a
+/// weight NaN or infinite (then the net is left as it was).
 pub fn train_step(net: &mut Classifier, x: [[f32; 4]; 8], labels: [usize; 8], lr: f64) -> Option<f32> {
     let t = Labels::<3, Const<8>>::new(labels).ok()?;
     let mut ws = net.workspace::<Const<8>>();
-    let loss = net.gradient_with(&mut ws, &Batch::new(x), &t, None);
-    Sgd::new(lr).step(net);
+    let loss = net.gradient_with(&mut ws, &Batch::new(x), &t, None).ok()?;
+    Sgd::try_new(lr).ok()?.step(net).ok()?;
     Some(loss)
 }

@@ -36,22 +36,27 @@ fn close(backprop: &[Gradient<f64>], numerical: &[Gradient<f64>]) -> Result<(), 
 /// Checks the parameter gradients and the input gradient of `net` at `x`.
 fn check<const IN: usize, N>(net: &mut N, x: &Batch<[f64; IN]>, t: &Labels<3>) -> Result<(), TestCaseError>
 where
-    N: Network<[f64; IN], Scores = [f64; 3]>,
+    N: Network<[f64; IN], Out = [f64; 3]>,
 {
     let mut ws = net.workspace();
     // below a probability of 1e-7 the loss is clamped flat (the log guard)
     // while back-propagation keeps pushing; compare only where it is not
-    let outputs = net.outputs_with(&mut ws, x).clone();
+    let mut outputs = Batch::zeros(x.nrows());
+    net.infer(x, &mut outputs);
     prop_assume!((0..x.nrows()).all(|i| outputs[i][t.get(i)] > 1e-5));
     let mut dx = x.clone();
-    net.gradient_with(&mut ws, x, t, Some(&mut dx));
+    net.gradient_with(&mut ws, x, t, Some(&mut dx))
+        .expect("as many rows as labels");
     let backprop = stored_gradients(net);
-    close(&backprop, &numerical_gradient_of_net(net, x, t))?;
+    close(
+        &backprop,
+        &numerical_gradient_of_net(net, x, t, &Training::default()).expect("rows match"),
+    )?;
     let mut probe = x.clone();
     let numerical_dx = numerical_gradient(
         |v| {
             probe.as_mut_slice().copy_from_slice(v);
-            net.loss(&probe, t)
+            net.loss(&probe, t).expect("finite inputs")
         },
         &mut x.as_slice().to_vec(),
     );
@@ -73,7 +78,7 @@ fn batch<const W: usize>(v: &[f64]) -> Batch<[f64; W]> {
     Batch::from_flat(v).expect("whole rows")
 }
 
-fn affine_from<const I: usize, const O: usize>(v: &[f64]) -> Affine<f64, I, O> {
+fn affine_from<const I: usize, const O: usize>(v: &[f64]) -> Affine<[f64; I], O> {
     Affine::from_fn(|i, j| v[i * O + j], |j| v[I * O + j] * 0.5)
 }
 
@@ -122,11 +127,9 @@ proptest! {
             .then(affine_from::<5, 3>(w3))
             .then(SoftmaxWithLoss);
         let x = batch::<4>(&x);
-        let mut ws = net.workspace();
-        net.scores_with(&mut ws, &x);
-        // the body is Chain<Chain<Chain<.., Affine>, Relu>, Affine>; its first
-        // part's hidden rows are the ReLU's input
-        let relu_inputs = ws.body().first().hidden().clone();
+        // layers 0 to 2 (Affine, Sigmoid, Affine) give the ReLU's input
+        let mut relu_inputs = Batch::<[f64; 5]>::zeros(x.nrows());
+        net.first().first().first().infer(&x, &mut relu_inputs);
         prop_assume!(relu_inputs.as_slice().iter().all(|v| v.abs() > 0.01));
         check(&mut net, &x, &t)?;
     }

@@ -154,7 +154,7 @@ proptest! {
     }
 }
 
-type Net = Chain![Affine<f32, 3, 4>, Relu, Affine<f32, 4, 2>, SoftmaxWithLoss<2>];
+type Net = Chain![Affine<[f32; 3], 4>, Relu, Affine<[f32; 4], 2>, SoftmaxWithLoss<2>];
 
 fn net(scale: f32) -> Net {
     Affine::from_fn(|i, j| scale * (i as f32 - j as f32), |j| j as f32)

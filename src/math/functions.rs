@@ -91,7 +91,8 @@ pub fn cross_entropy_row<X: Row>(y: &X, t: TargetRow<'_, X>) -> X::Scalar {
 /// log(0) (see [`cross_entropy_row`]).
 ///
 /// # Panics
-/// If `t` does not have as many rows as `y` (only possible with `Dyn` rows).
+/// If `t` does not have as many rows as `y` (only possible with `Dyn` rows);
+/// [`Network::loss`](crate::Network::loss) checks that and returns an error.
 ///
 /// ```
 /// use typenet::{Batch, Labels, cross_entropy_error};
@@ -103,7 +104,12 @@ pub fn cross_entropy_row<X: Row>(y: &X, t: TargetRow<'_, X>) -> X::Scalar {
 /// assert_eq!(by_label, by_one_hot);
 /// ```
 pub fn cross_entropy_error<X: Row, R: Rows>(y: &Batch<X, R>, t: &impl Target<X, R>) -> X::Scalar {
-    assert_same_rows(y.nrows(), t.nrows());
+    assert!(
+        y.nrows() == t.nrows(),
+        "cross_entropy_error: {} rows of outputs but {} targets",
+        y.nrows(),
+        t.nrows()
+    );
     if y.is_empty() {
         return X::Scalar::ZERO;
     }
@@ -114,13 +120,4 @@ pub fn cross_entropy_error<X: Row, R: Rows>(y: &Batch<X, R>, t: &impl Target<X, 
         .map(|(i, row)| cross_entropy_row(row, t.row(i)))
         .sum();
     total / X::Scalar::of(y.nrows() as f64)
-}
-
-#[inline]
-#[track_caller]
-pub(crate) fn assert_same_rows(rows: usize, targets: usize) {
-    assert!(
-        rows == targets,
-        "the batch has {rows} rows but the targets have {targets}"
-    );
 }

@@ -1,5 +1,15 @@
-//! Batches of rows: a runtime row count (`Dyn`, a data set's mini-batch) or a
-//! compile-time one (`Const<B>`, stored inline with no heap at all).
+//! What flows through a net: [`Scalar`]s, [`Row`]s of them (dense rows,
+//! [`Image`]s, [`Pair`]s), [`Batch`]es of rows with a run-time (`Dyn`) or
+//! compile-time (`Const<B>`) row count, and the [`Target`]s a loss compares
+//! against ([`Labels`] or one-hot rows).
+
+mod row;
+mod scalar;
+mod target;
+
+pub use row::{Image, Pair, Row, argmax};
+pub use scalar::Scalar;
+pub use target::{LabelError, Labels, Target, TargetRow};
 
 use core::fmt;
 use core::ops::{Index, IndexMut};
@@ -8,8 +18,6 @@ use core::ops::{Index, IndexMut};
 use alloc::vec::Vec;
 
 pub use nalgebra::{Const, Dyn};
-
-use crate::Row;
 
 mod sealed {
     pub trait Sealed {}
@@ -121,10 +129,12 @@ impl<X: Row, R: Rows> Batch<X, R> {
         X::flatten_mut(self.rows.as_mut())
     }
 
-    /// Makes the batch hold `rows` rows (a `Dyn` batch grows with zero rows
-    /// or shrinks; a `Const<B>` batch always holds `B`).
+    /// Makes the batch hold `rows` rows: a `Dyn` batch grows with zero rows
+    /// or shrinks (keeping its allocation); a `Const<B>` batch always holds
+    /// `B` and is left as it is. A layer calls this on the batches it writes
+    /// (`y.set_rows(x.nrows())`) before filling them.
     #[inline(always)]
-    pub(crate) fn set_rows(&mut self, rows: usize) {
+    pub fn set_rows(&mut self, rows: usize) {
         R::set_rows(&mut self.rows, rows, X::ZERO);
     }
 

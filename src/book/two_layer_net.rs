@@ -8,7 +8,7 @@ use crate::{Affine, Chain, Init, Layer, Relu, Scalar, SoftmaxWithLoss};
 /// ReLU units, `OUT` classes. Its book API (`predict`, `loss`, `accuracy`,
 /// `gradient`, `numerical_gradient`) comes from [`Network`](crate::Network).
 pub type TwoLayerNet<T, const IN: usize, const HIDDEN: usize, const OUT: usize> =
-    Chain![Affine<T, IN, HIDDEN>, Relu, Affine<T, HIDDEN, OUT>, SoftmaxWithLoss<OUT>];
+    Chain![Affine<[T; IN], HIDDEN>, Relu, Affine<[T; HIDDEN], OUT>, SoftmaxWithLoss<OUT>];
 
 /// A [`TwoLayerNet`] with weights `weight_init_std · N(0, 1)` and zero
 /// biases, as the book's constructor makes it.

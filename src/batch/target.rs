@@ -28,8 +28,8 @@ pub struct Labels<const N: usize, #[cfg(feature = "alloc")] R: Rows = Dyn, #[cfg
 pub struct LabelError {
     /// Position of the offending label.
     pub index: usize,
-    /// Its value.
-    pub label: usize,
+    /// Its value (negative if the caller's label was negative).
+    pub label: i128,
     /// The number of classes (valid labels are `0..classes`).
     pub classes: usize,
 }
@@ -49,15 +49,14 @@ impl fmt::Display for LabelError {
 
 impl core::error::Error for LabelError {}
 
-fn check<const N: usize>(index: usize, label: usize) -> Result<u32, LabelError> {
-    if label < N {
-        Ok(label as u32)
-    } else {
-        Err(LabelError {
+fn check<const N: usize, I: Copy + TryInto<usize> + TryInto<i128>>(index: usize, label: I) -> Result<u32, LabelError> {
+    match TryInto::<usize>::try_into(label) {
+        Ok(l) if l < N => Ok(l as u32),
+        _ => Err(LabelError {
             index,
-            label,
+            label: TryInto::<i128>::try_into(label).unwrap_or(i128::MAX),
             classes: N,
-        })
+        }),
     }
 }
 
@@ -118,7 +117,7 @@ impl<const N: usize, const B: usize> Labels<N, Const<B>> {
     pub fn new(labels: [usize; B]) -> Result<Self, LabelError> {
         let mut out = [0u32; B];
         for (i, (&l, o)) in labels.iter().zip(out.iter_mut()).enumerate() {
-            *o = check::<N>(i, l)?;
+            *o = check::<N, usize>(i, l)?;
         }
         Ok(Labels { labels: out })
     }
@@ -128,11 +127,11 @@ impl<const N: usize, const B: usize> Labels<N, Const<B>> {
 impl<const N: usize> Labels<N, Dyn> {
     /// Labels from any integers; an error names the first one that is not
     /// below `N`.
-    pub fn from_slice<I: Copy + TryInto<usize>>(labels: &[I]) -> Result<Self, LabelError> {
+    pub fn from_slice<I: Copy + TryInto<usize> + TryInto<i128>>(labels: &[I]) -> Result<Self, LabelError> {
         let labels = labels
             .iter()
             .enumerate()
-            .map(|(i, &l)| check::<N>(i, l.try_into().unwrap_or(usize::MAX)))
+            .map(|(i, &l)| check::<N, I>(i, l))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Labels { labels })
     }

@@ -1,0 +1,266 @@
+//! One sample's values: a dense row `[T; N]`, an image of C channels of H×W
+//! ([`Image`]), or two rows side by side ([`Pair`]).
+
+use core::fmt::{self, Debug};
+use core::mem::{align_of, size_of};
+
+use crate::Scalar;
+
+/// The values of one sample as a layer sees them: `[T; N]` for a dense
+/// layer, [`Image<T, C, H, W>`] for a convolution, [`Pair<A, B>`] for two
+/// branches joined side by side.
+///
+/// Layers name their inputs and outputs through rows (`Layer<[f32; 784]>`
+/// takes 784-wide `f32` rows), so a width, shape or scalar mismatch between
+/// two layers is a type error. Every row is also a flat run of
+/// [`WIDTH`](Row::WIDTH) scalars, which is how kernels and dense layers
+/// read it: an [`Affine`](crate::Affine) takes an image directly, in
+/// channel-row-column order, without a copy.
+///
+/// # Safety
+/// An implementation promises that `Self` is exactly `WIDTH` values of
+/// `Scalar` laid end to end, with no padding and the alignment of
+/// `Scalar` (an array of scalars, or a `#[repr(C)]`/`#[repr(transparent)]`
+/// wrapper of such arrays), and that [`Array<E>`](Row::Array) is likewise
+/// exactly `WIDTH` values of `E`. The provided methods view rows as slices
+/// on that promise; they also check the sizes when compiled.
+pub unsafe trait Row: Copy + Debug + PartialEq + Send + Sync + 'static {
+    /// The element type.
+    type Scalar: Scalar;
+    /// The number of scalars.
+    const WIDTH: usize;
+    /// The all-zero row.
+    const ZERO: Self;
+    /// The row's dimensions as people write them: `[N]` for a dense row,
+    /// `[C, H, W]` for an image.
+    const DIMS: &'static [usize];
+
+    /// The same shape with an `E` in place of each scalar: how a layer
+    /// stores one `E` per input value (an [`Affine`](crate::Affine)'s
+    /// weights are an `Array<[T; OUT]>`).
+    type Array<E: Copy + Send + Sync + 'static>: Copy + Send + Sync + 'static;
+
+    /// An [`Array`](Row::Array) with every element `fill`.
+    fn array<E: Copy + Send + Sync + 'static>(fill: E) -> Self::Array<E>;
+
+    /// The values as a slice of `WIDTH` scalars.
+    #[inline(always)]
+    fn as_slice(&self) -> &[Self::Scalar] {
+        let () = Checked::<Self, Self::Scalar>::SAME;
+        // SAFETY: by the trait's contract `Self` is `WIDTH` scalars laid end
+        // to end with their alignment (checked in size above).
+        unsafe { core::slice::from_raw_parts((self as *const Self).cast(), Self::WIDTH) }
+    }
+
+    /// The values as a mutable slice of `WIDTH` scalars.
+    #[inline(always)]
+    fn as_mut_slice(&mut self) -> &mut [Self::Scalar] {
+        let () = Checked::<Self, Self::Scalar>::SAME;
+        // SAFETY: as in `as_slice`; every bit pattern of a float is valid.
+        unsafe { core::slice::from_raw_parts_mut((self as *mut Self).cast(), Self::WIDTH) }
+    }
+
+    /// Rows laid end to end (row-major) as one slice.
+    #[inline(always)]
+    fn flatten(rows: &[Self]) -> &[Self::Scalar] {
+        let () = Checked::<Self, Self::Scalar>::SAME;
+        // SAFETY: consecutive rows are consecutive runs of `WIDTH` scalars.
+        unsafe { core::slice::from_raw_parts(rows.as_ptr().cast(), rows.len() * Self::WIDTH) }
+    }
+
+    /// Rows laid end to end (row-major) as one mutable slice.
+    #[inline(always)]
+    fn flatten_mut(rows: &mut [Self]) -> &mut [Self::Scalar] {
+        let () = Checked::<Self, Self::Scalar>::SAME;
+        // SAFETY: as in `flatten`.
+        unsafe { core::slice::from_raw_parts_mut(rows.as_mut_ptr().cast(), rows.len() * Self::WIDTH) }
+    }
+
+    /// An [`Array`](Row::Array) as a slice of `WIDTH` elements.
+    #[inline(always)]
+    fn array_slice<E: Copy + Send + Sync + 'static>(array: &Self::Array<E>) -> &[E] {
+        let () = CheckedArray::<Self, E>::SAME;
+        // SAFETY: by the trait's contract `Array<E>` is `WIDTH` values of `E`.
+        unsafe { core::slice::from_raw_parts((array as *const Self::Array<E>).cast(), Self::WIDTH) }
+    }
+
+    /// An [`Array`](Row::Array) as a mutable slice of `WIDTH` elements.
+    #[inline(always)]
+    fn array_slice_mut<E: Copy + Send + Sync + 'static>(array: &mut Self::Array<E>) -> &mut [E] {
+        let () = CheckedArray::<Self, E>::SAME;
+        // SAFETY: as in `array_slice`.
+        unsafe { core::slice::from_raw_parts_mut((array as *mut Self::Array<E>).cast(), Self::WIDTH) }
+    }
+}
+
+/// Compile-time checks of a row's layout promise, evaluated once per type.
+struct Checked<R, E>(core::marker::PhantomData<(R, E)>);
+
+impl<R: Row, E> Checked<R, E> {
+    /// `R` is `R::WIDTH` values of `E` with `E`'s alignment.
+    const SAME: () = assert!(
+        size_of::<R>() == R::WIDTH * size_of::<E>() && align_of::<R>() == align_of::<E>(),
+        "a Row must be exactly WIDTH scalars with the scalar's alignment"
+    );
+}
+
+/// The same check for a row's [`Array<E>`](Row::Array).
+struct CheckedArray<R, E>(core::marker::PhantomData<(R, E)>);
+
+impl<R: Row, E: Copy + Send + Sync + 'static> CheckedArray<R, E> {
+    /// `R::Array<E>` is `R::WIDTH` values of `E` with `E`'s alignment.
+    const SAME: () = assert!(
+        size_of::<R::Array<E>>() == R::WIDTH * size_of::<E>() && align_of::<R::Array<E>>() == align_of::<E>(),
+        "a Row's Array<E> must be exactly WIDTH values of E"
+    );
+}
+
+// SAFETY: an array of scalars is the plainest row there is.
+unsafe impl<T: Scalar, const N: usize> Row for [T; N] {
+    type Scalar = T;
+    const WIDTH: usize = N;
+    const ZERO: Self = [T::ZERO; N];
+    const DIMS: &'static [usize] = &[N];
+    type Array<E: Copy + Send + Sync + 'static> = [E; N];
+
+    #[inline(always)]
+    fn array<E: Copy + Send + Sync + 'static>(fill: E) -> [E; N] {
+        [fill; N]
+    }
+
+    #[inline(always)]
+    fn as_slice(&self) -> &[T] {
+        self
+    }
+
+    #[inline(always)]
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        self
+    }
+
+    #[inline(always)]
+    fn flatten(rows: &[Self]) -> &[T] {
+        rows.as_flattened()
+    }
+
+    #[inline(always)]
+    fn flatten_mut(rows: &mut [Self]) -> &mut [T] {
+        rows.as_flattened_mut()
+    }
+
+    #[inline(always)]
+    fn array_slice<E: Copy + Send + Sync + 'static>(array: &[E; N]) -> &[E] {
+        array
+    }
+
+    #[inline(always)]
+    fn array_slice_mut<E: Copy + Send + Sync + 'static>(array: &mut [E; N]) -> &mut [E] {
+        array
+    }
+}
+
+/// `C` channels of `H` rows of `W` values: one sample of a convolutional
+/// net (a 28×28 grey-scale digit is `Image<f32, 1, 28, 28>`). Stored
+/// channel by channel, row by row, as the book and PyTorch store them, so a
+/// following [`Affine`](crate::Affine) reads it as `C·H·W` inputs in that
+/// order.
+///
+/// ```
+/// use typenet::{Image, Row};
+///
+/// let mut digit = Image::<f32, 1, 2, 3>::ZERO;
+/// digit.0[0][1][2] = 1.0; // channel 0, row 1, column 2
+/// assert_eq!(digit.as_slice(), &[0.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
+/// assert_eq!(Image::<f32, 30, 12, 12>::WIDTH, 4320);
+/// ```
+#[repr(transparent)]
+#[derive(Clone, Copy, PartialEq)]
+pub struct Image<T, const C: usize, const H: usize, const W: usize>(pub [[[T; W]; H]; C]);
+
+impl<T: Scalar, const C: usize, const H: usize, const W: usize> Image<T, C, H, W> {
+    /// An image from its `C·H·W` values in channel-row-column order, or
+    /// `None` if there are not exactly that many.
+    pub fn from_flat(values: &[T]) -> Option<Self> {
+        let mut image = Self::ZERO;
+        (values.len() == Self::WIDTH).then(|| {
+            image.as_mut_slice().copy_from_slice(values);
+            image
+        })
+    }
+}
+
+impl<T: Debug, const C: usize, const H: usize, const W: usize> Debug for Image<T, C, H, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Image {C}×{H}×{W} ")?;
+        f.debug_list().entries(self.0.iter()).finish()
+    }
+}
+
+// SAFETY: `repr(transparent)` over nested arrays of scalars: C·H·W scalars
+// with no padding; `Array<E>` is nested arrays of `E` in the same shape.
+unsafe impl<T: Scalar, const C: usize, const H: usize, const W: usize> Row for Image<T, C, H, W> {
+    type Scalar = T;
+    const WIDTH: usize = C * H * W;
+    const ZERO: Self = Image([[[T::ZERO; W]; H]; C]);
+    const DIMS: &'static [usize] = &[C, H, W];
+    type Array<E: Copy + Send + Sync + 'static> = [[[E; W]; H]; C];
+
+    fn array<E: Copy + Send + Sync + 'static>(fill: E) -> Self::Array<E> {
+        [[[fill; W]; H]; C]
+    }
+}
+
+/// Two rows side by side: what two branches joined by
+/// [`Concat`](crate::Concat) output. Its values are `first`'s followed by
+/// `second`'s, so a following [`Affine`](crate::Affine) reads the
+/// concatenation, `A::WIDTH + B::WIDTH` inputs, with no copy and no width
+/// arithmetic in any type.
+///
+/// ```
+/// use typenet::{Pair, Row};
+///
+/// let p = Pair { first: [1.0f32, 2.0], second: [3.0, 4.0, 5.0] };
+/// assert_eq!(p.as_slice(), &[1.0, 2.0, 3.0, 4.0, 5.0]);
+/// assert_eq!(Pair::<[f32; 2], [f32; 3]>::WIDTH, 5);
+/// ```
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pair<A, B> {
+    /// The first branch's values.
+    pub first: A,
+    /// The second branch's values.
+    pub second: B,
+}
+
+// SAFETY: `repr(C)` of two rows of the same scalar: each is a whole number
+// of scalars with the scalar's alignment, so the second starts right after
+// the first and there is no padding (checked by `Checked` when used);
+// `Array<E>` is the same construction over the parts' arrays.
+unsafe impl<A: Row, B: Row<Scalar = A::Scalar>> Row for Pair<A, B> {
+    type Scalar = A::Scalar;
+    const WIDTH: usize = A::WIDTH + B::WIDTH;
+    const ZERO: Self = Pair {
+        first: A::ZERO,
+        second: B::ZERO,
+    };
+    const DIMS: &'static [usize] = &[A::WIDTH + B::WIDTH];
+    type Array<E: Copy + Send + Sync + 'static> = Pair<A::Array<E>, B::Array<E>>;
+
+    fn array<E: Copy + Send + Sync + 'static>(fill: E) -> Self::Array<E> {
+        Pair {
+            first: A::array(fill),
+            second: B::array(fill),
+        }
+    }
+}
+
+/// Index of the largest element (the first one on ties; NaN never wins).
+pub fn argmax<T: Scalar>(values: &[T]) -> usize {
+    let mut best = 0;
+    for (i, &v) in values.iter().enumerate() {
+        if v > values[best] || (values[best].is_nan() && !v.is_nan()) {
+            best = i;
+        }
+    }
+    best
+}

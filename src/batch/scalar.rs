@@ -1,0 +1,74 @@
+//! The element type every layer, batch and net is generic over.
+
+use core::fmt::{Debug, Display};
+use core::iter::Sum;
+
+use num_traits::{Float, FromPrimitive};
+
+mod sealed {
+    /// Only `f32` and `f64` are scalars: the matrix kernels behind every
+    /// layer are written for these two types, and carried here so that no
+    /// public trait has to name them.
+    pub trait Sealed: crate::kernels::Kernels {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// A floating-point scalar a net can compute in: `f32` or `f64`.
+///
+/// The trait is sealed. Every layer, function and net in the crate is
+/// generic over it, so the same code trains in single or double precision:
+///
+/// ```
+/// use typenet::Scalar;
+///
+/// fn halve<T: Scalar>(x: T) -> T {
+///     x * T::of(0.5)
+/// }
+/// assert_eq!(halve(3.0f32), 1.5);
+/// assert_eq!(halve(3.0f64), 1.5);
+/// ```
+pub trait Scalar:
+    Float + FromPrimitive + Sum + Default + Debug + Display + nalgebra::Scalar + Send + Sync + 'static + sealed::Sealed
+{
+    /// Zero, usable in constant expressions.
+    const ZERO: Self;
+    /// One, usable in constant expressions.
+    const ONE: Self;
+
+    /// Converts an `f64` constant, rounding to nearest for `f32`.
+    fn of(x: f64) -> Self;
+
+    /// Widens (or keeps) the value as an `f64`; exact for both types.
+    fn as_f64(self) -> f64;
+
+    /// `true` if no value is NaN or infinite. Branch-free, so it runs at
+    /// vector speed over a whole gradient.
+    fn all_finite(values: &[Self]) -> bool;
+}
+
+macro_rules! scalar {
+    ($t:ident) => {
+        impl Scalar for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+
+            #[inline(always)]
+            fn of(x: f64) -> Self {
+                x as $t
+            }
+
+            #[inline(always)]
+            fn as_f64(self) -> f64 {
+                self as f64
+            }
+
+            fn all_finite(values: &[Self]) -> bool {
+                <$t as crate::kernels::Kernels>::finite(values)
+            }
+        }
+    };
+}
+
+scalar!(f32);
+scalar!(f64);

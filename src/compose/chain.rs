@@ -1,0 +1,217 @@
+//! The typed chain: two layers joined so that the second accepts the
+//! first's output rows. Chains nest, so a net of any depth is one type.
+
+use crate::{Batch, Layer, LayerInfo, Param, ParamMut, Row, Rows, Training};
+
+use super::position::{Position, Successor};
+
+/// `A` followed by `B`, where `B` takes the rows `A` outputs; `N` is `B`'s
+/// position in the net (so `net.layer::<N>()` reaches it).
+///
+/// Built by [`then`](Layer::then), by [`chain!`](crate::chain!) or by
+/// [`Chain::new`]; each demands that `B` accepts `A`'s output rows, and the
+/// fields are private, so no chain exists whose layers do not fit. Chains
+/// nest to the left: `a.then(b).then(c)` is `Chain<Chain<A, B>, C, 2>`,
+/// which the [`Chain!`](crate::Chain!) macro writes as `Chain![A, B, C]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chain<A, B, const N: usize = 1> {
+    first: A,
+    second: B,
+}
+
+impl<A, B, const N: usize> Chain<A, B, N> {
+    /// `first` followed by `second`, in a constant expression (a `static`
+    /// model baked into a program); [`chain!`](crate::chain!) writes the
+    /// nesting for a list of layers. It demands what [`Layer::then`]
+    /// demands: `second` must take the rows `first` outputs.
+    ///
+    /// ```
+    /// use typenet::prelude::*;
+    ///
+    /// static NET: Chain![Affine<[f32; 2], 2, Inline>, Relu, Affine<[f32; 2], 1, Inline>] = typenet::chain![
+    ///     Affine::from_arrays([[1.0, -1.0], [0.5, 2.0]], [0.0, 0.1]),
+    ///     Relu,
+    ///     Affine::from_arrays([[1.0], [1.0]], [0.0]),
+    /// ];
+    /// let mut y = Batch::<[f32; 1], Const<1>>::default();
+    /// NET.infer(&Batch::new([[1.0, 1.0]]), &mut y);
+    /// assert_eq!(y[0], [1.5 + 1.1]);
+    /// ```
+    pub const fn new<In: Row>(first: A, second: B) -> Self
+    where
+        A: Layer<In>,
+        B: Layer<A::Out>,
+    {
+        Chain { first, second }
+    }
+
+    /// This chain followed by `next` (as [`Layer::then`], with `next` at
+    /// position `N + 1`). Compiles only if `next` accepts this chain's
+    /// output rows.
+    pub fn then<In: Row, L, const M: usize>(self, next: L) -> Chain<Self, L, M>
+    where
+        Self: Layer<In>,
+        L: Layer<<Self as Layer<In>>::Out>,
+        Position<N>: Successor<Next = Position<M>>,
+    {
+        Chain {
+            first: self,
+            second: next,
+        }
+    }
+
+    /// The first part (itself a chain when this chain has more than two
+    /// layers). [`layer`](Chain::layer) reaches any layer by position.
+    pub fn first(&self) -> &A {
+        &self.first
+    }
+
+    /// The second part: the last layer.
+    pub fn second(&self) -> &B {
+        &self.second
+    }
+
+    /// The first part, mutably.
+    pub fn first_mut(&mut self) -> &mut A {
+        &mut self.first
+    }
+
+    /// The last layer, mutably.
+    pub fn second_mut(&mut self) -> &mut B {
+        &mut self.second
+    }
+
+    /// Both parts.
+    pub fn into_parts(self) -> (A, B) {
+        (self.first, self.second)
+    }
+}
+
+/// The [`Layer::Cache`] of a [`Chain`]: the rows between its two parts (and
+/// their gradient), plus each part's own cache.
+pub struct ChainCache<M: Row, CA, CB, R: Rows> {
+    pub(crate) mid: Batch<M, R>,
+    pub(crate) dmid: Batch<M, R>,
+    pub(crate) first: CA,
+    pub(crate) second: CB,
+}
+
+impl<M: Row, CA, CB, R: Rows> ChainCache<M, CA, CB, R> {
+    /// The output of the first part as of the last training pass.
+    pub fn hidden(&self) -> &Batch<M, R> {
+        &self.mid
+    }
+
+    /// The first part's cache.
+    pub fn first(&self) -> &CA {
+        &self.first
+    }
+}
+
+impl<M: Row, CA: Default, CB: Default, R: Rows> Default for ChainCache<M, CA, CB, R> {
+    fn default() -> Self {
+        ChainCache {
+            mid: Batch::default(),
+            dmid: Batch::default(),
+            first: CA::default(),
+            second: CB::default(),
+        }
+    }
+}
+
+impl<In: Row, A: Layer<In>, B: Layer<A::Out>, const N: usize> Layer<In> for Chain<A, B, N> {
+    type Out = B::Out;
+    type Cache<R: Rows> = ChainCache<A::Out, A::Cache<R>, B::Cache<R>, R>;
+    const LAYERS: usize = A::LAYERS + B::LAYERS;
+
+    /// Only the rows between the two parts, on the stack for `Const`
+    /// batches: no backward buffers to set up.
+    #[inline]
+    fn infer<R: Rows>(&self, x: &Batch<In, R>, y: &mut Batch<B::Out, R>) {
+        let mut mid = Batch::<A::Out, R>::default();
+        mid.set_rows(x.nrows());
+        self.first.infer(x, &mut mid);
+        self.second.infer(&mid, y);
+    }
+
+    #[inline]
+    fn forward<R: Rows>(
+        &mut self,
+        x: &Batch<In, R>,
+        y: &mut Batch<B::Out, R>,
+        cache: &mut Self::Cache<R>,
+        training: &mut Training,
+    ) {
+        cache.mid.set_rows(x.nrows());
+        self.first.forward(x, &mut cache.mid, &mut cache.first, training);
+        self.second.forward(&cache.mid, y, &mut cache.second, training);
+    }
+
+    #[inline]
+    fn backward<R: Rows>(
+        &mut self,
+        x: &Batch<In, R>,
+        y: &Batch<B::Out, R>,
+        dy: &Batch<B::Out, R>,
+        cache: &mut Self::Cache<R>,
+        dx: Option<&mut Batch<In, R>>,
+    ) {
+        cache.dmid.set_rows(x.nrows());
+        self.second
+            .backward(&cache.mid, y, dy, &mut cache.second, Some(&mut cache.dmid));
+        self.first.backward(x, &cache.mid, &cache.dmid, &mut cache.first, dx);
+    }
+
+    fn visit_params(&self, layer: usize, f: &mut dyn FnMut(Param<'_, In::Scalar>)) {
+        self.first.visit_params(layer, f);
+        self.second.visit_params(layer + A::LAYERS, f);
+    }
+
+    fn visit_params_mut(&mut self, layer: usize, f: &mut dyn FnMut(ParamMut<'_, In::Scalar>)) {
+        self.first.visit_params_mut(layer, f);
+        self.second.visit_params_mut(layer + A::LAYERS, f);
+    }
+
+    fn describe(&self, layer: usize, depth: usize, f: &mut dyn FnMut(LayerInfo)) {
+        self.first.describe(layer, depth, f);
+        self.second.describe(layer + A::LAYERS, depth, f);
+    }
+}
+
+/// The type of a chain of layers, written in order.
+///
+/// `Chain![A, B, C]` is `Chain<Chain<A, B, 1>, C, 2>`, the type of
+/// `a.then(b).then(c)`, so a whole net can be named in one type alias:
+///
+/// ```
+/// use typenet::prelude::*;
+///
+/// type Seed = Chain![Affine<[f32; 784], 50>, Relu, Affine<[f32; 50], 10>, SoftmaxWithLoss<10>];
+///
+/// let net: Seed = Affine::zeros().then(Relu).then(Affine::zeros()).then(SoftmaxWithLoss);
+/// assert_eq!(net.param_count(), 784 * 50 + 50 + 50 * 10 + 10);
+/// ```
+#[macro_export]
+macro_rules! Chain {
+    ($first:ty $(,)?) => { $first };
+    ($first:ty, $($rest:ty),+ $(,)?) => { $crate::Chain!(@fold $first; [1]; $($rest),+) };
+    (@fold $acc:ty; [$($n:tt)*]; $next:ty) => { $crate::Chain<$acc, $next, { 0 $(+ $n)* }> };
+    (@fold $acc:ty; [$($n:tt)*]; $next:ty, $($rest:ty),+) => {
+        $crate::Chain!(@fold $crate::Chain<$acc, $next, { 0 $(+ $n)* }>; [$($n)* 1]; $($rest),+)
+    };
+}
+
+/// A chain of layer values, written in order: `chain![a, b, c]` is
+/// `a.then(b).then(c)`, and also works in a constant expression, so a
+/// `static` net can be written as its list of layers (see [`Chain::new`]).
+#[macro_export]
+macro_rules! chain {
+    ($first:expr $(,)?) => { $first };
+    ($first:expr, $($rest:expr),+ $(,)?) => { $crate::chain!(@fold $first; [1]; $($rest),+) };
+    (@fold $acc:expr; [$($n:tt)*]; $next:expr) => {
+        $crate::Chain::<_, _, { 0 $(+ $n)* }>::new($acc, $next)
+    };
+    (@fold $acc:expr; [$($n:tt)*]; $next:expr, $($rest:expr),+) => {
+        $crate::chain!(@fold $crate::Chain::<_, _, { 0 $(+ $n)* }>::new($acc, $next); [$($n)* 1]; $($rest),+)
+    };
+}

@@ -1,0 +1,341 @@
+//! The convolution layer.
+
+use core::fmt;
+
+use rand::Rng;
+
+use super::sides::{ConvSide, Side};
+use crate::kernels::conv::{self, Conv2dGeometry};
+use crate::model::{DefaultStorage, Inline, InlineMatrix, ParamMatrix, Storage};
+use crate::{Batch, Image, Init, Layer, Param, ParamKind, ParamMut, Row, Rows, Scalar, Training, expect_rows};
+
+/// A 2-D convolution (the book's `Convolution`, PyTorch's `Conv2d`):
+/// `COUT` filters of `CIN` × `K` × `K` weights and a bias each, moved
+/// `S` pixels at a time over the input padded with `P` zeros on every side.
+///
+/// It takes images `Image<T, CIN, H, W>` of any size the compiler can work
+/// with (sides up to 256, kernels up to 11, strides up to 4, padding up to
+/// 5), and outputs `Image<T, COUT, HO, WO>` with `HO = (H + 2P − K) / S + 1`
+/// computed by the compiler: a net never states it, and a layer that
+/// expects another size does not compile. Weights are stored as PyTorch
+/// stores them, `(COUT, CIN, K, K)`; He and Xavier scale by the fan-in
+/// `CIN·K·K`.
+///
+/// ```
+/// use rand::{SeedableRng, rngs::StdRng};
+/// use typenet::prelude::*;
+///
+/// let conv = Conv2d::<f32, 1, 30, 5>::init(Init::Normal(0.01), &mut StdRng::seed_from_u64(0));
+/// let x = Batch::<Image<f32, 1, 28, 28>>::zeros(2);
+/// let mut y: Batch<Image<f32, 30, 24, 24>> = Batch::zeros(2); // 28 − 5 + 1 = 24
+/// conv.infer(&x, &mut y);
+/// assert_eq!(y.nrows(), 2);
+/// ```
+pub struct Conv2d<
+    T: Scalar,
+    const CIN: usize,
+    const COUT: usize,
+    const K: usize,
+    const S: usize = 1,
+    const P: usize = 0,
+    St: Storage = DefaultStorage,
+> {
+    w: St::Matrix<[T; COUT], Image<T, CIN, K, K>>,
+    b: St::Matrix<[T; 1], [T; COUT]>,
+    dw: St::Matrix<[T; COUT], Image<T, CIN, K, K>>,
+    db: St::Matrix<[T; 1], [T; COUT]>,
+}
+
+impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: usize, const P: usize, St: Storage>
+    Conv2d<T, CIN, COUT, K, S, P, St>
+{
+    /// Weights per filter: `CIN·K·K`, the fan-in.
+    pub const FAN_IN: usize = CIN * K * K;
+
+    /// All weights and biases zero.
+    pub fn zeros() -> Self {
+        let (filter, bias) = (Image::<T, CIN, K, K>::ZERO, [T::ZERO; COUT]);
+        Conv2d {
+            w: St::filled::<[T; COUT], _>(filter),
+            b: St::filled::<[T; 1], _>(bias),
+            dw: St::filled::<[T; COUT], _>(filter),
+            db: St::filled::<[T; 1], _>(bias),
+        }
+    }
+
+    /// Weights drawn from `init` (fan-in `CIN·K·K`), biases zero.
+    pub fn init<G: Rng + ?Sized>(init: Init, rng: &mut G) -> Self {
+        let mut layer = Self::zeros();
+        init.fill(layer.weights_mut(), Self::FAN_IN, rng);
+        layer
+    }
+
+    /// A layer whose weight (filter, channel, row, column) is
+    /// `weight(o, c, i, j)` and bias o is `bias(o)`.
+    pub fn from_fn(mut weight: impl FnMut(usize, usize, usize, usize) -> T, mut bias: impl FnMut(usize) -> T) -> Self {
+        let mut layer = Self::zeros();
+        for (o, filter) in layer.w.as_mut_slice().iter_mut().enumerate() {
+            for (c, channel) in filter.0.iter_mut().enumerate() {
+                for (i, row) in channel.iter_mut().enumerate() {
+                    for (j, v) in row.iter_mut().enumerate() {
+                        *v = weight(o, c, i, j);
+                    }
+                }
+            }
+        }
+        for (o, v) in layer.b.as_mut_slice()[0].iter_mut().enumerate() {
+            *v = bias(o);
+        }
+        layer
+    }
+
+    /// The weights, `(COUT, CIN, K, K)` row-major.
+    pub fn weights(&self) -> &[T] {
+        Image::flatten(self.w.as_slice())
+    }
+
+    /// The weights, mutably.
+    pub fn weights_mut(&mut self) -> &mut [T] {
+        Image::flatten_mut(self.w.as_mut_slice())
+    }
+
+    /// The biases, one per filter.
+    pub fn bias(&self) -> &[T; COUT] {
+        &self.b.as_slice()[0]
+    }
+
+    /// The biases, mutably.
+    pub fn bias_mut(&mut self) -> &mut [T; COUT] {
+        &mut self.b.as_mut_slice()[0]
+    }
+
+    /// dW from the last backward pass, `(COUT, CIN, K, K)`.
+    pub fn weight_grad(&self) -> &[T] {
+        Image::flatten(self.dw.as_slice())
+    }
+
+    /// db from the last backward pass.
+    pub fn bias_grad(&self) -> &[T; COUT] {
+        &self.db.as_slice()[0]
+    }
+
+    fn geometry(h: usize, w: usize) -> Conv2dGeometry {
+        Conv2dGeometry {
+            cin: CIN,
+            h,
+            w,
+            cout: COUT,
+            k: K,
+            stride: S,
+            pad: P,
+        }
+    }
+}
+
+impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: usize, const P: usize>
+    Conv2d<T, CIN, COUT, K, S, P, Inline>
+{
+    /// An inline layer with these weights and biases, in a constant
+    /// expression (a `static` net baked by
+    /// [`rust_source`](crate::io::rust_source)).
+    pub const fn from_arrays(weights: [[[[T; K]; K]; CIN]; COUT], bias: [T; COUT]) -> Self {
+        // SAFETY: `Image` is `repr(transparent)` over `[[[T; K]; K]; CIN]`,
+        // so an array of those is an array of images, bit for bit.
+        let w: [Image<T, CIN, K, K>; COUT] = unsafe { core::mem::transmute_copy(&weights) };
+        Conv2d {
+            w: InlineMatrix(w),
+            b: InlineMatrix([bias]),
+            // SAFETY: arrays of floats, for which all-zero bytes are 0.0.
+            dw: InlineMatrix(unsafe { core::mem::zeroed() }),
+            db: InlineMatrix([[T::ZERO; COUT]]),
+        }
+    }
+}
+
+/// What a [`Conv2d`]'s training pass keeps: reusable buffers for the fast
+/// kernels (nothing without `alloc`).
+#[derive(Default)]
+pub struct ConvCache<T> {
+    #[cfg(feature = "alloc")]
+    scratch: conv::ConvScratch<T>,
+    #[cfg(not(feature = "alloc"))]
+    scratch: core::marker::PhantomData<T>,
+}
+
+impl<
+    T: Scalar,
+    const CIN: usize,
+    const COUT: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+    St: Storage,
+    const H: usize,
+    const W: usize,
+    const HO: usize,
+    const WO: usize,
+> Layer<Image<T, CIN, H, W>> for Conv2d<T, CIN, COUT, K, S, P, St>
+where
+    Side<H>: ConvSide<K, S, P, Out = Side<HO>>,
+    Side<W>: ConvSide<K, S, P, Out = Side<WO>>,
+{
+    type Out = Image<T, COUT, HO, WO>;
+    type Cache<R: Rows> = ConvCache<T>;
+
+    fn infer<R: Rows>(&self, x: &Batch<Image<T, CIN, H, W>, R>, y: &mut Batch<Self::Out, R>) {
+        y.set_rows(x.nrows());
+        let g = Self::geometry(H, W);
+        #[cfg(feature = "alloc")]
+        conv::conv2d_forward(
+            &g,
+            x.nrows(),
+            x.as_slice(),
+            self.weights(),
+            self.bias(),
+            y.as_mut_slice(),
+            &mut conv::ConvScratch::default(),
+        );
+        #[cfg(not(feature = "alloc"))]
+        conv::conv2d_forward_direct(
+            &g,
+            x.nrows(),
+            x.as_slice(),
+            self.weights(),
+            self.bias(),
+            y.as_mut_slice(),
+        );
+    }
+
+    fn forward<R: Rows>(
+        &mut self,
+        x: &Batch<Image<T, CIN, H, W>, R>,
+        y: &mut Batch<Self::Out, R>,
+        cache: &mut ConvCache<T>,
+        _: &mut Training,
+    ) {
+        y.set_rows(x.nrows());
+        let g = Self::geometry(H, W);
+        #[cfg(feature = "alloc")]
+        conv::conv2d_forward(
+            &g,
+            x.nrows(),
+            x.as_slice(),
+            self.weights(),
+            self.bias(),
+            y.as_mut_slice(),
+            &mut cache.scratch,
+        );
+        #[cfg(not(feature = "alloc"))]
+        {
+            let _ = cache;
+            conv::conv2d_forward_direct(
+                &g,
+                x.nrows(),
+                x.as_slice(),
+                self.weights(),
+                self.bias(),
+                y.as_mut_slice(),
+            );
+        }
+    }
+
+    fn backward<R: Rows>(
+        &mut self,
+        x: &Batch<Image<T, CIN, H, W>, R>,
+        _: &Batch<Self::Out, R>,
+        dy: &Batch<Self::Out, R>,
+        cache: &mut ConvCache<T>,
+        dx: Option<&mut Batch<Image<T, CIN, H, W>, R>>,
+    ) {
+        expect_rows::<Self>("dy", x.nrows(), dy.nrows());
+        let g = Self::geometry(H, W);
+        let dx = dx.map(|dx| {
+            dx.set_rows(x.nrows());
+            dx.as_mut_slice()
+        });
+        let (w, dw, db) = (
+            Image::flatten(self.w.as_slice()),
+            Image::flatten_mut(self.dw.as_mut_slice()),
+            &mut self.db.as_mut_slice()[0],
+        );
+        #[cfg(feature = "alloc")]
+        conv::conv2d_backward(
+            &g,
+            x.nrows(),
+            x.as_slice(),
+            w,
+            dy.as_slice(),
+            dw,
+            db,
+            dx,
+            &mut cache.scratch,
+        );
+        #[cfg(not(feature = "alloc"))]
+        {
+            let _ = cache;
+            conv::conv2d_backward_direct(&g, x.nrows(), x.as_slice(), w, dy.as_slice(), dw, db, dx);
+        }
+    }
+
+    fn visit_params(&self, layer: usize, f: &mut dyn FnMut(Param<'_, T>)) {
+        let weight = ParamKind::Weight { fan_in: Self::FAN_IN };
+        f(Param::new(
+            layer,
+            "W",
+            weight,
+            &[COUT, CIN, K, K],
+            self.weights(),
+            self.weight_grad(),
+        ));
+        let (b, db) = (self.b.as_slice().as_flattened(), self.db.as_slice().as_flattened());
+        f(Param::new(layer, "b", ParamKind::Bias, &[COUT], b, db));
+    }
+
+    fn visit_params_mut(&mut self, layer: usize, f: &mut dyn FnMut(ParamMut<'_, T>)) {
+        let weight = ParamKind::Weight { fan_in: Self::FAN_IN };
+        let (w, dw) = (
+            Image::flatten_mut(self.w.as_mut_slice()),
+            Image::flatten_mut(self.dw.as_mut_slice()),
+        );
+        f(ParamMut::new(layer, "W", weight, &[COUT, CIN, K, K], w, dw));
+        let (b, db) = (
+            self.b.as_mut_slice().as_flattened_mut(),
+            self.db.as_mut_slice().as_flattened_mut(),
+        );
+        f(ParamMut::new(layer, "b", ParamKind::Bias, &[COUT], b, db));
+    }
+}
+
+impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: usize, const P: usize, St: Storage> Clone
+    for Conv2d<T, CIN, COUT, K, S, P, St>
+{
+    fn clone(&self) -> Self {
+        Conv2d {
+            w: self.w.clone(),
+            b: self.b.clone(),
+            dw: self.dw.clone(),
+            db: self.db.clone(),
+        }
+    }
+}
+
+impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: usize, const P: usize, St: Storage>
+    PartialEq for Conv2d<T, CIN, COUT, K, S, P, St>
+{
+    /// Equal weights and biases (gradients are not compared).
+    fn eq(&self, other: &Self) -> bool {
+        self.weights() == other.weights() && self.bias() == other.bias()
+    }
+}
+
+impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: usize, const P: usize, St: Storage>
+    fmt::Debug for Conv2d<T, CIN, COUT, K, S, P, St>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Conv2d {CIN} → {COUT}, {K}×{K}, stride {S}, padding {P} ({:?})",
+            St::default()
+        )
+    }
+}

@@ -1,0 +1,401 @@
+//! Data-parallel training: each thread keeps a replica of the net and its
+//! optimizer and back-propagates its share of every batch; the replicas
+//! then average their gradients (and running statistics) and all apply the
+//! same guarded update, so they stay identical.
+//!
+//! Splitting each matrix product over threads instead moves the batch, the
+//! gradients and the weights between the cores' caches several times per
+//! step, which for a step of ~100 µs costs more than the second core saves.
+//! Here a core reads only its own rows, its own weights, and once per step
+//! the other replicas' gradients.
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
+use std::thread::{self, JoinHandle};
+
+use super::TrainError;
+use super::barrier::SpinBarrier;
+use crate::data::Dataset;
+use crate::kernels::Kernels;
+use crate::model::WorkspaceOf;
+use crate::optim::{NonFinite, Tensor, guarded_step};
+use crate::{Batch, Dyn, Labels, Network, Optimizer, ParamKind, Row, Scalar};
+
+/// The most threads a run uses.
+pub const MAX_THREADS: usize = 8;
+
+fn unpoisoned<G>(r: Result<G, PoisonError<G>>) -> G {
+    r.unwrap_or_else(PoisonError::into_inner)
+}
+
+/// One thread's buffers: its share of the batch, its workspace (with its
+/// own training randomness), and the averaged gradient and buffers.
+struct Local<In: Row, N: Network<In>, const C: usize> {
+    ws: WorkspaceOf<N, In, Dyn>,
+    x: Batch<In>,
+    t: Labels<C>,
+    mean: Vec<In::Scalar>,
+    mean_buffers: Vec<In::Scalar>,
+}
+
+/// What the threads share while training.
+struct Shared<In: Row, N, const C: usize> {
+    threads: usize,
+    barrier: SpinBarrier,
+    data: Dataset<In, C>,
+    /// The current batch's indices.
+    indices: Mutex<Vec<usize>>,
+    /// The replicas; replica 0 is the one [`DataParallel::net`] shows.
+    nets: Vec<RwLock<N>>,
+    /// Each replica's (rows, mean loss) for the current step.
+    reports: Mutex<[(usize, f64); MAX_THREADS]>,
+    /// Why a helper thread stopped, if one did.
+    failure: Mutex<Option<String>>,
+}
+
+impl<In, N, const C: usize> Shared<In, N, C>
+where
+    In: Row,
+    N: Network<In, Out = [In::Scalar; C]>,
+{
+    /// One step on replica `t`, in three phases separated by barriers:
+    /// back-propagate this thread's rows; average all replicas' gradients
+    /// and buffers into `local`; take the guarded update with the means.
+    /// Every replica computes the same sums in the same order, so they stay
+    /// identical, and all refuse or all apply a step. `None` if the run was
+    /// stopped.
+    fn step<O: Optimizer<In::Scalar>>(
+        &self,
+        t: usize,
+        optimizer: &mut O,
+        local: &mut Local<In, N, C>,
+        indices: &[usize],
+    ) -> Option<Result<f64, (f64, NonFinite)>> {
+        let rows = indices.len() * t / self.threads..indices.len() * (t + 1) / self.threads;
+        {
+            let mut net = unpoisoned(self.nets[t].write());
+            self.data.gather(&indices[rows.clone()], &mut local.x, &mut local.t);
+            let loss = match net.gradient_with(&mut local.ws, &local.x, &local.t, None) {
+                Ok(loss) => loss.as_f64(),
+                Err(_) => f64::NAN, // the gather sizes both alike: unreachable
+            };
+            unpoisoned(self.reports.lock())[t] = (rows.len(), loss);
+        }
+        if !self.barrier.wait() {
+            return None;
+        }
+        let reports = *unpoisoned(self.reports.lock());
+        let reports = &reports[..self.threads];
+        let total = reports.iter().map(|r| r.0).sum::<usize>().max(1) as f64;
+        let loss: f64 = reports.iter().map(|&(rows, loss)| rows as f64 / total * loss).sum();
+        let averaged = self.threads > 1;
+        if averaged {
+            self.average(local, reports, total);
+            if !self.barrier.wait() {
+                return None;
+            }
+        }
+        if !loss.is_finite() {
+            return Some(Err((loss, NonFinite::Loss)));
+        }
+        // The update reads the mean from this thread's own buffer rather
+        // than copying it over the gradients, which the other threads have
+        // just read: rewriting those lines would cost a round of cache
+        // invalidations between cores.
+        let mut net = unpoisoned(self.nets[t].write());
+        let mean = &local.mean;
+        let stepped = guarded_step(optimizer, |f| {
+            let (mut at, mut index) = (0, 0);
+            net.visit_params_mut(0, &mut |p| {
+                if p.kind.is_trained() {
+                    let grad = if averaged {
+                        &mean[at..at + p.grad.len()]
+                    } else {
+                        &*p.grad
+                    };
+                    at += p.grad.len();
+                    f(Tensor {
+                        index,
+                        layer: p.layer,
+                        name: p.name,
+                        kind: p.kind,
+                        value: p.value,
+                        grad,
+                    });
+                    index += 1;
+                }
+            });
+        });
+        if averaged {
+            let mut at = 0;
+            net.visit_params_mut(0, &mut |p| {
+                if p.kind == ParamKind::Buffer {
+                    p.value.copy_from_slice(&local.mean_buffers[at..at + p.value.len()]);
+                    at += p.value.len();
+                }
+            });
+        }
+        Some(stepped.map(|()| loss).map_err(|what| (loss, what)))
+    }
+
+    /// The row-weighted mean of every replica's gradients and buffers.
+    fn average(&self, local: &mut Local<In, N, C>, reports: &[(usize, f64)], total: f64) {
+        for (j, (net, &(rows, _))) in self.nets.iter().zip(reports).enumerate() {
+            let w = In::Scalar::of(rows as f64 / total);
+            let net: RwLockReadGuard<'_, N> = unpoisoned(net.read());
+            let (mut at, mut at_buffer) = (0, 0);
+            net.visit_params(0, &mut |p| {
+                let (source, target) = match p.kind {
+                    ParamKind::Buffer => {
+                        at_buffer += p.value.len();
+                        (p.value, &mut local.mean_buffers[at_buffer - p.value.len()..at_buffer])
+                    }
+                    _ => {
+                        at += p.grad.len();
+                        (p.grad, &mut local.mean[at - p.grad.len()..at])
+                    }
+                };
+                if j == 0 {
+                    In::Scalar::scale(w, source, target);
+                } else {
+                    In::Scalar::axpy(w, source, target);
+                }
+            });
+        }
+    }
+}
+
+/// Stops and joins the helper threads when dropped, also while unwinding,
+/// so no thread outlives the run or waits for one that is gone.
+struct Helpers<In: Row, N, const C: usize> {
+    shared: Arc<Shared<In, N, C>>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl<In: Row, N, const C: usize> Drop for Helpers<In, N, C> {
+    fn drop(&mut self) {
+        self.shared.barrier.stop();
+        for handle in self.handles.drain(..) {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// The text of a panic's payload.
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-text payload".to_string()
+    }
+}
+
+/// Training on several threads, one step at a time, for a hand-written
+/// loop as for the [`Trainer`](super::Trainer): `threads` replicas of the
+/// net and the optimizer, each back-propagating its share of every batch;
+/// gradients and running statistics are averaged and every replica takes
+/// the same guarded step. With one thread a step is simply gather,
+/// back-propagate, check, update, on the calling thread.
+///
+/// The helper threads live as long as this value; a panic in one is
+/// reported by the next [`step`](DataParallel::step) with its message.
+///
+/// ```no_run
+/// use rand::{SeedableRng, rngs::StdRng};
+/// use typenet::data::{Dataset, MnistFiles, Pixels};
+/// use typenet::prelude::*;
+/// use typenet::train::DataParallel;
+///
+/// let files = MnistFiles::find("data/mnist")?;
+/// let train = Dataset::<[f32; 784], 10>::load(&files.train.images, &files.train.labels, Pixels::Unit)?;
+/// let net: TwoLayerNet<f32, 784, 50, 10> = two_layer_net(0.01, &mut StdRng::seed_from_u64(0));
+/// let mut parallel = DataParallel::new(net, Sgd::new(0.1), train.clone(), 2, 42)?;
+/// for step in 0..100 {
+///     let batch: Vec<usize> = (0..100).map(|i| (step * 100 + i) % train.len()).collect();
+///     let loss = parallel.step(&batch)?;
+///     assert!(loss.is_finite());
+/// }
+/// let (net, _sgd) = parallel.into_parts();
+/// # let _ = net;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct DataParallel<In: Row, N: Network<In>, O, const C: usize> {
+    helpers: Helpers<In, N, C>,
+    optimizer: O,
+    local: Local<In, N, C>,
+    steps: usize,
+}
+
+impl<In, N, O, const C: usize> DataParallel<In, N, O, C>
+where
+    In: Row,
+    N: Network<In, Out = [In::Scalar; C]> + Clone + Send + Sync + 'static,
+    O: Optimizer<In::Scalar> + Clone + Send + 'static,
+{
+    /// Starts `threads` replicas (at most [`MAX_THREADS`]) of `net` and
+    /// `optimizer` on `data` (cloning a data set shares its samples).
+    /// Replica `t` draws its training randomness from `seed + t`.
+    ///
+    /// # Errors
+    /// [`TrainError::Threads`] if the system refuses a thread; the threads
+    /// already started are stopped first.
+    pub fn new(net: N, optimizer: O, data: Dataset<In, C>, threads: usize, seed: u64) -> Result<Self, TrainError> {
+        let wanted = threads;
+        let threads = threads.clamp(1, MAX_THREADS);
+        if wanted != threads {
+            return Err(TrainError::ThreadCount { requested: wanted });
+        }
+        let (mut params, mut buffers) = (0, 0);
+        net.visit_params(0, &mut |p| match p.kind {
+            ParamKind::Buffer => buffers += p.value.len(),
+            _ => params += p.value.len(),
+        });
+        let local = |t: usize| Local {
+            ws: crate::Workspace::seeded(seed.wrapping_add(t as u64)),
+            x: Batch::zeros(0),
+            t: Labels::default(),
+            mean: vec![In::Scalar::ZERO; if threads > 1 { params } else { 0 }],
+            mean_buffers: vec![In::Scalar::ZERO; if threads > 1 { buffers } else { 0 }],
+        };
+        let nets = (0..threads).map(|_| RwLock::new(net.clone())).collect();
+        let shared = Arc::new(Shared {
+            threads,
+            barrier: SpinBarrier::new(threads),
+            data,
+            indices: Mutex::new(Vec::new()),
+            nets,
+            reports: Mutex::new([(0, 0.0); MAX_THREADS]),
+            failure: Mutex::new(None),
+        });
+        let mut helpers = Helpers {
+            shared: shared.clone(),
+            handles: Vec::with_capacity(threads - 1),
+        };
+        for t in 1..threads {
+            let (shared, mut optimizer, mut local) = (shared.clone(), optimizer.clone(), local(t));
+            let spawned = thread::Builder::new()
+                .name(format!("typenet-train-{t}"))
+                .spawn(move || helper(&shared, t, &mut optimizer, &mut local));
+            match spawned {
+                Ok(handle) => helpers.handles.push(handle),
+                // dropping `helpers` stops and joins those already started
+                Err(error) => {
+                    return Err(TrainError::Threads {
+                        requested: threads,
+                        started: t,
+                        error: error.to_string(),
+                    });
+                }
+            }
+        }
+        Ok(DataParallel {
+            helpers,
+            optimizer,
+            local: local(0),
+            steps: 0,
+        })
+    }
+
+    /// One training step on the samples at `indices`: every thread gathers
+    /// and back-propagates its share, the gradients are averaged, and every
+    /// replica takes the same guarded step. Returns the batch's mean loss.
+    ///
+    /// # Errors
+    /// [`TrainError::NonFinite`] (and no update anywhere) if the loss, a
+    /// gradient or an updated parameter would not be finite;
+    /// [`TrainError::IndexOutOfRange`] for an index past the data set;
+    /// [`TrainError::ThreadPanicked`] if a helper thread died, with its
+    /// message (the run cannot go on after that).
+    pub fn step(&mut self, indices: &[usize]) -> Result<f64, TrainError> {
+        let shared = &*self.helpers.shared;
+        if let Some(&index) = indices.iter().find(|&&i| i >= shared.data.len()) {
+            return Err(TrainError::IndexOutOfRange {
+                index,
+                samples: shared.data.len(),
+            });
+        }
+        let stopped = || TrainError::ThreadPanicked(unpoisoned(shared.failure.lock()).clone().unwrap_or_default());
+        if shared.barrier.is_stopped() {
+            return Err(stopped());
+        }
+        if shared.threads > 1 {
+            let mut order = unpoisoned(shared.indices.lock());
+            order.clear();
+            order.extend_from_slice(indices);
+        }
+        if !shared.barrier.wait() {
+            return Err(stopped());
+        }
+        let step = self.steps;
+        self.steps += 1;
+        match shared.step(0, &mut self.optimizer, &mut self.local, indices) {
+            None => Err(stopped()),
+            Some(Ok(loss)) => Ok(loss),
+            Some(Err((loss, what))) => Err(TrainError::NonFinite { step, loss, what }),
+        }
+    }
+
+    /// The net being trained (replica 0; all replicas are equal between
+    /// steps).
+    pub fn net(&self) -> impl std::ops::Deref<Target = N> + '_ {
+        unpoisoned(self.helpers.shared.nets[0].read())
+    }
+
+    /// The optimizer of replica 0, with its state.
+    pub fn optimizer(&self) -> &O {
+        &self.optimizer
+    }
+
+    /// The number of threads.
+    pub fn threads(&self) -> usize {
+        self.helpers.shared.threads
+    }
+
+    /// Stops the helper threads and returns the trained net and optimizer.
+    pub fn into_parts(self) -> (N, O) {
+        let DataParallel { helpers, optimizer, .. } = self;
+        let shared = helpers.shared.clone();
+        drop(helpers);
+        let net = match Arc::try_unwrap(shared) {
+            Ok(shared) => shared.nets.into_iter().next().map(|n| unpoisoned(n.into_inner())),
+            // every helper has been joined, so no other owner is left
+            Err(shared) => Some(unpoisoned(shared.nets[0].read()).clone()),
+        };
+        (net.expect("replica 0 exists"), optimizer)
+    }
+}
+
+/// A helper thread's life: wait for a step, take it on replica `t`, until
+/// the run stops. A panic is caught and its message left for the caller.
+fn helper<In, N, O, const C: usize>(shared: &Shared<In, N, C>, t: usize, optimizer: &mut O, local: &mut Local<In, N, C>)
+where
+    In: Row,
+    N: Network<In, Out = [In::Scalar; C]>,
+    O: Optimizer<In::Scalar>,
+{
+    let run = catch_unwind(AssertUnwindSafe(|| {
+        let mut indices = Vec::new();
+        while shared.barrier.wait() {
+            indices.clear();
+            indices.extend_from_slice(&unpoisoned(shared.indices.lock()));
+            // a refused step is reported by the caller's thread; this
+            // replica refused it as well
+            if shared.step(t, optimizer, local, &indices).is_none() {
+                return;
+            }
+        }
+    }));
+    if let Err(payload) = run {
+        let message = format!("training thread {t} panicked: {}", panic_message(&*payload));
+        let mut failure: MutexGuard<'_, Option<String>> = unpoisoned(shared.failure.lock());
+        failure.get_or_insert(message);
+        drop(failure);
+        // a payload whose own drop panics must not end this thread before
+        // the run is stopped below
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
+    }
+    shared.barrier.stop();
+}
