@@ -169,10 +169,14 @@ impl<T: Scalar, const F: usize, S: Storage> BatchNorm<T, F, S> {
                     *y = g * *xn + b;
                 }
             }
-            let rm = &mut self.running_mean.as_mut_slice()[0][f];
-            *rm = keep * *rm + take * mean;
-            let rv = &mut self.running_var.as_mut_slice()[0][f];
-            *rv = keep * *rv + take * var;
+            // a batch holding NaN or infinity must not poison the averages
+            // inference relies on (the step itself will be refused)
+            if mean.is_finite() && var.is_finite() {
+                let rm = &mut self.running_mean.as_mut_slice()[0][f];
+                *rm = keep * *rm + take * mean;
+                let rv = &mut self.running_var.as_mut_slice()[0][f];
+                *rv = keep * *rv + take * var;
+            }
         }
     }
 

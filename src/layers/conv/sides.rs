@@ -68,8 +68,10 @@ pub trait Padded<const P: usize> {
 
 /// The positions a kernel of side `K` fits in a side: `N − K + 1`.
 #[diagnostic::on_unimplemented(
-    message = "a kernel or window of {K} does not fit in a side of `{Self}`",
-    note = "the kernel must be no larger than the (padded) image; kernels 1 to 11 are supported, on sides up to 266 after padding"
+    message = "typenet cannot fit a kernel or window of {K} in a side of `{Self}`",
+    label = "the kernel or window of this layer",
+    note = "a kernel must be no larger than the (padded) image it slides over",
+    note = "sides up to 256 (266 after padding), kernels and windows up to 11 are supported"
 )]
 pub trait Fits<const K: usize> {
     /// `Side<N − K + 1>`.
@@ -87,6 +89,7 @@ pub trait ConvSide<const K: usize, const S: usize, const P: usize> {
     type Out;
 }
 
+#[diagnostic::do_not_recommend]
 impl<const N: usize, const K: usize, const S: usize, const P: usize, const NP: usize, const NV: usize, const NO: usize>
     ConvSide<K, S, P> for Side<N>
 where
@@ -105,6 +108,7 @@ impl<const N: usize> Fits<1> for Side<N> {
     type Out = Side<N>;
 }
 
+#[diagnostic::do_not_recommend]
 impl<const N: usize, const A0: usize, const A1: usize> Padded<1> for Side<N>
 where
     Side<N>: Next<Out = Side<A0>>,
@@ -113,6 +117,7 @@ where
     type Out = Side<A1>;
 }
 
+#[diagnostic::do_not_recommend]
 impl<const N: usize, const A0: usize, const A1: usize, const A2: usize, const A3: usize> Padded<2> for Side<N>
 where
     Side<N>: Next<Out = Side<A0>>,
@@ -195,6 +200,7 @@ where
     type Out = Side<A9>;
 }
 
+#[diagnostic::do_not_recommend]
 impl<const N: usize, const A0: usize> Fits<2> for Side<N>
 where
     Side<N>: Prev<Out = Side<A0>>,
@@ -202,6 +208,7 @@ where
     type Out = Side<A0>;
 }
 
+#[diagnostic::do_not_recommend]
 impl<const N: usize, const A0: usize, const A1: usize> Fits<3> for Side<N>
 where
     Side<N>: Prev<Out = Side<A0>>,
@@ -210,6 +217,7 @@ where
     type Out = Side<A1>;
 }
 
+#[diagnostic::do_not_recommend]
 impl<const N: usize, const A0: usize, const A1: usize, const A2: usize> Fits<4> for Side<N>
 where
     Side<N>: Prev<Out = Side<A0>>,
@@ -219,6 +227,7 @@ where
     type Out = Side<A2>;
 }
 
+#[diagnostic::do_not_recommend]
 impl<const N: usize, const A0: usize, const A1: usize, const A2: usize, const A3: usize> Fits<5> for Side<N>
 where
     Side<N>: Prev<Out = Side<A0>>,
@@ -229,6 +238,7 @@ where
     type Out = Side<A3>;
 }
 
+#[diagnostic::do_not_recommend]
 impl<const N: usize, const A0: usize, const A1: usize, const A2: usize, const A3: usize, const A4: usize> Fits<6>
     for Side<N>
 where
@@ -364,6 +374,7 @@ where
 macro_rules! table {
     ($trait:ident, |$n:ident| $formula:expr; $($a:literal => $b:literal),* $(,)?) => {
         $(
+            #[diagnostic::do_not_recommend]
             impl $trait for Side<$a> {
                 type Out = Side<$b>;
             }
@@ -377,6 +388,7 @@ macro_rules! table {
 macro_rules! strided_table {
     ($s:literal; $($a:literal => $b:literal),* $(,)?) => {
         $(
+            #[diagnostic::do_not_recommend]
             impl Strided<$s> for Side<$a> {
                 type Out = Side<$b>;
             }
