@@ -1,11 +1,13 @@
-//! Keeping a trained net: safetensors files that other tools read, and Rust
-//! source that a program compiles in.
+//! Keeping a trained net: safetensors files that other tools read, weights
+//! trained in PyTorch, and Rust source that a program compiles in.
 
 mod error;
 mod json;
+mod pytorch;
 mod rust_source;
 mod safetensors;
 
 pub use error::{ModelError, ModelErrorKind};
+pub use pytorch::{from_pytorch_bytes, load_pytorch};
 pub use rust_source::rust_source;
 pub use safetensors::{from_bytes, load, save, tensor_name, to_bytes};

@@ -152,11 +152,11 @@ pub fn save<In: Row, L: Layer<In>>(net: &L, path: impl AsRef<Path>) -> Result<()
 }
 
 /// A tensor of the file: name, dtype, shape and bytes.
-struct Tensor<'a> {
-    name: String,
-    dtype: String,
-    shape: Vec<usize>,
-    bytes: &'a [u8],
+pub(crate) struct Tensor<'a> {
+    pub(crate) name: String,
+    pub(crate) dtype: String,
+    pub(crate) shape: Vec<usize>,
+    pub(crate) bytes: &'a [u8],
 }
 
 fn header(why: impl Into<String>) -> ModelError {
@@ -180,7 +180,7 @@ fn dtype_size(dtype: &str) -> Option<usize> {
 /// Reads and checks a safetensors file's structure: header, byte ranges
 /// (in bounds, matching their shapes, covering the data with no gaps or
 /// overlaps).
-fn parse(bytes: &[u8]) -> Result<Parsed<'_>, ModelError> {
+pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed<'_>, ModelError> {
     let truncated = |needed: u64| {
         ModelError::new(ModelErrorKind::Truncated {
             needed,
@@ -294,9 +294,9 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>, ModelError> {
 }
 
 /// A checked file: its tensors and the architecture it records, if any.
-struct Parsed<'a> {
-    tensors: Vec<Tensor<'a>>,
-    architecture: Option<String>,
+pub(crate) struct Parsed<'a> {
+    pub(crate) tensors: Vec<Tensor<'a>>,
+    pub(crate) architecture: Option<String>,
 }
 
 /// Compares the layers a file records with the net's, by kind and nesting:
