@@ -1,40 +1,67 @@
-//! Trains the small static classifier and writes its parameters as Rust
-//! constants, for a program that must carry its model in its binary (a
-//! microcontroller has no file system). The `no_std` crate in
-//! `tests/no-std` compiles the written file into a `static` net.
+//! Trains two small nets and writes their tensors as Rust constants, for a
+//! program that must carry its model in its binary (a microcontroller has
+//! no file system). The `no_std` crate in `tests/no-std` compiles the
+//! written files into `static` nets:
+//!
+//! - `model.rs`: the 4→16→3 classifier of `static_classifier`;
+//! - `digits.rs`: a digit reader, conv 4 filters 5×5 → ReLU → 2×2 max pool
+//!   → Affine 576→10, trained on the vendored MNIST (Adam, 2,000 steps).
 //!
 //! ```text
-//! cargo run --release --example bake_weights            # rewrites tests/no-std/src/model.rs
-//! cargo run --release --example bake_weights -- out.rs  # or writes elsewhere
+//! cargo run --release --example bake_weights            # rewrites tests/no-std/src/{model,digits}.rs
+//! cargo run --release --example bake_weights -- DIR     # or writes into DIR
 //! ```
 
 #[path = "static_classifier.rs"]
 mod static_classifier;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use rand::{SeedableRng, rngs::StdRng};
+use typenet::data::{Dataset, MnistFiles, Pixels};
 use typenet::prelude::*;
+use typenet::train::{Trainer, accuracy};
+
+/// Writes `net` as Rust source to `dir/name.rs` and as safetensors to
+/// `dir/name.safetensors` (so a test can compare the two).
+fn bake<In: Row, L: Layer<In>>(net: &L, dir: &Path, name: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let source = dir.join(format!("{name}.rs"));
+    std::fs::write(&source, typenet::io::rust_source(net)?).map_err(|e| format!("{}: {e}", source.display()))?;
+    let weights = dir.join(format!("{name}.safetensors"));
+    typenet::io::save(net, &weights)?;
+    println!("written: {} and {}", source.display(), weights.display());
+    Ok(())
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/no-std");
-    let source_path = std::env::args()
+    let dir = std::env::args()
         .nth(1)
         .map(PathBuf::from)
-        .unwrap_or(crate_dir.join("src/model.rs"));
-    let (net, losses) = static_classifier::train(300);
-    println!("trained: loss {:.4} → {:.4}", losses[0], losses[2]);
-    print!("{}", net.summary());
-    println!();
+        .unwrap_or(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/no-std/src"));
 
-    std::fs::write(&source_path, typenet::io::rust_source(&net)?)?;
-    println!("constants written to {}", source_path.display());
-    // the same parameters as safetensors, so a test can compare the two
-    let weights_path = source_path.with_extension("safetensors");
-    typenet::io::save(&net, &weights_path)?;
-    println!("parameters written to {}", weights_path.display());
+    let (net, losses) = static_classifier::train(300);
+    println!("classifier trained: loss {:.4} → {:.4}", losses[0], losses[2]);
+    println!("{}\n", net.summary());
+    bake(&net, &dir, "model")?;
+
+    let files = MnistFiles::find(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist"))?;
+    let train = Dataset::<Image<f32, 1, 28, 28>, 10>::load(&files.train.images, &files.train.labels, Pixels::Unit)?;
+    let test = Dataset::<Image<f32, 1, 28, 28>, 10>::load(&files.test.images, &files.test.labels, Pixels::Unit)?;
+    let mut rng = StdRng::seed_from_u64(42);
+    let mut digits = Input::<Image<f32, 1, 28, 28>>::new()
+        .then(Conv2d::<f32, 1, 4, 5>::init(Init::He, &mut rng))
+        .then(Relu)
+        .then(MaxPool2d::<2>)
+        .then(Affine::<_, 10>::init(Init::He, &mut rng))
+        .then(SoftmaxWithLoss);
+    Trainer::new(typenet::Adam::new(0.001, 0.9, 0.999))
+        .iterations(2000)
+        .seed(1)
+        .train(&mut digits, &train, None, |_| {})?;
     println!(
-        "class of [0.1, 2.3, -0.2, 0.4]: {}",
-        net.classify(&[0.1, 2.3, -0.2, 0.4])?
+        "\ndigit reader trained: test accuracy {:.2} %",
+        100.0 * accuracy(&digits, &test)
     );
-    Ok(())
+    println!("{}\n", digits.summary());
+    bake(&digits, &dir, "digits")
 }

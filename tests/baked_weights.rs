@@ -1,13 +1,22 @@
 //! Weights baked into a binary: the Rust source that `bake_weights` wrote
-//! (`tests/no-std/src/model.rs`, compiled into this test) is exactly what
-//! the exporter writes for the saved net, and the net built from its
-//! constants predicts exactly as that net.
+//! (`tests/no-std/src/model.rs` and `digits.rs`, compiled into this test)
+//! is exactly what the exporter writes for the saved nets, and the nets
+//! built from the constants predict exactly as those nets; the digit
+//! reader reads digits, in a small stack.
+
+mod common;
 
 #[allow(dead_code)]
 #[path = "no-std/src/model.rs"]
 #[rustfmt::skip]
 mod model;
 
+#[allow(dead_code)]
+#[path = "no-std/src/digits.rs"]
+#[rustfmt::skip]
+mod digits;
+
+use typenet::data::{Dataset, MnistFiles, Pixels};
 use typenet::prelude::*;
 
 type Classifier = Chain![Affine<[f32; 4], 16, Inline>, Relu, Affine<[f32; 16], 3, Inline>, SoftmaxWithLoss<3>];
@@ -55,4 +64,97 @@ fn non_finite_parameters_cannot_be_exported() {
     let mut net = saved();
     net.layer_mut::<2>().bias_mut()[2] = f32::NAN;
     assert!(typenet::io::rust_source(&net).is_err());
+}
+
+type DigitReader = Chain![
+    Input<Image<f32, 1, 28, 28>, Conv2d<f32, 1, 4, 5, 1, 0, Inline>>,
+    Relu,
+    MaxPool2d<2>,
+    Affine<Image<f32, 4, 12, 12>, 10, Inline>,
+    SoftmaxWithLoss<10>
+];
+
+static DIGITS: DigitReader = typenet::chain![
+    Input::of(Conv2d::from_arrays(digits::L0_W, digits::L0_B)),
+    Relu,
+    MaxPool2d,
+    Affine::from_rows(digits::L3_W, digits::L3_B),
+    SoftmaxWithLoss,
+];
+
+fn saved_digits() -> DigitReader {
+    let mut net: DigitReader = Input::new()
+        .then(Conv2d::zeros())
+        .then(Relu)
+        .then(MaxPool2d::<2>)
+        .then(Affine::zeros())
+        .then(SoftmaxWithLoss);
+    typenet::io::load(
+        &mut net,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/no-std/src/digits.safetensors"),
+    )
+    .unwrap();
+    net
+}
+
+fn mnist_test() -> Dataset<Image<f32, 1, 28, 28>, 10> {
+    let files = MnistFiles::find(common::mnist_dir()).unwrap();
+    Dataset::load(&files.test.images, &files.test.labels, Pixels::Unit).unwrap()
+}
+
+#[test]
+fn the_baked_digit_reader_is_the_saved_one() {
+    let original = saved_digits();
+    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/no-std/src/digits.rs")).unwrap();
+    assert_eq!(typenet::io::rust_source(&original).unwrap(), source);
+    assert_eq!(DIGITS, original);
+    let test = mnist_test().take(1000);
+    let mut correct = 0;
+    for i in 0..test.len() {
+        let image = test.image(i).unwrap();
+        let class = DIGITS.classify(&image).unwrap();
+        assert_eq!(class, original.classify(&image).unwrap());
+        correct += usize::from(class == test.labels().get(i));
+    }
+    // bake_weights reports 96.4 % on the whole test set
+    assert!(correct > 940, "{correct} of 1000 test digits read right");
+}
+
+/// The digit reader's inference needs no heap and little stack: a thread
+/// of 64 KiB reads a digit. The smallest stack that does is found by
+/// running this test binary again with a given stack until it overflows
+/// (an overflow aborts the process, so it cannot be caught in one).
+#[test]
+fn the_digit_reader_runs_in_a_small_stack() {
+    if let Ok(size) = std::env::var("TYPENET_STACK_PROBE") {
+        let size: usize = size.parse().unwrap();
+        let image = mnist_test().image(0).unwrap();
+        let class = std::thread::Builder::new()
+            .stack_size(size)
+            .spawn(move || DIGITS.classify(&image).unwrap())
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(class, 7);
+        return;
+    }
+    let runs = |size: usize| {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "the_digit_reader_runs_in_a_small_stack", "--test-threads=1"])
+            .env("TYPENET_STACK_PROBE", size.to_string())
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    assert!(runs(64 << 10), "the digit reader overflowed a 64 KiB stack");
+    let (mut fits, mut fails) = (64 << 10, 4 << 10);
+    while fits - fails > 512 {
+        let mid = (fits + fails) / 2;
+        if runs(mid) { fits = mid } else { fails = mid }
+    }
+    eprintln!(
+        "reading a digit needs a thread stack of at most {} KiB here",
+        fits.div_ceil(1024)
+    );
 }

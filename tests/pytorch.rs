@@ -37,7 +37,9 @@ fn torch_net<T: Scalar>() -> Torch<T> {
 }
 
 fn fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// The inputs and the logits PyTorch computed for them, read with typenet's
@@ -54,7 +56,10 @@ fn inputs_and_logits() -> (Batch<Image<f32, 1, 12, 12>>, Vec<f32>) {
         let offsets = &header[at..];
         let start = offsets.find("data_offsets\":[").unwrap() + "data_offsets\":[".len();
         let begin: usize = offsets[start..].split(',').next().unwrap().trim().parse().unwrap();
-        data[begin..begin + 4 * len].chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect()
+        data[begin..begin + 4 * len]
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+            .collect()
     };
     (Batch::from_flat(&read("x", 5 * 144)).unwrap(), read("logits", 50))
 }
@@ -69,11 +74,16 @@ fn pytorch_weights_give_pytorch_outputs() {
     for (got, want) in scores.as_slice().iter().zip(&logits) {
         assert!((got - want).abs() <= 1e-5, "{got} vs PyTorch's {want}");
     }
-    assert_ne!(net.layer::<1>().running_var(), &[1.0; 4], "PyTorch's statistics were loaded");
+    assert_ne!(
+        net.layer::<1>().running_var(),
+        &[1.0; 4],
+        "PyTorch's statistics were loaded"
+    );
     // an f64 net reads the f32 file exactly
     let mut wide = torch_net::<f64>();
     load_pytorch(&mut wide, fixture("torch_net.safetensors")).unwrap();
-    let x64: Batch<Image<f64, 1, 12, 12>> = Batch::from_flat(&x.as_slice().iter().map(|&v| v as f64).collect::<Vec<_>>()).unwrap();
+    let x64: Batch<Image<f64, 1, 12, 12>> =
+        Batch::from_flat(&x.as_slice().iter().map(|&v| v as f64).collect::<Vec<_>>()).unwrap();
     for (got, want) in wide.predict(&x64).unwrap().as_slice().iter().zip(&logits) {
         assert!((got - *want as f64).abs() <= 1e-5, "{got} vs PyTorch's {want}");
     }

@@ -71,7 +71,12 @@ fn error(kind: ModelErrorKind) -> ModelError {
 /// PyTorch's layout.
 pub fn from_pytorch_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> Result<(), ModelError> {
     let parsed = parse(bytes)?;
-    let by_name: HashMap<&str, usize> = parsed.tensors.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
+    let by_name: HashMap<&str, usize> = parsed
+        .tensors
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.as_str(), i))
+        .collect();
     // PyTorch's modules with tensors, in order
     let mut modules: Vec<&str> = parsed
         .tensors
@@ -113,7 +118,11 @@ pub fn from_pytorch_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> R
             };
             let t = &parsed.tensors[i];
             let flip = transposed(*kind, dims);
-            let expected: Vec<usize> = if flip { dims.iter().rev().copied().collect() } else { dims.clone() };
+            let expected: Vec<usize> = if flip {
+                dims.iter().rev().copied().collect()
+            } else {
+                dims.clone()
+            };
             if t.shape != expected {
                 return Err(error(ModelErrorKind::Shape {
                     tensor: torch,
@@ -130,7 +139,11 @@ pub fn from_pytorch_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> R
                 }));
             }
             let width = if t.dtype == "F32" { 4 } else { 8 };
-            if !t.bytes.chunks_exact(width).all(|b| read_le::<In::Scalar>(b).is_finite()) {
+            if !t
+                .bytes
+                .chunks_exact(width)
+                .all(|b| read_le::<In::Scalar>(b).is_finite())
+            {
                 return Err(error(ModelErrorKind::NonFinite { tensor: torch }));
             }
             used.insert(i);

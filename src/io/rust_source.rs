@@ -45,8 +45,9 @@ fn array_literal<T: Scalar>(out: &mut String, values: &[T], dims: &[usize], inde
 /// `L1_RUNNING_MEAN` for a buffer). Values are written with Rust's shortest
 /// round-trip formatting, so the constants are the tensors bit for bit.
 /// Build the net from them with the layers' `const` constructors
-/// (`Affine::from_arrays` or `from_rows`, `Conv2d::from_arrays`,
-/// `BatchNorm::from_arrays`) and [`chain!`](crate::chain!).
+/// ([`Affine::from_rows`](crate::Affine::from_rows),
+/// [`Conv2d::from_arrays`](crate::Conv2d::from_arrays)) and
+/// [`chain!`](crate::chain!).
 ///
 /// ```
 /// use typenet::prelude::*;

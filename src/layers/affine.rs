@@ -133,6 +133,34 @@ impl<X: Row, const OUT: usize> Affine<X, OUT, Inline> {
     }
 }
 
+impl<X: Row, const OUT: usize> Affine<X, OUT, Inline> {
+    /// An inline layer from its weights as `IN` plain rows of `OUT` (one per
+    /// input value, in the order [`Row::as_slice`] gives the input: channel,
+    /// row, column for an image), in a constant expression: how
+    /// [`rust_source`](crate::io::rust_source) writes an Affine that reads
+    /// images.
+    ///
+    /// # Panics
+    /// If `IN` is not `X::WIDTH` (when evaluated, so a `static` with the
+    /// wrong count does not compile).
+    pub const fn from_rows<const IN: usize>(weights: [[X::Scalar; OUT]; IN], bias: [X::Scalar; OUT]) -> Self {
+        assert!(
+            IN == X::WIDTH,
+            "from_rows: the weights must have one row per input value"
+        );
+        /// The same bytes seen as another type of the same size.
+        union Rows<A: Copy, B: Copy> {
+            flat: A,
+            shaped: B,
+        }
+        // SAFETY: both are `IN` = `X::WIDTH` runs of `[T; OUT]` with no
+        // padding (`Row`'s contract for `Array`), so they have the same size
+        // and every bit pattern of one is a value of the other.
+        let shaped = unsafe { Rows::<[[X::Scalar; OUT]; IN], X::Array<[X::Scalar; OUT]>> { flat: weights }.shaped };
+        Self::from_arrays(shaped, bias)
+    }
+}
+
 impl<X: Row, const OUT: usize, S: Storage> Layer<X> for Affine<X, OUT, S> {
     type Out = [X::Scalar; OUT];
     type Cache<R: Rows> = ();

@@ -1,13 +1,16 @@
 //! typenet where there is no operating system: `#![no_std]`, no `alloc`,
-//! a classifier whose weights are compiled in (`model.rs`, written by
-//! `cargo run --example bake_weights`), inference and on-device training
-//! with batches whose size is part of the type.
+//! two nets whose weights are compiled in (`model.rs` and `digits.rs`,
+//! written by `cargo run --example bake_weights`): a small classifier with
+//! inference and on-device training on batches whose size is part of the
+//! type, and a convolutional digit reader.
 //!
 //! `.ci/run` builds this crate for `thumbv7em-none-eabihf` (a Cortex-M4F):
 //! `cargo build -p typenet-no-std --target thumbv7em-none-eabihf`.
 #![no_std]
 
 // written by the exporter, kept exactly as written
+#[rustfmt::skip]
+mod digits;
 #[rustfmt::skip]
 mod model;
 
@@ -46,4 +49,31 @@ pub fn train_step(net: &mut Classifier, x: [[f32; 4]; 8], labels: [usize; 8], lr
     let loss = net.gradient_with(&mut ws, &Batch::new(x), &t, None).ok()?;
     Sgd::try_new(lr).ok()?.step(net).ok()?;
     Some(loss)
+}
+
+/// The digit reader's type: conv 4 filters 5×5 → ReLU → 2×2 max pool →
+/// Affine 4·12·12 → 10, every size after the input computed by the compiler.
+pub type DigitReader = typenet::Chain![
+    Input<Image<f32, 1, 28, 28>, Conv2d<f32, 1, 4, 5, 1, 0, Inline>>,
+    Relu,
+    MaxPool2d<2>,
+    Affine<Image<f32, 4, 12, 12>, 10, Inline>,
+    SoftmaxWithLoss<10>
+];
+
+/// The trained digit reader, a constant in flash (23 KiB of weights).
+pub static DIGITS: DigitReader = typenet::chain![
+    Input::of(Conv2d::from_arrays(digits::L0_W, digits::L0_B)),
+    Relu,
+    MaxPool2d,
+    Affine::from_rows(digits::L3_W, digits::L3_B),
+    SoftmaxWithLoss,
+];
+
+/// The digit in a 28×28 grey-scale image (0 = white, 255 = black, as in
+/// MNIST), computed on the stack.
+pub fn read_digit(pixels: &[[u8; 28]; 28]) -> usize {
+    let image = Image([pixels.map(|row| row.map(|p| f32::from(p) / 255.0))]);
+    // pixels from bytes are always finite
+    DIGITS.classify(&image).unwrap_or(0)
 }
