@@ -105,7 +105,7 @@ pub use math::{Init, cross_entropy_error, relu, sigmoid, softmax, softmax_rows};
 pub use model::Heap;
 pub use model::{
     DefaultStorage, HyperParameterError, Inline, InputError, Layer, LayerInfo, Loss, Network, Param, ParamKind,
-    ParamMut, Shape, Storage, Training, Workspace, expect_rows,
+    ParamMut, Shape, Storage, Training, Workspace, WorkspaceOf, expect_rows,
 };
 #[cfg(feature = "alloc")]
 pub use optim::{AdaGrad, Adam, AnyOptimizer, ClipNorm, Momentum, Nesterov, RmsProp, WeightDecay};

@@ -243,6 +243,18 @@ where
     /// [`TrainError::Threads`] if the system refuses a thread; the threads
     /// already started are stopped first.
     pub fn new(net: N, optimizer: O, data: Dataset<In, C>, threads: usize, seed: u64) -> Result<Self, TrainError> {
+        Self::start(net, optimizer, data, threads, seed, None)
+    }
+
+    /// [`new`](Self::new), with helper threads of `stack` bytes if given.
+    fn start(
+        net: N,
+        optimizer: O,
+        data: Dataset<In, C>,
+        threads: usize,
+        seed: u64,
+        stack: Option<usize>,
+    ) -> Result<Self, TrainError> {
         let wanted = threads;
         let threads = threads.clamp(1, MAX_THREADS);
         if wanted != threads {
@@ -276,9 +288,12 @@ where
         };
         for t in 1..threads {
             let (shared, mut optimizer, mut local) = (shared.clone(), optimizer.clone(), local(t));
-            let spawned = thread::Builder::new()
-                .name(format!("typenet-train-{t}"))
-                .spawn(move || helper(&shared, t, &mut optimizer, &mut local));
+            let builder = thread::Builder::new().name(format!("typenet-train-{t}"));
+            let builder = match stack {
+                Some(bytes) => builder.stack_size(bytes),
+                None => builder,
+            };
+            let spawned = builder.spawn(move || helper(&shared, t, &mut optimizer, &mut local));
             match spawned {
                 Ok(handle) => helpers.handles.push(handle),
                 // dropping `helpers` stops and joins those already started
@@ -398,4 +413,135 @@ where
         let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
     }
     shared.barrier.stop();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prelude::*;
+    use crate::{Param, ParamMut, Training};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    type Net = Chain![Affine<[f32; 3], 2>, Blowup, SoftmaxWithLoss<2>];
+
+    /// A payload whose own drop panics, as the attack used.
+    struct BadDrop;
+
+    impl Drop for BadDrop {
+        fn drop(&mut self) {
+            panic!("and its drop panics too");
+        }
+    }
+
+    /// Passes rows through, but panics on the first helper thread, with a
+    /// message or with a [`BadDrop`] payload.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    struct Blowup {
+        bad_payload: bool,
+    }
+
+    impl Layer<[f32; 2]> for Blowup {
+        type Out = [f32; 2];
+        type Cache<R: crate::Rows> = ();
+        fn infer<R: crate::Rows>(&self, x: &Batch<[f32; 2], R>, y: &mut Batch<[f32; 2], R>) {
+            y.set_rows(x.nrows());
+            y.as_mut_slice().copy_from_slice(x.as_slice());
+        }
+        fn forward<R: crate::Rows>(
+            &mut self,
+            x: &Batch<[f32; 2], R>,
+            y: &mut Batch<[f32; 2], R>,
+            _: &mut (),
+            _: &mut Training,
+        ) {
+            if thread::current().name() == Some("typenet-train-1") {
+                if self.bad_payload {
+                    std::panic::panic_any(BadDrop);
+                }
+                panic!("replica 1 gave up");
+            }
+            self.infer(x, y)
+        }
+        fn backward<R: crate::Rows>(
+            &mut self,
+            _: &Batch<[f32; 2], R>,
+            _: &Batch<[f32; 2], R>,
+            dy: &Batch<[f32; 2], R>,
+            _: &mut (),
+            dx: Option<&mut Batch<[f32; 2], R>>,
+        ) {
+            if let Some(dx) = dx {
+                dx.set_rows(dy.nrows());
+                dx.as_mut_slice().copy_from_slice(dy.as_slice());
+            }
+        }
+        fn visit_params(&self, _: usize, _: &mut dyn FnMut(Param<'_, f32>)) {}
+        fn visit_params_mut(&mut self, _: usize, _: &mut dyn FnMut(ParamMut<'_, f32>)) {}
+    }
+
+    fn parts(bad_payload: bool) -> (Net, Dataset<[f32; 3], 2>) {
+        let net = Affine::zeros().then(Blowup { bad_payload }).then(SoftmaxWithLoss);
+        let x = Batch::from_rows(vec![[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0]]);
+        let data = Dataset::new(x, Labels::from_slice(&[0, 1, 0, 1]).unwrap()).unwrap();
+        (net, data)
+    }
+
+    /// Runs `f` on another thread and waits at most a minute: a hang fails
+    /// the test instead of stalling the run.
+    fn within_a_minute<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+        let (send, receive) = mpsc::channel();
+        thread::spawn(move || send.send(f()));
+        receive.recv_timeout(Duration::from_secs(60)).expect("hung")
+    }
+
+    /// A thread the system refuses (here: a stack no system grants) is an
+    /// error, and the thread already started is stopped, not left waiting.
+    #[test]
+    fn a_refused_thread_is_an_error_not_a_hang() {
+        let result = within_a_minute(|| {
+            let (net, data) = parts(false);
+            DataParallel::start(net, Sgd::new(0.1), data, 3, 0, Some(usize::MAX / 4)).map(|_| ())
+        });
+        let Err(TrainError::Threads {
+            requested: 3,
+            started: 1,
+            error,
+        }) = result
+        else {
+            panic!("{result:?}")
+        };
+        assert!(!error.is_empty());
+    }
+
+    /// A helper that panics ends the run with its message; the caller is
+    /// not left spinning, also when the panic's payload panics on drop.
+    #[test]
+    fn a_panicking_helper_is_reported_with_its_message() {
+        for bad_payload in [false, true] {
+            let outcome = within_a_minute(move || {
+                let (net, data) = parts(bad_payload);
+                let mut training = DataParallel::new(net, Sgd::new(0.1), data, 2, 0).unwrap();
+                let first = training.step(&[0, 1, 2, 3]);
+                let second = training.step(&[0, 1, 2, 3]);
+                (first, second)
+            });
+            let message = if bad_payload {
+                "training thread 1 panicked: a panic with a non-text payload"
+            } else {
+                "training thread 1 panicked: replica 1 gave up"
+            };
+            assert_eq!(outcome.0, Err(TrainError::ThreadPanicked(message.into())));
+            assert_eq!(outcome.1, outcome.0, "the run stays stopped");
+        }
+    }
+
+    #[test]
+    fn thread_counts_outside_the_range_are_refused() {
+        for threads in [0, MAX_THREADS + 1, 64] {
+            let (net, data) = parts(false);
+            let refused = DataParallel::new(net, Sgd::new(0.1), data, threads, 0).map(|_| ());
+            assert_eq!(refused, Err(TrainError::ThreadCount { requested: threads }));
+        }
+    }
 }

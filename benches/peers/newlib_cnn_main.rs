@@ -1,0 +1,65 @@
+//! typenet's row of the CNN peer benchmark (`../shared/bench`,
+//! rust/newlib_cnn): the book's SimpleConvNet.
+//!
+//! Copy this file over the benchmark's `rust/newlib_cnn/src/main.rs`, then
+//! run `NEWLIB_PATH=path/to/typenet ./run_cnn_peers.sh` there. The harness
+//! times each `train_step`: gather the 100 images, forward, backward, SGD.
+//! With `--threads 2` the step is data-parallel over two replicas
+//! (typenet's `train::DataParallel`).
+
+use bench_common::Dataset;
+use bench_common::cnn::*;
+use lib::prelude::*;
+use lib::train::DataParallel;
+use newlib as lib;
+
+type Digit = Image<f32, 1, 28, 28>;
+type SimpleConvNet = lib::Chain![
+    Input<Digit, Conv2d<f32, 1, C_OUT, K>>,
+    Relu,
+    MaxPool2d<2>,
+    Affine<Image<f32, C_OUT, POOL_HW, POOL_HW>, HIDDEN>,
+    Relu,
+    Affine<[f32; HIDDEN], 10>,
+    SoftmaxWithLoss<10>
+];
+
+struct TypenetCnn {
+    training: DataParallel<Digit, SimpleConvNet, Sgd, 10>,
+}
+
+impl TypenetCnn {
+    fn new(data: &Dataset, init: &CnnInit, threads: usize) -> Self {
+        let net: SimpleConvNet = Input::new()
+            .then(Conv2d::from_fn(|o, _, i, j| init.cw[(o * K + i) * K + j], |o| init.cb[o]))
+            .then(Relu)
+            .then(MaxPool2d)
+            .then(Affine::from_fn(|i, j| init.w1[i * HIDDEN + j], |j| init.b1[j]))
+            .then(Relu)
+            .then(Affine::from_fn(|i, j| init.w2[i * 10 + j], |j| init.b2[j]))
+            .then(SoftmaxWithLoss);
+        let images = Batch::from_flat(&data.train_x).expect("whole images");
+        let labels = lib::Labels::from_slice(&data.train_y).expect("labels below 10");
+        let train = lib::data::Dataset::new(images, labels).expect("a label per image");
+        TypenetCnn {
+            training: DataParallel::new(net, Sgd::new(LR as f64), train, threads, 0).expect("threads start"),
+        }
+    }
+}
+
+impl CnnModel for TypenetCnn {
+    fn train_step(&mut self, _: &Dataset, idx: &[usize]) {
+        self.training.step(idx).expect("a finite step");
+    }
+
+    fn predict(&mut self, x: &[f32], n: usize) -> Vec<usize> {
+        let batch = Batch::<Digit>::from_flat(&x[..n * 784]).expect("whole images");
+        let scores = self.training.net().predict(&batch).expect("finite pixels");
+        scores.rows().iter().map(|s| lib::argmax(s)).collect()
+    }
+}
+
+fn main() {
+    let threads: usize = std::env::var("RAYON_NUM_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    run_cnn("typenet", env!("CARGO_PKG_VERSION"), threads, |data, init| TypenetCnn::new(data, init, threads));
+}
