@@ -123,7 +123,7 @@ struct ReadmeExamples;
 pub mod prelude {
     pub use crate::{
         Affine, Batch, BatchNorm, Chain, Concat, Const, Conv2d, Dropout, Dyn, Image, Init, Inline, Input, Labels,
-        Layer, Loss, MaxPool2d, Network, Optimizer, Relu, Residual, Row, Rows, Scalar, Sgd, Sigmoid, SoftmaxWithLoss,
-        Sum, Training, TwoLayerNet, two_layer_net,
+        Layer, Loss, MaxPool2d, Network, Optimizer, Pair, Relu, Residual, Row, Rows, Scalar, Sgd, Sigmoid,
+        SoftmaxWithLoss, Sum, Training, TwoLayerNet, two_layer_net,
     };
 }

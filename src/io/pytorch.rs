@@ -30,7 +30,7 @@ use num_traits::Float;
 
 use super::error::{ModelError, ModelErrorKind};
 use super::safetensors::{dtype, parse, read_le};
-use crate::{Layer, ParamKind, Row, Scalar};
+use crate::{Layer, ParamKind, Row};
 
 /// The PyTorch field a typenet tensor comes from.
 fn torch_field(name: &str) -> &str {
