@@ -264,3 +264,48 @@ pub fn argmax<T: Scalar>(values: &[T]) -> usize {
     }
     best
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The unsafe views of rows as slices (Miri runs these): every shape
+    /// reads back its values in order, and writes through the view land in
+    /// the right place.
+    #[test]
+    fn row_views_are_the_values_in_order() {
+        let mut image = Image::<f64, 2, 2, 3>([
+            [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]],
+            [[7.0, 8.0, 9.0], [10.0, 11.0, 12.0]],
+        ]);
+        assert_eq!(
+            image.as_slice(),
+            &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0]
+        );
+        image.as_mut_slice()[7] = -8.0;
+        assert_eq!(image.0[1][0][1], -8.0);
+        let rows = [image, Image::ZERO];
+        assert_eq!(Image::flatten(&rows).len(), 24);
+        assert_eq!(Image::flatten(&rows)[12..], [0.0; 12]);
+
+        let mut pair = Pair {
+            first: [1.0f32, 2.0],
+            second: Image::<f32, 1, 1, 3>([[[3.0, 4.0, 5.0]]]),
+        };
+        assert_eq!(pair.as_slice(), &[1.0, 2.0, 3.0, 4.0, 5.0]);
+        pair.as_mut_slice()[3] = 40.0;
+        assert_eq!(pair.second.0[0][0][1], 40.0);
+        let mut pairs = [pair, pair];
+        Pair::flatten_mut(&mut pairs)[9] = 50.0;
+        assert_eq!(pairs[1].second.0[0][0][2], 50.0);
+    }
+
+    #[test]
+    fn row_arrays_are_their_elements_in_order() {
+        let mut weights = <Image<f32, 2, 1, 2> as Row>::array([0u8; 3]);
+        Image::<f32, 2, 1, 2>::array_slice_mut(&mut weights)[2] = [7; 3];
+        assert_eq!(weights[1][0][0], [7; 3]);
+        let pair = <Pair<[f32; 1], [f32; 2]> as Row>::array(5u16);
+        assert_eq!(Pair::<[f32; 1], [f32; 2]>::array_slice(&pair), &[5, 5, 5]);
+    }
+}

@@ -254,3 +254,25 @@ impl<X: Row, const OUT: usize, S: Storage> fmt::Debug for Affine<X, OUT, S> {
         write!(f, "Affine {:?} → [{OUT}] ({:?})", X::DIMS, S::default())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Image;
+
+    /// The constant constructors' casts (Miri runs these): weights given as
+    /// plain rows land where the shaped constructor puts them.
+    #[test]
+    fn inline_constructors_place_every_weight() {
+        const FC: Affine<Image<f32, 2, 1, 2>, 3, Inline> = Affine::from_rows(
+            [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0], [10.0, 11.0, 12.0]],
+            [0.5; 3],
+        );
+        let by_fn = Affine::<Image<f32, 2, 1, 2>, 3, Inline>::from_fn(|i, j| (3 * i + j + 1) as f32, |_| 0.5);
+        assert_eq!(FC, by_fn);
+        assert_eq!(FC.weight_grad().as_flattened(), &[0.0; 12]);
+        let mut y = Batch::<[f32; 3], crate::Const<1>>::default();
+        FC.infer(&Batch::new([Image([[[1.0, 0.0]], [[0.0, 1.0]]])]), &mut y);
+        assert_eq!(y[0], [1.0 + 10.0 + 0.5, 2.0 + 11.0 + 0.5, 3.0 + 12.0 + 0.5]);
+    }
+}

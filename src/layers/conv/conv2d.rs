@@ -339,3 +339,22 @@ impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: us
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `from_arrays` reinterprets nested arrays as filters (Miri runs this).
+    #[test]
+    fn inline_constructor_places_every_weight() {
+        const W: [[[[f32; 2]; 2]; 1]; 2] = [[[[1.0, 2.0], [3.0, 4.0]]], [[[5.0, 6.0], [7.0, 8.0]]]];
+        const CONV: Conv2d<f32, 1, 2, 2, 1, 0, Inline> = Conv2d::from_arrays(W, [0.5, -0.5]);
+        assert_eq!(CONV.weights(), &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
+        assert_eq!(CONV.weight_grad(), &[0.0; 8]);
+        let by_fn = Conv2d::<f32, 1, 2, 2, 1, 0, Inline>::from_fn(
+            |o, _, i, j| (4 * o + 2 * i + j + 1) as f32,
+            |o| [0.5, -0.5][o],
+        );
+        assert_eq!(CONV, by_fn);
+    }
+}
