@@ -3,19 +3,26 @@
 
 mod common;
 
+use std::sync::OnceLock;
+
 use common::{mnist_dir, rng};
-use typenet::data::{Dataset, MnistFiles, Pixels, Sampling};
+use typenet::data::{Dataset, IdxImages, MnistFiles, Pixels, Sampling, read_images, read_labels};
 use typenet::optim::{NonFinite, Tensor};
 use typenet::prelude::*;
 use typenet::train::{DataParallel, Event, TrainError, Trainer, accuracy};
 use typenet::{gradient_check, stored_gradients};
 
+/// The vendored training and test sets. The files are read and
+/// decompressed once per test binary; each call builds its data sets from
+/// those bytes.
 fn mnist<T: Scalar>() -> (Dataset<[T; 784], 10>, Dataset<[T; 784], 10>) {
-    let f = MnistFiles::find(mnist_dir()).unwrap();
-    (
-        Dataset::load(&f.train.images, &f.train.labels, Pixels::Unit).unwrap(),
-        Dataset::load(&f.test.images, &f.test.labels, Pixels::Unit).unwrap(),
-    )
+    static FILES: OnceLock<[(IdxImages, Vec<u8>); 2]> = OnceLock::new();
+    let [train, test] = FILES.get_or_init(|| {
+        let f = MnistFiles::find(mnist_dir()).unwrap();
+        [&f.train, &f.test].map(|p| (read_images(&p.images).unwrap(), read_labels(&p.labels).unwrap()))
+    });
+    let dataset = |(images, labels): &(IdxImages, Vec<u8>)| Dataset::from_idx(images, labels, Pixels::Unit).unwrap();
+    (dataset(train), dataset(test))
 }
 
 /// 600 steps of the seed configuration already classify most test digits

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::{DataError, DataErrorKind};
-use super::idx::{IdxImages, read_images, read_labels};
+use super::idx::{self, IMAGES_MAGIC, IdxImages, LABELS_MAGIC, with_path};
 use crate::kernels::Kernels;
 use crate::{Batch, Labels, Row, Rows, Scalar};
 
@@ -96,8 +96,9 @@ pub struct Dataset<X: Row, const N: usize> {
 enum Samples<X: Row> {
     /// Pixel bytes as the IDX file has them, scaled when a batch is
     /// gathered: a quarter of the memory of `f32` rows, and a quarter of
-    /// the memory traffic per batch.
-    Bytes { pixels: Arc<[u8]>, scale: X::Scalar },
+    /// the memory traffic per batch. (A `Vec`, so that the bytes read from
+    /// a file are kept without a copy.)
+    Bytes { pixels: Arc<Vec<u8>>, scale: X::Scalar },
     /// Rows already in the scalar type.
     Rows(Arc<Batch<X>>),
 }
@@ -105,76 +106,56 @@ enum Samples<X: Row> {
 impl<X: Row, const N: usize> Dataset<X, N> {
     /// Reads an image file and a label file (raw or gzipped IDX) and checks
     /// them against each other and against this data set's type: images of
-    /// `X::WIDTH` pixels (and of `X`'s height and width, for an
-    /// [`Image`](crate::Image)), as many labels as images, every label below
-    /// `N`.
+    /// `X::WIDTH` pixels (and of `X`'s height and width, with one channel,
+    /// for an [`Image`](crate::Image)), as many labels as images, every
+    /// label below `N`.
+    ///
+    /// Both headers are read and checked before either file's data: a file
+    /// that does not fit is refused without being decompressed or read.
+    /// An error's path is the file at fault; for a count mismatch it is
+    /// the label file, and the message names the image file too.
     pub fn load(images: impl AsRef<Path>, labels: impl AsRef<Path>, pixels: Pixels) -> Result<Self, DataError> {
         let (images_path, labels_path) = (images.as_ref(), labels.as_ref());
-        let images = read_images(images_path)?;
-        let labels = read_labels(labels_path)?;
-        Self::from_idx(&images, &labels, pixels).map_err(|mut e| {
-            e.path = Some(match e.kind {
-                DataErrorKind::LabelOutOfRange { .. } => labels_path.to_path_buf(),
-                _ => images_path.to_path_buf(),
-            });
-            e
-        })
+        let images = idx::open_file(images_path, IMAGES_MAGIC, 3)?;
+        let (count, rows, cols) = (images.dims()[0], images.dims()[1], images.dims()[2]);
+        check_shape::<X>(rows as usize, cols as usize).map_err(|e| with_path(e, images_path))?;
+        let labels = idx::open_file(labels_path, LABELS_MAGIC, 1)?;
+        check_count(count as usize, labels.dims()[0] as usize, Some(images_path))
+            .map_err(|e| with_path(e, labels_path))?;
+        let images = images.read_data().map_err(|e| with_path(e, images_path))?;
+        let labels = labels.read_data().map_err(|e| with_path(e, labels_path))?;
+        Self::from_checked(images, &labels, pixels).map_err(|e| with_path(e, labels_path))
     }
 
     /// Builds the data set from parsed IDX contents, with the checks of
     /// [`load`](Self::load).
     pub fn from_idx(images: &IdxImages, labels: &[u8], pixels: Pixels) -> Result<Self, DataError> {
-        let width = images.rows as u64 * images.cols as u64;
-        let shape_fits = match X::DIMS {
-            [_, h, w] => images.rows == *h && images.cols == *w,
-            _ => width == X::WIDTH as u64,
-        };
-        if !shape_fits || width != X::WIDTH as u64 {
-            return Err(DataError::new(
-                None,
-                DataErrorKind::WidthMismatch {
-                    rows: images.rows,
-                    cols: images.cols,
-                    expected: X::DIMS.to_vec(),
-                },
-            ));
-        }
-        let announced = images.count as u64 * width;
-        if images.pixels.len() as u64 != announced {
-            return Err(DataError::new(
-                None,
-                DataErrorKind::TruncatedBody {
-                    expected: announced,
-                    found: images.pixels.len() as u64,
-                },
-            ));
-        }
-        if images.count != labels.len() {
-            return Err(DataError::new(
-                None,
-                DataErrorKind::CountMismatch {
-                    images: images.count,
-                    labels: labels.len(),
-                },
-            ));
-        }
+        check_shape::<X>(images.rows(), images.cols())?;
+        check_count(images.count(), labels.len(), None)?;
+        Self::from_checked(images.pixels().to_vec(), labels, pixels)
+    }
+
+    /// The data set of `pixels` (already checked to be as many images of
+    /// `X`'s shape as there are labels) and `labels`, checking the labels.
+    fn from_checked(pixels: Vec<u8>, labels: &[u8], mode: Pixels) -> Result<Self, DataError> {
+        debug_assert_eq!(Some(pixels.len()), labels.len().checked_mul(X::WIDTH));
         let labels = Labels::<N>::from_slice(labels).map_err(|e| {
             DataError::new(
                 None,
                 DataErrorKind::LabelOutOfRange {
                     index: e.index,
-                    label: e.label as i64,
+                    label: i64::try_from(e.label).unwrap_or(i64::MAX),
                     classes: e.classes,
                 },
             )
         })?;
-        let scale = X::Scalar::of(match pixels {
+        let scale = X::Scalar::of(match mode {
             Pixels::Unit => 1.0 / 255.0,
             Pixels::Raw => 1.0,
         });
         Ok(Dataset {
             samples: Samples::Bytes {
-                pixels: images.pixels.as_slice().into(),
+                pixels: Arc::new(pixels),
                 scale,
             },
             labels: Arc::new(labels),
@@ -239,7 +220,7 @@ impl<X: Row, const N: usize> Dataset<X, N> {
         let samples = match &self.samples {
             Samples::Rows(rows) => Samples::Rows(Arc::new(Batch::from_slice(&rows.rows()[..n]))),
             Samples::Bytes { pixels, scale } => Samples::Bytes {
-                pixels: pixels[..n * X::WIDTH].into(),
+                pixels: Arc::new(pixels[..n * X::WIDTH].to_vec()),
                 scale: *scale,
             },
         };
@@ -265,9 +246,17 @@ impl<X: Row, const N: usize> Dataset<X, N> {
     /// to `indices.len()` rows when `R` is `Dyn`).
     ///
     /// # Panics
-    /// If an index is out of range, or `R` is `Const<B>` with `B` different
-    /// from `indices.len()`.
+    /// If an index is not below [`len`](Self::len) (the message names it;
+    /// indices come from a [`BatchSampler`](super::BatchSampler) over this
+    /// data set, so one out of range is a bug, not bad data), or `R` is
+    /// `Const<B>` with `B` different from `indices.len()`.
     pub fn gather<R: Rows>(&self, indices: &[usize], x: &mut Batch<X, R>, t: &mut Labels<N, R>) {
+        if let Some(&i) = indices.iter().find(|&&i| i >= self.len()) {
+            panic!(
+                "Dataset::gather: index {i} is out of range for a data set of {} samples",
+                self.len()
+            );
+        }
         x.set_rows(indices.len());
         t.set_len(indices.len());
         assert_eq!(
@@ -284,6 +273,43 @@ impl<X: Row, const N: usize> Dataset<X, N> {
             self.write_row(i, &mut x[k]);
             t.set(k, self.labels.raw(i));
         }
+    }
+}
+
+/// Checks that IDX images of `rows × cols` are rows `X`: `X::WIDTH` pixels,
+/// and for an image row one channel of exactly its height and width.
+fn check_shape<X: Row>(rows: usize, cols: usize) -> Result<(), DataError> {
+    let fits = match X::DIMS {
+        [c, h, w] => *c == 1 && rows == *h && cols == *w,
+        _ => rows.checked_mul(cols) == Some(X::WIDTH),
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(DataError::new(
+            None,
+            DataErrorKind::WidthMismatch {
+                rows,
+                cols,
+                expected: X::DIMS.to_vec(),
+            },
+        ))
+    }
+}
+
+/// Checks that there are as many labels as images.
+fn check_count(images: usize, labels: usize, images_path: Option<&Path>) -> Result<(), DataError> {
+    if images == labels {
+        Ok(())
+    } else {
+        Err(DataError::new(
+            None,
+            DataErrorKind::CountMismatch {
+                images,
+                labels,
+                images_path: images_path.map(Path::to_path_buf),
+            },
+        ))
     }
 }
 

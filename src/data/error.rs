@@ -50,17 +50,34 @@ pub enum DataErrorKind {
         /// Data bytes the header announces.
         expected: u64,
     },
+    /// A gzip file's header announces more data than a file of its size
+    /// can hold (deflate expands at most 1032-fold): refused before
+    /// decompressing.
+    TooLargeForGzip {
+        /// Data bytes the header announces.
+        expected: u64,
+        /// The size of the compressed file.
+        compressed: u64,
+    },
+    /// Bytes after the last gzip member that do not start another one.
+    GzipTrailingBytes {
+        /// Where they start in the compressed file.
+        offset: u64,
+    },
     /// The header announces more data than this machine can address.
     TooLarge {
         /// The dimensions in the header.
         dims: Vec<u32>,
     },
-    /// The image and label files hold different numbers of items.
+    /// The image and label files hold different numbers of items. The
+    /// error's path is the label file's.
     CountMismatch {
         /// Images in the image file.
         images: usize,
         /// Labels in the label file.
         labels: usize,
+        /// The image file, when the images came from one.
+        images_path: Option<PathBuf>,
     },
     /// A label is not below the number of classes.
     LabelOutOfRange {
@@ -71,7 +88,7 @@ pub enum DataErrorKind {
         /// The number of classes (valid labels are `0..classes`).
         classes: usize,
     },
-    /// The images are not as wide as the net's input.
+    /// The images are not the shape of the net's input rows.
     WidthMismatch {
         /// Rows per image in the file.
         rows: usize,
@@ -79,7 +96,8 @@ pub enum DataErrorKind {
         cols: usize,
         /// The dimensions of the net's input rows: `[width]` for a dense
         /// row (rows × cols must equal it), `[channels, height, width]` for
-        /// an image (rows and cols must equal height and width).
+        /// an image (rows and cols must equal height and width, and IDX
+        /// images have one channel).
         expected: Vec<usize>,
     },
 }
@@ -122,9 +140,25 @@ impl fmt::Display for DataError {
                 f,
                 "malformed: bytes follow the {expected} data bytes the header announces"
             ),
+            DataErrorKind::TooLargeForGzip { expected, compressed } => write!(
+                f,
+                "truncated: the header announces {expected} data bytes, more than {compressed} bytes of gzip can hold"
+            ),
+            DataErrorKind::GzipTrailingBytes { offset } => write!(
+                f,
+                "malformed: the bytes from offset {offset} follow the gzip data but are not gzip"
+            ),
             DataErrorKind::TooLarge { dims } => write!(f, "the header's dimensions {dims:?} are too large to load"),
-            DataErrorKind::CountMismatch { images, labels } => {
-                write!(f, "{images} images but {labels} labels")
+            DataErrorKind::CountMismatch {
+                images,
+                labels,
+                images_path,
+            } => {
+                write!(f, "{labels} labels for {images} images")?;
+                match images_path {
+                    Some(path) => write!(f, " in {}", path.display()),
+                    None => Ok(()),
+                }
             }
             DataErrorKind::LabelOutOfRange { index, label, classes } => write!(
                 f,
@@ -134,7 +168,8 @@ impl fmt::Display for DataError {
             DataErrorKind::WidthMismatch { rows, cols, expected } => match expected.as_slice() {
                 [c, h, w] => write!(
                     f,
-                    "images are {rows}×{cols} but the net takes {c}×{h}×{w} images ({h} rows of {w})"
+                    "images are {rows}×{cols} (1 channel) but the net takes {c}×{h}×{w} images ({c} channel{} of {h} rows of {w})",
+                    if *c == 1 { "" } else { "s" }
                 ),
                 _ => write!(
                     f,

@@ -5,7 +5,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::io::Write;
+use std::io::{Read, Write};
 
 use proptest::prelude::*;
 use typenet::data::{DataErrorKind, parse_images, parse_labels};
@@ -100,26 +100,132 @@ fn edits() -> impl Strategy<Value = Vec<(usize, u8, u8)>> {
     prop::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..6)
 }
 
+/// What a correct reader makes of the bytes of a raw IDX file: the data
+/// after the header if the magic is right and exactly the announced bytes
+/// follow, else nothing. Written from the format's description, not from
+/// the reader.
+fn reference(bytes: &[u8], magic: u32, ndims: usize) -> Option<(Vec<u32>, Vec<u8>)> {
+    let word = |i: usize| u32::from_be_bytes(bytes[4 * i..4 * i + 4].try_into().unwrap());
+    let head = 4 + 4 * ndims;
+    if bytes.len() < head || word(0) != magic {
+        return None;
+    }
+    let dims: Vec<u32> = (1..=ndims).map(word).collect();
+    let announced: u128 = dims.iter().map(|&d| d as u128).product();
+    (announced == (bytes.len() - head) as u128).then(|| (dims, bytes[head..].to_vec()))
+}
+
+/// The decompressed bytes of all gzip members of `bytes`, if they are
+/// valid gzip with nothing after the last member.
+fn gunzip(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut out).ok()?;
+    Some(out)
+}
+
+/// How a test input is made from a valid raw file: mutated and left raw,
+/// mutated then compressed (damage the IDX layer, reached through gzip),
+/// or compressed then mutated (damage the gzip layer).
+#[derive(Clone, Copy, Debug)]
+enum Damage {
+    Raw,
+    MutatedThenGzipped,
+    GzippedThenMutated,
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        Just(Damage::Raw),
+        Just(Damage::MutatedThenGzipped),
+        Just(Damage::GzippedThenMutated)
+    ]
+}
+
+/// The input for `damage`, and the raw IDX bytes a correct reader must see
+/// in it (`None` if it is not valid gzip).
+fn make_input(raw: Vec<u8>, edits: &[(usize, u8, u8)], damage: Damage) -> (Vec<u8>, Option<Vec<u8>>) {
+    match damage {
+        Damage::Raw => {
+            let bytes = mutate(raw, edits);
+            (bytes.clone(), Some(bytes))
+        }
+        Damage::MutatedThenGzipped => {
+            let bytes = mutate(raw, edits);
+            (gzip(&bytes), Some(bytes))
+        }
+        Damage::GzippedThenMutated => {
+            let input = mutate(gzip(&raw), edits);
+            let inside = gunzip(&input);
+            (input, inside)
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 10_000, failure_persistence: None, ..ProptestConfig::default() })]
 
+    /// Any bytes, and any bytes after a valid magic number, give `Ok` or an
+    /// error, never a panic.
     #[test]
-    fn idx_reader_takes_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
-        let _ = parse_images(&bytes);
-        let _ = parse_labels(&bytes);
-        let _ = parse_images(&gzip(&bytes));
+    fn idx_reader_takes_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..600), magic in any::<bool>()) {
+        let with_magic = |magic: u32| [&magic.to_be_bytes()[..], &bytes].concat();
+        let inputs = if magic { [with_magic(0x803), with_magic(0x801)] } else { [bytes.clone(), bytes.clone()] };
+        for input in &inputs {
+            let _ = parse_images(input);
+            let _ = parse_labels(input);
+            let _ = parse_images(&gzip(input));
+            let _ = parse_labels(&gzip(input));
+        }
     }
 
+    /// Mutations of a valid image file and label file, raw or gzipped, are
+    /// read exactly as the format says: what parses is what the reference
+    /// reader finds in the (decompressed) bytes, and whatever it finds
+    /// parses.
     #[test]
-    fn idx_reader_takes_any_mutation_of_a_valid_file(edits in edits(), gz in any::<bool>()) {
-        let (images, labels) = (idx_images(6, 5, 4), idx_labels(6));
-        let (images, labels) = if gz { (gzip(&images), gzip(&labels)) } else { (images, labels) };
-        if let Ok(parsed) = parse_images(&mutate(images, &edits)) {
+    fn idx_reader_takes_any_mutation_of_a_valid_file(edits in edits(), damage in damage()) {
+        let (input, inside) = make_input(idx_images(6, 5, 4), &edits, damage);
+        let expected = inside.as_deref().and_then(|raw| reference(raw, 0x803, 3));
+        let parsed = parse_images(&input).ok();
+        prop_assert_eq!(
+            parsed.as_ref().map(|p| (p.count(), p.rows(), p.cols(), p.pixels())),
+            expected.as_ref().map(|(d, data)| (d[0] as usize, d[1] as usize, d[2] as usize, &data[..]))
+        );
+        if let Some(parsed) = parsed {
             // whatever parses is complete: exactly the announced pixels
-            prop_assert_eq!(parsed.pixels.len(), parsed.count * parsed.rows * parsed.cols);
+            prop_assert_eq!(parsed.pixels().len(), parsed.count() * parsed.rows() * parsed.cols());
         }
-        if let Ok(parsed) = parse_labels(&mutate(labels, &edits)) {
-            prop_assert!(parsed.len() <= 1 << 20);
+
+        let (input, inside) = make_input(idx_labels(6), &edits, damage);
+        let expected = inside.as_deref().and_then(|raw| reference(raw, 0x801, 1)).map(|(_, data)| data);
+        prop_assert_eq!(parse_labels(&input).ok(), expected);
+    }
+
+    /// A valid file gzipped in two members split anywhere reads as one
+    /// stream; bytes after the last member that cannot start another are
+    /// refused, naming where they start.
+    #[test]
+    fn gzip_members_split_anywhere_and_trailing_bytes_refused(
+        split in any::<prop::sample::Index>(),
+        tail in prop::collection::vec(any::<u8>(), 0..40),
+    ) {
+        let raw = idx_images(6, 5, 4);
+        let split = split.index(raw.len() + 1);
+        let mut gz = gzip(&raw[..split]);
+        gz.extend(gzip(&raw[split..]));
+        let parsed = parse_images(&gz).unwrap();
+        prop_assert_eq!(parsed.pixels(), &raw[16..]);
+        let members = gz.len() as u64;
+        gz.extend_from_slice(&tail);
+        let result = parse_images(&gz);
+        if tail.is_empty() {
+            prop_assert!(result.is_ok());
+        } else if tail[0] != 0x1f {
+            let err = result.expect_err("trailing bytes accepted");
+            let names_offset = matches!(err.kind, DataErrorKind::GzipTrailingBytes { offset } if offset == members);
+            prop_assert!(names_offset, "{}", err);
+        } else {
+            prop_assert!(result.is_err());
         }
     }
 
@@ -146,7 +252,10 @@ proptest! {
             let err = result.expect_err("a header that disagrees with the data was accepted");
             let is_size_error = matches!(
                 err.kind,
-                DataErrorKind::TruncatedBody { .. } | DataErrorKind::TrailingBytes { .. } | DataErrorKind::TooLarge { .. }
+                DataErrorKind::TruncatedBody { .. }
+                    | DataErrorKind::TrailingBytes { .. }
+                    | DataErrorKind::TooLarge { .. }
+                    | DataErrorKind::TooLargeForGzip { .. }
             );
             prop_assert!(is_size_error, "{}", err);
         }
