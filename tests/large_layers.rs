@@ -13,10 +13,11 @@ fn affine_784_by_1000_f64_builds_runs_and_clones() {
     let mut fc = Affine::<[f64; 784], 1000>::init(Init::He, &mut g);
     let x = uniform_batch::<[f64; 784]>(4, 0.0, 1.0, &mut g);
     let mut y = Batch::<[f64; 1000]>::zeros(4);
-    fc.forward(&x, &mut y, &mut (), &mut Training::default());
+    let mut cache = Default::default();
+    fc.forward(&x, &mut y, &mut cache, &mut Training::default());
     let dy = uniform_batch::<[f64; 1000]>(4, -1.0, 1.0, &mut g);
     let mut dx = Batch::<[f64; 784]>::zeros(4);
-    fc.backward(&x, &y, &dy, &mut (), Some(&mut dx));
+    fc.backward(&x, &y, &dy, &mut cache, Some(&mut dx));
 
     let copy = fc.clone();
     assert_eq!(copy, fc);

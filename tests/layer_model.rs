@@ -263,7 +263,7 @@ fn mis_sized_batches_name_the_layer() {
     assert_eq!(y.nrows(), 2, "the output batch takes the input's rows");
     let dy = Batch::<[f32; 3]>::zeros(3);
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        fc.backward(&x, &y, &dy, &mut (), None);
+        fc.backward(&x, &y, &dy, &mut Default::default(), None);
     }));
     let message = *caught.unwrap_err().downcast::<String>().unwrap();
     assert_eq!(message, "Affine<[f32; 4], 3>: dy has 3 rows, its input has 2");

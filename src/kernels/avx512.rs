@@ -45,6 +45,17 @@ pub(crate) fn available() -> bool {
     }
 }
 
+/// What a product does with the zero bitmap of its A besides using it.
+pub(crate) enum Memo<'a> {
+    /// Nothing: the bitmap is built and dropped.
+    None,
+    /// Keep a copy of the row-major bitmap of A (m × k) here.
+    Keep(&'a mut alloc::vec::Vec<u64>),
+    /// A's bitmap is this row-major one of the matrix A is the transpose
+    /// of (its rows are A's columns): rearrange it instead of scanning A.
+    Reuse(&'a [u64]),
+}
+
 /// Where A's element (i, p) is: row-major (`a[i·lda + p]`) or transposed
 /// (`a[p·lda + i]`, for xᵀ·dy).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -353,6 +364,7 @@ macro_rules! kernels {
                 b: &[$t],
                 c: &mut [$t],
                 accumulate: bool,
+                memo: Memo<'_>,
             ) {
                 assert!(available(), "AVX-512 kernels called on a CPU without AVX-512");
                 if m == 0 || n == 0 {
@@ -369,6 +381,9 @@ macro_rules! kernels {
                 // visited, so the result is the plain product's, as the
                 // portable loops give it.
                 if !<$t as crate::kernels::Kernels>::finite(b) {
+                    if let Memo::Keep(kept) = memo {
+                        kept.clear();
+                    }
                     // SAFETY: `available()` said this CPU has AVX-512F.
                     unsafe { rows(layout, None, k, n, a, lda, 0, b, c, accumulate) };
                     return;
@@ -377,9 +392,29 @@ macro_rules! kernels {
                     let mut bits = bits.borrow_mut();
                     // SAFETY (every call below): `available()` said this CPU
                     // has AVX-512F, the only feature these functions enable.
-                    let words = match layout {
-                        ALayout::RowMajor => unsafe { bitmap(layout, a, m, k, &mut bits) },
-                        ALayout::Transposed => unsafe { bitmap(layout, a, k, m, &mut bits) },
+                    let words = match (layout, memo) {
+                        (ALayout::Transposed, Memo::Reuse(kept)) => {
+                            // the input x (k rows of m) was scanned by an
+                            // earlier product: its words, word-major here
+                            let words = m.div_ceil(64);
+                            bits.clear();
+                            bits.resize(k * words, 0);
+                            for (i, row) in kept.chunks_exact(words).take(k).enumerate() {
+                                for (w, &word) in row.iter().enumerate() {
+                                    bits[w * k + i] = word;
+                                }
+                            }
+                            words
+                        }
+                        (ALayout::RowMajor, memo) => {
+                            let words = unsafe { bitmap(layout, a, m, k, &mut bits) };
+                            if let Memo::Keep(kept) = memo {
+                                kept.clear();
+                                kept.extend_from_slice(&bits);
+                            }
+                            words
+                        }
+                        (ALayout::Transposed, _) => unsafe { bitmap(layout, a, k, m, &mut bits) },
                     };
                     let map = Bitmap { bits: &bits, words };
                     unsafe { rows(layout, Some(&map), k, n, a, lda, 0, b, c, accumulate) };

@@ -24,6 +24,26 @@ pub trait Kernels: Sized {
     fn gemm_tn(m: usize, k: usize, n: usize, a: &[Self], b: &[Self], c: &mut [Self]);
     /// `c[m×k] = a·bᵀ` for `a[m×n]`, `b[k×n]`.
     fn gemm_nt(m: usize, n: usize, k: usize, a: &[Self], b: &[Self], c: &mut [Self]);
+    /// [`gemm_nn`](Kernels::gemm_nn), keeping `a`'s zero pattern in `keep`.
+    fn gemm_nn_keep(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[Self],
+        b: &[Self],
+        c: &mut [Self],
+        accumulate: bool,
+        keep: &mut Nonzero,
+    ) {
+        keep.forget();
+        Self::gemm_nn(m, k, n, a, b, c, accumulate)
+    }
+    /// [`gemm_tn`](Kernels::gemm_tn), reading `a`'s zero pattern from
+    /// `kept` if it describes `a`.
+    fn gemm_tn_reuse(m: usize, k: usize, n: usize, a: &[Self], b: &[Self], c: &mut [Self], kept: &Nonzero) {
+        let _ = kept;
+        Self::gemm_tn(m, k, n, a, b, c)
+    }
     /// `y = alpha·x`, element by element.
     fn scale(alpha: Self, x: &[Self], y: &mut [Self]);
     /// `y += alpha·x`, element by element.
@@ -159,7 +179,17 @@ macro_rules! kernels_for {
             fn gemm_nn(m: usize, k: usize, n: usize, a: &[$t], b: &[$t], c: &mut [$t], accumulate: bool) {
                 #[cfg(all(feature = "std", target_arch = "x86_64"))]
                 if avx512::available() {
-                    return avx512::$t::gemm(avx512::ALayout::RowMajor, m, k, n, a, b, c, accumulate);
+                    return avx512::$t::gemm(
+                        avx512::ALayout::RowMajor,
+                        m,
+                        k,
+                        n,
+                        a,
+                        b,
+                        c,
+                        accumulate,
+                        avx512::Memo::None,
+                    );
                 }
                 portable::gemm_nn(m, k, n, a, b, c, accumulate)
             }
@@ -168,8 +198,52 @@ macro_rules! kernels_for {
                 #[cfg(all(feature = "std", target_arch = "x86_64"))]
                 if avx512::available() {
                     // C (k×n) = A'·B with A'(i, p) = a[p·k + i]
-                    return avx512::$t::gemm(avx512::ALayout::Transposed, k, m, n, a, b, c, false);
+                    return avx512::$t::gemm(
+                        avx512::ALayout::Transposed,
+                        k,
+                        m,
+                        n,
+                        a,
+                        b,
+                        c,
+                        false,
+                        avx512::Memo::None,
+                    );
                 }
+                portable::gemm_tn(m, k, n, a, b, c)
+            }
+
+            fn gemm_nn_keep(
+                m: usize,
+                k: usize,
+                n: usize,
+                a: &[$t],
+                b: &[$t],
+                c: &mut [$t],
+                accumulate: bool,
+                keep: &mut Nonzero,
+            ) {
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                if avx512::available() {
+                    keep.of = Nonzero::identity(a, m * k);
+                    let memo = avx512::Memo::Keep(&mut keep.words);
+                    return avx512::$t::gemm(avx512::ALayout::RowMajor, m, k, n, a, b, c, accumulate, memo);
+                }
+                keep.forget();
+                portable::gemm_nn(m, k, n, a, b, c, accumulate)
+            }
+
+            fn gemm_tn_reuse(m: usize, k: usize, n: usize, a: &[$t], b: &[$t], c: &mut [$t], kept: &Nonzero) {
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                if avx512::available() {
+                    let memo = if kept.describes(a, m * k) {
+                        avx512::Memo::Reuse(&kept.words)
+                    } else {
+                        avx512::Memo::None
+                    };
+                    return avx512::$t::gemm(avx512::ALayout::Transposed, k, m, n, a, b, c, false, memo);
+                }
+                let _ = kept;
                 portable::gemm_tn(m, k, n, a, b, c)
             }
 
@@ -190,7 +264,17 @@ macro_rules! kernels_for {
                                 bt[p * k + j] = v;
                             }
                         }
-                        avx512::$t::gemm(avx512::ALayout::RowMajor, m, n, k, a, &bt, c, false)
+                        avx512::$t::gemm(
+                            avx512::ALayout::RowMajor,
+                            m,
+                            n,
+                            k,
+                            a,
+                            &bt,
+                            c,
+                            false,
+                            avx512::Memo::None,
+                        )
                     });
                 }
                 portable::gemm_nt(m, n, k, a, b, c)
@@ -201,6 +285,38 @@ macro_rules! kernels_for {
 
 kernels_for!(f32, wide_f32);
 kernels_for!(f64, wide_f64);
+
+/// The zero pattern of a matrix, kept by one product for a later product
+/// on the same matrix: an Affine layer's input is read by its forward pass
+/// (x·W) and again by its weight gradient (xᵀ·dy), and scanning it for
+/// zeros once is enough. Empty where the kernels do not skip zeros.
+#[derive(Clone, Debug, Default)]
+pub struct Nonzero {
+    /// The row-major bitmap, one bit per element.
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    words: Vec<u64>,
+    /// Which matrix it describes, by address and length: the layer contract
+    /// gives the backward pass the forward pass's input, and anything else
+    /// is scanned afresh.
+    of: (usize, usize),
+}
+
+impl Nonzero {
+    #[allow(dead_code)] // not read without the AVX-512 kernels
+    fn identity<T>(a: &[T], len: usize) -> (usize, usize) {
+        (a.as_ptr() as usize, len)
+    }
+
+    /// `true` if this describes the first `len` elements of `a`.
+    #[allow(dead_code)]
+    fn describes<T>(&self, a: &[T], len: usize) -> bool {
+        self.of == Self::identity(a, len) && len > 0
+    }
+
+    fn forget(&mut self) {
+        self.of = (0, 0);
+    }
+}
 
 /// Products up to this many multiply-adds take the inline loops, which the
 /// compiler unrolls for a small static layer (and which beat any dispatch
@@ -224,6 +340,46 @@ pub(crate) fn tn<T: crate::Scalar>(m: usize, k: usize, n: usize, a: &[T], b: &[T
         portable::gemm_tn(m, k, n, a, b, c)
     } else {
         T::gemm_tn(m, k, n, a, b, c)
+    }
+}
+
+/// [`nn`], keeping `a`'s zero pattern for a later [`tn_reusing`].
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn nn_keeping<T: crate::Scalar>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[T],
+    b: &[T],
+    c: &mut [T],
+    accumulate: bool,
+    keep: &mut Nonzero,
+) {
+    if m * k * n <= INLINE_WORK {
+        keep.forget();
+        portable::gemm_nn(m, k, n, a, b, c, accumulate)
+    } else {
+        T::gemm_nn_keep(m, k, n, a, b, c, accumulate, keep)
+    }
+}
+
+/// [`tn`], with `a`'s zero pattern from an earlier [`nn_keeping`] if it
+/// describes `a`.
+#[inline(always)]
+pub(crate) fn tn_reusing<T: crate::Scalar>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[T],
+    b: &[T],
+    c: &mut [T],
+    kept: &Nonzero,
+) {
+    if m * k * n <= INLINE_WORK {
+        portable::gemm_tn(m, k, n, a, b, c)
+    } else {
+        T::gemm_tn_reuse(m, k, n, a, b, c, kept)
     }
 }
 

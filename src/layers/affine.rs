@@ -161,9 +161,17 @@ impl<X: Row, const OUT: usize> Affine<X, OUT, Inline> {
     }
 }
 
+/// What an [`Affine`]'s training pass keeps for its backward pass: where
+/// its input is zero, so the weight gradient's product skips the same
+/// terms without scanning the input again.
+#[derive(Clone, Debug, Default)]
+pub struct AffineCache {
+    nonzero: kernels::Nonzero,
+}
+
 impl<X: Row, const OUT: usize, S: Storage> Layer<X> for Affine<X, OUT, S> {
     type Out = [X::Scalar; OUT];
-    type Cache<R: Rows> = ();
+    type Cache<R: Rows> = AffineCache;
 
     #[inline]
     fn infer<R: Rows>(&self, x: &Batch<X, R>, y: &mut Batch<[X::Scalar; OUT], R>) {
@@ -177,8 +185,21 @@ impl<X: Row, const OUT: usize, S: Storage> Layer<X> for Affine<X, OUT, S> {
     }
 
     #[inline]
-    fn forward<R: Rows>(&mut self, x: &Batch<X, R>, y: &mut Batch<[X::Scalar; OUT], R>, _: &mut (), _: &mut Training) {
-        self.infer(x, y)
+    fn forward<R: Rows>(
+        &mut self,
+        x: &Batch<X, R>,
+        y: &mut Batch<[X::Scalar; OUT], R>,
+        cache: &mut AffineCache,
+        _: &mut Training,
+    ) {
+        y.set_rows(x.nrows());
+        let bias = self.bias();
+        for row in y.rows_mut() {
+            *row = *bias;
+        }
+        let w = self.w.as_slice().as_flattened();
+        let (m, x, y) = (x.nrows(), x.as_slice(), y.as_mut_slice());
+        kernels::nn_keeping(m, X::WIDTH, OUT, x, w, y, true, &mut cache.nonzero);
     }
 
     #[inline]
@@ -187,13 +208,13 @@ impl<X: Row, const OUT: usize, S: Storage> Layer<X> for Affine<X, OUT, S> {
         x: &Batch<X, R>,
         _: &Batch<[X::Scalar; OUT], R>,
         dy: &Batch<[X::Scalar; OUT], R>,
-        _: &mut (),
+        cache: &mut AffineCache,
         dx: Option<&mut Batch<X, R>>,
     ) {
         let m = x.nrows();
         expect_rows::<Self>("dy", m, dy.nrows());
         let dw = self.dw.as_mut_slice().as_flattened_mut();
-        kernels::tn(m, X::WIDTH, OUT, x.as_slice(), dy.as_slice(), dw);
+        kernels::tn_reusing(m, X::WIDTH, OUT, x.as_slice(), dy.as_slice(), dw, &cache.nonzero);
         let db = &mut self.db.as_mut_slice()[0];
         *db = [X::Scalar::ZERO; OUT];
         for row in dy.rows() {

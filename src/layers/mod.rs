@@ -13,7 +13,7 @@ mod sigmoid;
 mod softmax_with_loss;
 
 pub use activation::Activation;
-pub use affine::Affine;
+pub use affine::{Affine, AffineCache};
 pub use batch_norm::{BatchNorm, BatchNormCache};
 pub use conv::{Conv2d, ConvCache, MaxPool2d, PoolCache};
 pub use dropout::Dropout;

@@ -185,13 +185,14 @@ pub(crate) fn guarded_step<T: Scalar, O: Optimizer<T>>(
         num_traits::Float::sqrt(sum)
     });
     optimizer.begin_step(norm);
+    // a non-finite gradient makes its update non-finite too, so one check
+    // catches both; which of the two it was is worked out only on refusal
     let mut refused: Option<(usize, &'static str, bool)> = None;
     each(&mut |t| {
         if refused.is_none() {
-            let (layer, name) = (t.layer, t.name);
-            let grad_finite = T::all_finite(t.grad);
-            if !grad_finite || !optimizer.check(t) {
-                refused = Some((layer, name, grad_finite));
+            let (layer, name, grad) = (t.layer, t.name, t.grad);
+            if !optimizer.check(t) {
+                refused = Some((layer, name, T::all_finite(grad)));
             }
         }
     });
