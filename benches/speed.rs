@@ -6,6 +6,7 @@
 //! ```text
 //! cargo bench --bench speed              # the full run (about a minute)
 //! cargo bench --bench speed -- --quick   # 1,100 steps, short small-net timing
+//! cargo bench --bench speed -- --tiny    # the small net only
 //! ```
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -236,6 +237,7 @@ fn small_net(o: &Options) {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
+    let only_tiny = std::env::args().any(|a| a == "--tiny");
     let o = if quick {
         Options {
             steps: 1100,
@@ -251,6 +253,10 @@ fn main() {
             small_blocks: 200,
         }
     };
+    if only_tiny {
+        small_net(&o);
+        return;
+    }
     let files = MnistFiles::find(concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist")).expect("the vendored MNIST");
     let load32 = |p: &typenet::data::IdxPair| Dataset::<[f32; 784], 10>::load(&p.images, &p.labels, Pixels::Unit);
     let load64 = |p: &typenet::data::IdxPair| Dataset::<[f64; 784], 10>::load(&p.images, &p.labels, Pixels::Unit);

@@ -139,7 +139,7 @@ impl<T: Scalar, const N: usize> Layer<[T; N]> for Gate<T, N> {
 
     /// Every tensor, with what it is: optimizers train `W` and `b`, weight
     /// decay decays `W` only, and the buffer is saved but never trained.
-    fn visit_params(&self, layer: usize, f: &mut dyn FnMut(Param<'_, T>)) {
+    fn visit_params<V: FnMut(Param<'_, T>) + ?Sized>(&self, layer: usize, f: &mut V) {
         f(Param::weight(layer, "W", N, &[N, N], &self.w, &self.dw));
         f(Param::new(layer, "b", ParamKind::Bias, &[N], &self.b, &self.db));
         f(Param::new(
@@ -152,7 +152,7 @@ impl<T: Scalar, const N: usize> Layer<[T; N]> for Gate<T, N> {
         ));
     }
 
-    fn visit_params_mut(&mut self, layer: usize, f: &mut dyn FnMut(ParamMut<'_, T>)) {
+    fn visit_params_mut<V: FnMut(ParamMut<'_, T>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
         let weight = ParamKind::Weight { fan_in: N };
         f(ParamMut::new(layer, "W", weight, &[N, N], &mut self.w, &mut self.dw));
         f(ParamMut::new(

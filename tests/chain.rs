@@ -190,8 +190,8 @@ impl<const N: usize> Layer<[f64; N]> for LeakyByMistake {
             dx.as_mut_slice().copy_from_slice(dy.as_slice());
         }
     }
-    fn visit_params(&self, _: usize, _: &mut dyn FnMut(Param<'_, f64>)) {}
-    fn visit_params_mut(&mut self, _: usize, _: &mut dyn FnMut(ParamMut<'_, f64>)) {}
+    fn visit_params<V: FnMut(Param<'_, f64>) + ?Sized>(&self, _: usize, _: &mut V) {}
+    fn visit_params_mut<V: FnMut(ParamMut<'_, f64>) + ?Sized>(&mut self, _: usize, _: &mut V) {}
 }
 
 #[test]

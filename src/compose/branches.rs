@@ -73,12 +73,12 @@ macro_rules! two_branch_tensors {
     () => {
         const LAYERS: usize = 1 + A::LAYERS + B::LAYERS;
 
-        fn visit_params(&self, layer: usize, f: &mut dyn FnMut(Param<'_, X::Scalar>)) {
+        fn visit_params<V: FnMut(Param<'_, X::Scalar>) + ?Sized>(&self, layer: usize, f: &mut V) {
             self.a.visit_params(layer + 1, f);
             self.b.visit_params(layer + 1 + A::LAYERS, f);
         }
 
-        fn visit_params_mut(&mut self, layer: usize, f: &mut dyn FnMut(ParamMut<'_, X::Scalar>)) {
+        fn visit_params_mut<V: FnMut(ParamMut<'_, X::Scalar>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
             self.a.visit_params_mut(layer + 1, f);
             self.b.visit_params_mut(layer + 1 + A::LAYERS, f);
         }

@@ -162,12 +162,12 @@ impl<In: Row, A: Layer<In>, B: Layer<A::Out>, const N: usize> Layer<In> for Chai
         self.first.backward(x, &cache.mid, &cache.dmid, &mut cache.first, dx);
     }
 
-    fn visit_params(&self, layer: usize, f: &mut dyn FnMut(Param<'_, In::Scalar>)) {
+    fn visit_params<V: FnMut(Param<'_, In::Scalar>) + ?Sized>(&self, layer: usize, f: &mut V) {
         self.first.visit_params(layer, f);
         self.second.visit_params(layer + A::LAYERS, f);
     }
 
-    fn visit_params_mut(&mut self, layer: usize, f: &mut dyn FnMut(ParamMut<'_, In::Scalar>)) {
+    fn visit_params_mut<V: FnMut(ParamMut<'_, In::Scalar>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
         self.first.visit_params_mut(layer, f);
         self.second.visit_params_mut(layer + A::LAYERS, f);
     }

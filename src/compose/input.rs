@@ -126,11 +126,11 @@ impl<X: Row, L: Layer<X>> Layer<X> for Input<X, L> {
         self.layer.backward(x, y, dy, cache, dx)
     }
 
-    fn visit_params(&self, layer: usize, f: &mut dyn FnMut(Param<'_, X::Scalar>)) {
+    fn visit_params<V: FnMut(Param<'_, X::Scalar>) + ?Sized>(&self, layer: usize, f: &mut V) {
         self.layer.visit_params(layer, f)
     }
 
-    fn visit_params_mut(&mut self, layer: usize, f: &mut dyn FnMut(ParamMut<'_, X::Scalar>)) {
+    fn visit_params_mut<V: FnMut(ParamMut<'_, X::Scalar>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
         self.layer.visit_params_mut(layer, f)
     }
 

@@ -102,11 +102,11 @@ impl<X: Row, F: Layer<X, Out = X>> Layer<X> for Residual<F> {
         }
     }
 
-    fn visit_params(&self, layer: usize, f: &mut dyn FnMut(Param<'_, X::Scalar>)) {
+    fn visit_params<V: FnMut(Param<'_, X::Scalar>) + ?Sized>(&self, layer: usize, f: &mut V) {
         self.inner.visit_params(layer + 1, f)
     }
 
-    fn visit_params_mut(&mut self, layer: usize, f: &mut dyn FnMut(ParamMut<'_, X::Scalar>)) {
+    fn visit_params_mut<V: FnMut(ParamMut<'_, X::Scalar>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
         self.inner.visit_params_mut(layer + 1, f)
     }
 

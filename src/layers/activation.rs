@@ -83,9 +83,9 @@ macro_rules! activation_layer {
                 $crate::activation::backward::<$activation, X, R>(x, y, dy, dx)
             }
 
-            fn visit_params(&self, _: usize, _: &mut dyn FnMut($crate::Param<'_, X::Scalar>)) {}
+            fn visit_params<V: FnMut($crate::Param<'_, X::Scalar>) + ?Sized>(&self, _: usize, _: &mut V) {}
 
-            fn visit_params_mut(&mut self, _: usize, _: &mut dyn FnMut($crate::ParamMut<'_, X::Scalar>)) {}
+            fn visit_params_mut<V: FnMut($crate::ParamMut<'_, X::Scalar>) + ?Sized>(&mut self, _: usize, _: &mut V) {}
 
             fn describe(&self, layer: usize, depth: usize, f: &mut dyn FnMut($crate::LayerInfo)) {
                 f($crate::activation::info::<$activation, X>(layer, depth))

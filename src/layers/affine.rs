@@ -229,7 +229,7 @@ impl<X: Row, const OUT: usize, S: Storage> Layer<X> for Affine<X, OUT, S> {
         }
     }
 
-    fn visit_params(&self, layer: usize, f: &mut dyn FnMut(Param<'_, X::Scalar>)) {
+    fn visit_params<V: FnMut(Param<'_, X::Scalar>) + ?Sized>(&self, layer: usize, f: &mut V) {
         let weight = ParamKind::Weight { fan_in: X::WIDTH };
         let (w, dw) = (self.w.as_slice().as_flattened(), self.dw.as_slice().as_flattened());
         f(Param::new(layer, "W", weight, &[X::WIDTH, OUT], w, dw));
@@ -237,7 +237,7 @@ impl<X: Row, const OUT: usize, S: Storage> Layer<X> for Affine<X, OUT, S> {
         f(Param::new(layer, "b", ParamKind::Bias, &[OUT], b, db));
     }
 
-    fn visit_params_mut(&mut self, layer: usize, f: &mut dyn FnMut(ParamMut<'_, X::Scalar>)) {
+    fn visit_params_mut<V: FnMut(ParamMut<'_, X::Scalar>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
         let weight = ParamKind::Weight { fan_in: X::WIDTH };
         let (w, dw) = (
             self.w.as_mut_slice().as_flattened_mut(),

@@ -226,7 +226,7 @@ impl<T: Scalar, const F: usize, S: Storage> BatchNorm<T, F, S> {
         }
     }
 
-    fn tensors(&self, layer: usize, f: &mut dyn FnMut(Param<'_, T>)) {
+    fn tensors<V: FnMut(Param<'_, T>) + ?Sized>(&self, layer: usize, f: &mut V) {
         f(Param::new(
             layer,
             "gamma",
@@ -261,7 +261,7 @@ impl<T: Scalar, const F: usize, S: Storage> BatchNorm<T, F, S> {
         ));
     }
 
-    fn tensors_mut(&mut self, layer: usize, f: &mut dyn FnMut(ParamMut<'_, T>)) {
+    fn tensors_mut<V: FnMut(ParamMut<'_, T>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
         let (g, dg) = (
             self.gamma.as_mut_slice().as_flattened_mut(),
             self.dgamma.as_mut_slice().as_flattened_mut(),
@@ -385,11 +385,11 @@ macro_rules! batch_norm_layer {
                 self.backward_flat(x.nrows(), $positions, dy.as_slice(), cache.xn.as_slice(), &cache.inv_std[0], dx);
             }
 
-            fn visit_params(&self, layer: usize, f: &mut dyn FnMut(Param<'_, T>)) {
+            fn visit_params<V: FnMut(Param<'_, T>) + ?Sized>(&self, layer: usize, f: &mut V) {
                 self.tensors(layer, f)
             }
 
-            fn visit_params_mut(&mut self, layer: usize, f: &mut dyn FnMut(ParamMut<'_, T>)) {
+            fn visit_params_mut<V: FnMut(ParamMut<'_, T>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
                 self.tensors_mut(layer, f)
             }
         }

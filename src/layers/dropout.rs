@@ -107,7 +107,7 @@ impl<X: Row> Layer<X> for Dropout {
         }
     }
 
-    fn visit_params(&self, _: usize, _: &mut dyn FnMut(Param<'_, X::Scalar>)) {}
+    fn visit_params<V: FnMut(Param<'_, X::Scalar>) + ?Sized>(&self, _: usize, _: &mut V) {}
 
-    fn visit_params_mut(&mut self, _: usize, _: &mut dyn FnMut(ParamMut<'_, X::Scalar>)) {}
+    fn visit_params_mut<V: FnMut(ParamMut<'_, X::Scalar>) + ?Sized>(&mut self, _: usize, _: &mut V) {}
 }

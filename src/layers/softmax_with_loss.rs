@@ -53,9 +53,9 @@ impl<T: Scalar, const N: usize> Layer<[T; N]> for SoftmaxWithLoss<N> {
         }
     }
 
-    fn visit_params(&self, _: usize, _: &mut dyn FnMut(Param<'_, T>)) {}
+    fn visit_params<V: FnMut(Param<'_, T>) + ?Sized>(&self, _: usize, _: &mut V) {}
 
-    fn visit_params_mut(&mut self, _: usize, _: &mut dyn FnMut(ParamMut<'_, T>)) {}
+    fn visit_params_mut<V: FnMut(ParamMut<'_, T>) + ?Sized>(&mut self, _: usize, _: &mut V) {}
 }
 
 impl<T: Scalar, const N: usize> Loss<[T; N]> for SoftmaxWithLoss<N> {

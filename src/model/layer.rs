@@ -112,10 +112,10 @@ pub trait Layer<In: Row> {
     /// Calls `f` with each of the layer's tensors (parameters, then
     /// buffers) and its gradient; `layer` is this layer's position in its
     /// net. A layer with no tensors writes an empty body.
-    fn visit_params(&self, layer: usize, f: &mut dyn FnMut(Param<'_, In::Scalar>));
+    fn visit_params<V: FnMut(Param<'_, In::Scalar>) + ?Sized>(&self, layer: usize, f: &mut V);
 
     /// The same tensors in the same order, mutably.
-    fn visit_params_mut(&mut self, layer: usize, f: &mut dyn FnMut(ParamMut<'_, In::Scalar>));
+    fn visit_params_mut<V: FnMut(ParamMut<'_, In::Scalar>) + ?Sized>(&mut self, layer: usize, f: &mut V);
 
     /// Calls `f` with a [`LayerInfo`] for this layer (each layer, for a
     /// chain). The default names the layer after its type and counts its

@@ -48,6 +48,7 @@ impl Shape {
     ///
     /// # Panics
     /// With more than 4 dimensions.
+    #[inline]
     pub const fn new(dims: &[usize]) -> Shape {
         assert!(dims.len() <= 4, "tensors have at most 4 dimensions");
         let mut all = [1; 4];
@@ -63,11 +64,13 @@ impl Shape {
     }
 
     /// The dimensions.
+    #[inline]
     pub fn dims(&self) -> &[usize] {
         &self.dims[..self.rank]
     }
 
     /// The number of elements.
+    #[inline]
     pub fn len(&self) -> usize {
         self.dims().iter().product()
     }
@@ -138,6 +141,7 @@ pub struct ParamMut<'a, T> {
 
 impl<'a, T> Param<'a, T> {
     /// A trained weight with `fan_in` inputs per output.
+    #[inline]
     pub fn weight(
         layer: usize,
         name: &'static str,
@@ -154,6 +158,7 @@ impl<'a, T> Param<'a, T> {
     /// # Panics
     /// If `value` does not have `shape`'s number of elements, or `grad` has
     /// neither that many nor (for a buffer) none.
+    #[inline]
     pub fn new(
         layer: usize,
         name: &'static str,
@@ -180,6 +185,7 @@ impl<'a, T> ParamMut<'a, T> {
     ///
     /// # Panics
     /// As [`Param::new`].
+    #[inline]
     pub fn new(
         layer: usize,
         name: &'static str,
@@ -213,6 +219,7 @@ impl<'a, T> ParamMut<'a, T> {
     }
 }
 
+#[inline]
 #[track_caller]
 fn check_lengths(name: &str, kind: ParamKind, shape: Shape, value: usize, grad: usize) {
     assert!(

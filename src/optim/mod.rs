@@ -152,43 +152,55 @@ pub trait Optimizer<T: Scalar> {
     where
         Self: Sized,
     {
-        guarded_step(self, |f| {
-            let mut index = 0;
-            net.visit_params_mut(0, &mut |p| {
-                if p.kind.is_trained() {
-                    f(Tensor {
-                        index,
-                        layer: p.layer,
-                        name: p.name,
-                        kind: p.kind,
-                        value: p.value,
-                        grad: p.grad,
-                    });
-                    index += 1;
-                }
-            });
-        })
+        guarded_step(self, &mut OwnGradients(net, core::marker::PhantomData))
     }
 }
 
-/// One guarded step over the tensors `each` supplies: `each(f)` must call
-/// `f` once per trained tensor, in the same order every time. Shared by
-/// [`Optimizer::step`] and data-parallel training (which supplies averaged
-/// gradients).
+/// Where a step's trained tensors and their gradients come from.
+pub(crate) trait Tensors<T> {
+    /// Calls `f` once per trained tensor, in the same order every time.
+    fn each(&mut self, f: &mut impl FnMut(Tensor<'_, T>));
+}
+
+/// A net's tensors with the gradients its layers hold.
+struct OwnGradients<'a, In, L>(&'a mut L, core::marker::PhantomData<In>);
+
+impl<In: Row, L: Layer<In>> Tensors<In::Scalar> for OwnGradients<'_, In, L> {
+    #[inline]
+    fn each(&mut self, f: &mut impl FnMut(Tensor<'_, In::Scalar>)) {
+        let mut index = 0;
+        self.0.visit_params_mut(0, &mut |p| {
+            if p.kind.is_trained() {
+                f(Tensor {
+                    index,
+                    layer: p.layer,
+                    name: p.name,
+                    kind: p.kind,
+                    value: p.value,
+                    grad: p.grad,
+                });
+                index += 1;
+            }
+        });
+    }
+}
+
+/// One guarded step over `tensors`. Shared by [`Optimizer::step`] and
+/// data-parallel training (which supplies averaged gradients).
 pub(crate) fn guarded_step<T: Scalar, O: Optimizer<T>>(
     optimizer: &mut O,
-    mut each: impl FnMut(&mut dyn FnMut(Tensor<'_, T>)),
+    tensors: &mut impl Tensors<T>,
 ) -> Result<(), NonFinite> {
     let norm = O::USES_GRADIENT_NORM.then(|| {
         let mut sum = 0.0f64;
-        each(&mut |t| sum += squared_norm(t.grad));
+        tensors.each(&mut |t| sum += squared_norm(t.grad));
         num_traits::Float::sqrt(sum)
     });
     optimizer.begin_step(norm);
     // a non-finite gradient makes its update non-finite too, so one check
     // catches both; which of the two it was is worked out only on refusal
     let mut refused: Option<(usize, &'static str, bool)> = None;
-    each(&mut |t| {
+    tensors.each(&mut |t| {
         if refused.is_none() {
             let (layer, name, grad) = (t.layer, t.name, t.grad);
             if !optimizer.check(t) {
@@ -203,7 +215,7 @@ pub(crate) fn guarded_step<T: Scalar, O: Optimizer<T>>(
             NonFinite::Gradient(layer, name)
         });
     }
-    each(&mut |t| optimizer.update(t));
+    tensors.each(&mut |t| optimizer.update(t));
     optimizer.end_step();
     Ok(())
 }

@@ -39,8 +39,18 @@ impl Sgd {
 }
 
 impl<T: Scalar> Optimizer<T> for Sgd {
+    #[inline]
     fn check(&mut self, t: Tensor<'_, T>) -> bool {
-        T::axpy_finite(-T::of(self.lr), t.grad, t.value)
+        let alpha = -T::of(self.lr);
+        if t.value.len() <= SMALL {
+            let mut ok = true;
+            for (&w, &g) in t.value.iter().zip(t.grad) {
+                ok &= (w + alpha * g).is_finite();
+            }
+            ok
+        } else {
+            T::axpy_finite(alpha, t.grad, t.value)
+        }
     }
 
     #[inline]

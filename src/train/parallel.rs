@@ -19,7 +19,7 @@ use super::barrier::SpinBarrier;
 use crate::data::Dataset;
 use crate::kernels::Kernels;
 use crate::model::WorkspaceOf;
-use crate::optim::{NonFinite, Tensor, guarded_step};
+use crate::optim::{NonFinite, Tensor, Tensors, guarded_step};
 use crate::{Batch, Dyn, Labels, Network, Optimizer, ParamKind, Row, Scalar};
 
 /// The most threads a run uses.
@@ -104,29 +104,14 @@ where
         // just read: rewriting those lines would cost a round of cache
         // invalidations between cores.
         let mut net = unpoisoned(self.nets[t].write());
-        let mean = &local.mean;
-        let stepped = guarded_step(optimizer, |f| {
-            let (mut at, mut index) = (0, 0);
-            net.visit_params_mut(0, &mut |p| {
-                if p.kind.is_trained() {
-                    let grad = if averaged {
-                        &mean[at..at + p.grad.len()]
-                    } else {
-                        &*p.grad
-                    };
-                    at += p.grad.len();
-                    f(Tensor {
-                        index,
-                        layer: p.layer,
-                        name: p.name,
-                        kind: p.kind,
-                        value: p.value,
-                        grad,
-                    });
-                    index += 1;
-                }
-            });
-        });
+        let stepped = guarded_step(
+            optimizer,
+            &mut Averaged {
+                net: &mut *net,
+                mean: averaged.then_some(&local.mean[..]),
+                rows: core::marker::PhantomData,
+            },
+        );
         if averaged {
             let mut at = 0;
             net.visit_params_mut(0, &mut |p| {
@@ -163,6 +148,38 @@ where
                 }
             });
         }
+    }
+}
+
+/// A replica's tensors with the averaged gradients of all replicas (or,
+/// alone, its own).
+struct Averaged<'a, In: Row, N> {
+    net: &'a mut N,
+    mean: Option<&'a [In::Scalar]>,
+    rows: core::marker::PhantomData<In>,
+}
+
+impl<In: Row, N: Network<In>> Tensors<In::Scalar> for Averaged<'_, In, N> {
+    fn each(&mut self, f: &mut impl FnMut(Tensor<'_, In::Scalar>)) {
+        let (mut at, mut index, mean) = (0, 0, self.mean);
+        self.net.visit_params_mut(0, &mut |p| {
+            if p.kind.is_trained() {
+                let grad = match mean {
+                    Some(mean) => &mean[at..at + p.grad.len()],
+                    None => &*p.grad,
+                };
+                at += p.grad.len();
+                f(Tensor {
+                    index,
+                    layer: p.layer,
+                    name: p.name,
+                    kind: p.kind,
+                    value: p.value,
+                    grad,
+                });
+                index += 1;
+            }
+        });
     }
 }
 
@@ -476,8 +493,8 @@ mod tests {
                 dx.as_mut_slice().copy_from_slice(dy.as_slice());
             }
         }
-        fn visit_params(&self, _: usize, _: &mut dyn FnMut(Param<'_, f32>)) {}
-        fn visit_params_mut(&mut self, _: usize, _: &mut dyn FnMut(ParamMut<'_, f32>)) {}
+        fn visit_params<V: FnMut(Param<'_, f32>) + ?Sized>(&self, _: usize, _: &mut V) {}
+        fn visit_params_mut<V: FnMut(ParamMut<'_, f32>) + ?Sized>(&mut self, _: usize, _: &mut V) {}
     }
 
     fn parts(bad_payload: bool) -> (Net, Dataset<[f32; 3], 2>) {

@@ -277,7 +277,7 @@ where
         }
     }
 
-    fn visit_params(&self, layer: usize, f: &mut dyn FnMut(Param<'_, T>)) {
+    fn visit_params<V: FnMut(Param<'_, T>) + ?Sized>(&self, layer: usize, f: &mut V) {
         let weight = ParamKind::Weight { fan_in: Self::FAN_IN };
         f(Param::new(
             layer,
@@ -291,7 +291,7 @@ where
         f(Param::new(layer, "b", ParamKind::Bias, &[COUT], b, db));
     }
 
-    fn visit_params_mut(&mut self, layer: usize, f: &mut dyn FnMut(ParamMut<'_, T>)) {
+    fn visit_params_mut<V: FnMut(ParamMut<'_, T>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
         let weight = ParamKind::Weight { fan_in: Self::FAN_IN };
         let (w, dw) = (
             Image::flatten_mut(self.w.as_mut_slice()),

@@ -118,7 +118,7 @@ where
         pool::max_pool2d_backward(&g, x.nrows(), cache.flat(), dy.as_slice(), dx.as_mut_slice());
     }
 
-    fn visit_params(&self, _: usize, _: &mut dyn FnMut(Param<'_, T>)) {}
+    fn visit_params<V: FnMut(Param<'_, T>) + ?Sized>(&self, _: usize, _: &mut V) {}
 
-    fn visit_params_mut(&mut self, _: usize, _: &mut dyn FnMut(ParamMut<'_, T>)) {}
+    fn visit_params_mut<V: FnMut(ParamMut<'_, T>) + ?Sized>(&mut self, _: usize, _: &mut V) {}
 }
