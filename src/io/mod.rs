@@ -2,6 +2,7 @@
 //! source that a program compiles in.
 
 mod error;
+mod file;
 mod json;
 mod rust_source;
 mod safetensors;
