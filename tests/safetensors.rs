@@ -228,3 +228,331 @@ fn a_shifted_layer_numbering_is_named() {
     );
     assert!(err.to_string().contains("a layer more or fewer"), "{err}");
 }
+
+/// The names in `dir`, sorted.
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Two threads saving different nets to one path while a third loads it:
+/// every save succeeds, every load finds one complete file (one net or the
+/// other, never a mix), and no temporary file is left behind.
+#[test]
+fn concurrent_saves_to_one_path_leave_one_complete_file() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    const SAVES: usize = 200;
+    let dir = scratch_dir("concurrent-saves");
+    let path = dir.join("net.safetensors");
+    let nets = [small::<f32>(1), small::<f32>(2)];
+    save(&nets[0], &path).unwrap();
+    let saving = AtomicBool::new(true);
+    let loads = std::thread::scope(|s| {
+        let savers: Vec<_> = nets
+            .iter()
+            .map(|net| {
+                let path = &path;
+                s.spawn(move || (0..SAVES).map(|_| save(net, path)).filter(Result::is_err).count())
+            })
+            .collect();
+        let loader = s.spawn(|| {
+            let mut loads = 0;
+            while saving.load(Ordering::Relaxed) {
+                let mut copy = small::<f32>(3);
+                load(&mut copy, &path).unwrap();
+                assert!(nets.contains(&copy), "a load found a net that was never saved");
+                loads += 1;
+            }
+            loads
+        });
+        for saver in savers {
+            assert_eq!(saver.join().unwrap(), 0, "saves failed");
+        }
+        saving.store(false, Ordering::Relaxed);
+        loader.join().unwrap()
+    });
+    assert!(loads > 0);
+    let mut copy = small::<f32>(3);
+    load(&mut copy, &path).unwrap();
+    assert!(nets.contains(&copy));
+    assert_eq!(names_in(&dir), ["net.safetensors"]);
+}
+
+/// Earlier versions wrote to `.{name}.{pid}.tmp`, so a symbolic link
+/// planted there redirected the save into another file. Temporary names
+/// are no longer predictable and are created exclusively: the link's
+/// target is left alone.
+#[cfg(unix)]
+#[test]
+fn a_link_at_the_old_temporary_name_is_not_followed() {
+    let dir = scratch_dir("planted-link");
+    let path = dir.join("net.safetensors");
+    let victim = dir.join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    let planted = dir.join(format!(".net.safetensors.{}.tmp", std::process::id()));
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+    let net = small::<f32>(1);
+    save(&net, &path).unwrap();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert!(std::fs::symlink_metadata(&path).unwrap().is_file());
+    assert_eq!(std::fs::read_link(&planted).unwrap(), victim);
+    let mut copy = small::<f32>(2);
+    load(&mut copy, &path).unwrap();
+    assert_eq!(copy, net);
+}
+
+/// A file saved over keeps its permission bits; a new file gets those any
+/// new file gets.
+#[cfg(unix)]
+#[test]
+fn saving_over_a_file_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch_dir("permissions");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let path = dir.join("net.safetensors");
+    let net = small::<f32>(1);
+    save(&net, &path).unwrap();
+    let plain = dir.join("plain");
+    std::fs::File::create(&plain).unwrap();
+    assert_eq!(mode(&path), mode(&plain), "a new file's permissions");
+    for bits in [0o600, 0o604, 0o444] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(bits)).unwrap();
+        save(&net, &path).unwrap();
+        assert_eq!(mode(&path), bits, "{bits:o}");
+    }
+    let mut copy = small::<f32>(2);
+    load(&mut copy, &path).unwrap();
+    assert_eq!(copy, net);
+}
+
+/// A save through a symbolic link (a chain of two, relative targets,
+/// another folder) replaces the file it leads to; the links stay links.
+#[cfg(unix)]
+#[test]
+fn saving_through_a_link_replaces_the_file_it_leads_to() {
+    use std::os::unix::fs::symlink;
+    let dir = scratch_dir("through-link");
+    std::fs::create_dir(dir.join("real")).unwrap();
+    let real = dir.join("real").join("net.safetensors");
+    save(&small::<f32>(1), &real).unwrap();
+    symlink("real/net.safetensors", dir.join("link")).unwrap();
+    symlink("link", dir.join("link-to-link")).unwrap();
+
+    let net = small::<f32>(2);
+    save(&net, dir.join("link-to-link")).unwrap();
+    assert_eq!(
+        std::fs::read_link(dir.join("link-to-link")).unwrap(),
+        std::path::Path::new("link")
+    );
+    assert_eq!(
+        std::fs::read_link(dir.join("link")).unwrap(),
+        std::path::Path::new("real/net.safetensors")
+    );
+    let mut copy = small::<f32>(3);
+    load(&mut copy, &real).unwrap();
+    assert_eq!(copy, net);
+    assert_eq!(names_in(&dir), ["link", "link-to-link", "real"]);
+    assert_eq!(names_in(&dir.join("real")), ["net.safetensors"]);
+}
+
+/// A link to nothing is refused, naming what it points to; nothing is
+/// created and the link stays.
+#[cfg(unix)]
+#[test]
+fn a_dangling_link_is_refused() {
+    let dir = scratch_dir("dangling-link");
+    let path = dir.join("net.safetensors");
+    std::os::unix::fs::symlink("nowhere.safetensors", &path).unwrap();
+    let err = save(&small::<f32>(1), &path).unwrap_err();
+    assert!(
+        matches!(&err.kind, ModelErrorKind::DanglingLink { target } if target == std::path::Path::new("nowhere.safetensors")),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: a symbolic link to nowhere.safetensors, which does not exist; not writing through it",
+            path.display()
+        )
+    );
+    assert_eq!(names_in(&dir), ["net.safetensors"]);
+    assert!(std::fs::symlink_metadata(&path).unwrap().file_type().is_symlink());
+}
+
+/// A folder, a FIFO, a socket, or a device behind a link, at the path: the
+/// save is refused, saying what is there, and leaves it as it was.
+#[cfg(unix)]
+#[test]
+fn special_files_and_folders_are_refused_untouched() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = scratch_dir("special-files");
+    let folder = dir.join("folder");
+    std::fs::create_dir(&folder).unwrap();
+    let fifo = dir.join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let socket = dir.join("socket");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let device = dir.join("device");
+    std::os::unix::fs::symlink("/dev/null", &device).unwrap();
+
+    let net = small::<f32>(1);
+    for (path, found) in [
+        (&folder, "a directory"),
+        (&fifo, "a FIFO"),
+        (&socket, "a socket"),
+        (&device, "a character device"),
+    ] {
+        let before = std::fs::symlink_metadata(path).unwrap().file_type();
+        let err = save(&net, path).unwrap_err();
+        assert!(
+            matches!(err.kind, ModelErrorKind::NotAFile { found: f } if f == found),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: {found} is there, not a regular file; it was left as it was",
+                path.display()
+            )
+        );
+        assert_eq!(std::fs::symlink_metadata(path).unwrap().file_type(), before);
+    }
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    assert_eq!(names_in(&dir), ["device", "fifo", "folder", "socket"]);
+    assert_eq!(names_in(&folder), Vec::<String>::new());
+}
+
+/// A file larger than any file of the net can be is refused by its size,
+/// before it is read.
+#[test]
+fn a_file_larger_than_the_net_can_need_is_refused_unread() {
+    let dir = scratch_dir("too-large");
+    let path = dir.join("huge.safetensors");
+    // sparse: a gigabyte that takes no room
+    std::fs::File::create(&path).unwrap().set_len(1 << 30).unwrap();
+    let mut net = small::<f32>(1);
+    let before = net.clone();
+    let err = load(&mut net, &path).unwrap_err();
+    let ModelErrorKind::TooLarge { size, size_limit } = err.kind else {
+        panic!("{err}")
+    };
+    assert_eq!(size, Some(1 << 30));
+    // 64 KiB + 1 KiB for each of 4 tensors and 4 layers, and the scalars
+    assert!((64 << 10) < size_limit && size_limit < (128 << 10), "{size_limit}");
+    assert_eq!(net, before);
+    assert!(err.to_string().contains("is it the right file?"), "{err}");
+}
+
+/// A device that never ends is read no further than the bound.
+#[cfg(unix)]
+#[test]
+fn an_endless_device_is_read_only_up_to_the_bound() {
+    let mut net = small::<f32>(1);
+    let err = load(&mut net, "/dev/zero").unwrap_err();
+    assert!(matches!(err.kind, ModelErrorKind::TooLarge { size: None, .. }), "{err}");
+    assert!(err.to_string().starts_with("/dev/zero: more than "), "{err}");
+}
+
+/// The header of a file, padded with spaces after the JSON to `len` bytes.
+fn with_header_padded_to(bytes: &[u8], len: usize) -> Vec<u8> {
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let mut header = bytes[8..8 + header_len].to_vec();
+    header.resize(len, b' ');
+    let mut out = (len as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&bytes[8 + header_len..]);
+    out
+}
+
+/// A header may be 64 KiB and more (room for other tools' metadata) but
+/// not many times what a net of 4 tensors needs.
+#[test]
+fn a_header_longer_than_the_net_can_need_is_refused() {
+    let dir = scratch_dir("long-header");
+    let saved = small::<f32>(1);
+    let bytes = to_bytes(&saved).unwrap();
+    let mut net = small::<f32>(2);
+    from_bytes(&mut net, &with_header_padded_to(&bytes, 64 << 10)).unwrap();
+    assert_eq!(net, saved);
+
+    let long = with_header_padded_to(&bytes, 200 << 10);
+    let mut net = small::<f32>(2);
+    let before = net.clone();
+    let err = from_bytes(&mut net, &long).unwrap_err();
+    assert!(matches!(err.kind, ModelErrorKind::Header(_)), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "bad safetensors header: a header of 204800 bytes is longer than the 73728 bytes allowed for this net"
+    );
+    assert_eq!(net, before);
+    // as a file, it is refused by its size before it is read
+    let path = dir.join("long-header.safetensors");
+    std::fs::write(&path, &long).unwrap();
+    let err = load(&mut net, &path).unwrap_err();
+    assert!(matches!(err.kind, ModelErrorKind::TooLarge { .. }), "{err}");
+    assert_eq!(net, before);
+}
+
+/// A file of the right net in the other scalar type is read and refused
+/// for its type, not its size.
+#[test]
+fn a_file_of_the_other_type_is_refused_for_its_type() {
+    let dir = scratch_dir("other-type");
+    let path = dir.join("net.safetensors");
+    save(&small::<f64>(1), &path).unwrap();
+    let mut net = small::<f32>(2);
+    let err = load(&mut net, &path).unwrap_err();
+    assert!(matches!(err.kind, ModelErrorKind::Dtype { .. }), "{err}");
+}
+
+/// Every error of `save` and `load` carries the path and names it first.
+#[test]
+fn every_error_of_save_and_load_names_the_path() {
+    let dir = scratch_dir("error-paths");
+    let good = small::<f32>(1);
+    let mut bad = good.clone();
+    bad.first_mut().first_mut().first_mut().weights_mut()[0][0] = f32::INFINITY;
+    let saved = dir.join("net.safetensors");
+    save(&good, &saved).unwrap();
+    let truncated = dir.join("truncated.safetensors");
+    std::fs::write(&truncated, &std::fs::read(&saved).unwrap()[..40]).unwrap();
+    let mut other = Affine::<[f32; 5], 2>::zeros().then(SoftmaxWithLoss);
+
+    let mut net = small::<f32>(2);
+    let errors = [
+        (
+            dir.join("missing.safetensors"),
+            load(&mut net, dir.join("missing.safetensors")),
+        ),
+        (truncated.clone(), load(&mut net, &truncated)),
+        (dir.clone(), load(&mut net, &dir)),
+        (saved.clone(), load(&mut other, &saved)),
+        (saved.clone(), save(&bad, &saved)),
+        (dir.clone(), save(&good, &dir)),
+        (
+            dir.join("no-folder/net.safetensors"),
+            save(&good, dir.join("no-folder/net.safetensors")),
+        ),
+    ];
+    for (path, result) in errors {
+        let err = result.unwrap_err();
+        assert_eq!(err.path.as_deref(), Some(path.as_path()), "{err}");
+        let prefix = format!("{}: ", path.display());
+        assert!(err.to_string().starts_with(&prefix), "{err}");
+    }
+    // the empty path is named as such, not left out
+    for err in [save(&good, "").unwrap_err(), load(&mut net, "").unwrap_err()] {
+        assert_eq!(err.path.as_deref(), Some(std::path::Path::new("")));
+        assert!(err.to_string().starts_with("the empty path: "), "{err}");
+    }
+    assert!(matches!(
+        save(&good, "").unwrap_err().kind,
+        ModelErrorKind::NotAFile { found: "no file name" }
+    ));
+}

@@ -81,6 +81,29 @@ pub enum ModelErrorKind {
         /// The tensor's name.
         tensor: String,
     },
+    /// Something other than a regular file is at the path (a directory, a
+    /// FIFO, a device, a socket), or the path names no file at all; saving
+    /// refuses to replace it and leaves it as it was.
+    NotAFile {
+        /// What is there: `"a directory"`, `"a FIFO"`, `"a character
+        /// device"`, `"a block device"`, `"a socket"`, `"no file name"`.
+        found: &'static str,
+    },
+    /// The path is a symbolic link to nothing; saving does not create the
+    /// file it names (as `cp` does not write through a dangling link).
+    DanglingLink {
+        /// What the link points to.
+        target: PathBuf,
+    },
+    /// The file is larger than any file a net of this type can need, and is
+    /// refused before it is read whole.
+    TooLarge {
+        /// The file's size, when it is a regular file (a device or a pipe
+        /// has none; it was read up to the limit).
+        size: Option<u64>,
+        /// The largest file a net of this type can need, in bytes.
+        size_limit: u64,
+    },
 }
 
 impl ModelError {
@@ -91,8 +114,10 @@ impl ModelError {
 
 impl fmt::Display for ModelError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(path) = &self.path {
-            write!(f, "{}: ", path.display())?;
+        match &self.path {
+            Some(path) if path.as_os_str().is_empty() => f.write_str("the empty path: ")?,
+            Some(path) => write!(f, "{}: ", path.display())?,
+            None => {}
         }
         match &self.kind {
             ModelErrorKind::Missing => write!(f, "file not found"),
@@ -148,6 +173,27 @@ impl fmt::Display for ModelError {
                 )
             }
             ModelErrorKind::NonFinite { tensor } => write!(f, "tensor {tensor:?} holds NaN or infinity"),
+            ModelErrorKind::NotAFile { found: "no file name" } => {
+                write!(f, "the path names no file")
+            }
+            ModelErrorKind::NotAFile { found } => {
+                write!(f, "{found} is there, not a regular file; it was left as it was")
+            }
+            ModelErrorKind::DanglingLink { target } => write!(
+                f,
+                "a symbolic link to {}, which does not exist; not writing through it",
+                target.display()
+            ),
+            ModelErrorKind::TooLarge { size, size_limit } => {
+                match size {
+                    Some(size) => write!(f, "{size} bytes")?,
+                    None => write!(f, "more than {size_limit} bytes")?,
+                }
+                write!(
+                    f,
+                    ", larger than any model file of this net can be ({size_limit} bytes at most): is it the right file?"
+                )
+            }
         }
     }
 }

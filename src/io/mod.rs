@@ -2,6 +2,7 @@
 //! trained in PyTorch, and Rust source that a program compiles in.
 
 mod error;
+mod file;
 mod json;
 mod pytorch;
 mod rust_source;

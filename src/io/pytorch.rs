@@ -29,7 +29,8 @@ use std::path::Path;
 use num_traits::Float;
 
 use super::error::{ModelError, ModelErrorKind};
-use super::safetensors::{dtype, parse, read_le};
+use super::file;
+use super::safetensors::{dtype, file_size_limit, header_allowance, parse, read_le};
 use crate::{Layer, ParamKind, Row};
 
 /// The PyTorch field a typenet tensor comes from.
@@ -70,7 +71,7 @@ fn error(kind: ModelErrorKind) -> ModelError {
 /// as it was, and a shape error names the PyTorch tensor and both shapes in
 /// PyTorch's layout.
 pub fn from_pytorch_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> Result<(), ModelError> {
-    let parsed = parse(bytes)?;
+    let parsed = parse(bytes, header_allowance(net))?;
     let by_name: HashMap<&str, usize> = parsed
         .tensors
         .iter()
@@ -190,12 +191,6 @@ pub fn load_pytorch<In: Row, L: Layer<In>>(net: &mut L, path: impl AsRef<Path>) 
         e.path = Some(path.to_path_buf());
         e
     };
-    let bytes = std::fs::read(path).map_err(|e| {
-        at(error(if e.kind() == std::io::ErrorKind::NotFound {
-            ModelErrorKind::Missing
-        } else {
-            ModelErrorKind::Io(e)
-        }))
-    })?;
+    let bytes = file::read_at_most(path, file_size_limit(net)).map_err(|kind| at(error(kind)))?;
     from_pytorch_bytes(net, &bytes).map_err(at)
 }

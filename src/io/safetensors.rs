@@ -10,18 +10,14 @@
 //! list under `"typenet"`.
 
 use std::collections::{HashMap, HashSet};
-use std::fs;
-use std::io::Write;
 use std::path::Path;
 
 use super::error::{ModelError, ModelErrorKind};
+use super::file;
 use super::json::{self, Json};
 use num_traits::Float;
 
 use crate::{Layer, Row, Scalar};
-
-/// Headers larger than this are refused before they are parsed.
-const MAX_HEADER: u64 = 100 << 20;
 
 /// The file name of tensor `param` of layer `layer`.
 pub fn tensor_name(layer: usize, param: &str) -> String {
@@ -116,9 +112,33 @@ pub fn to_bytes<In: Row, L: Layer<In>>(net: &L) -> Result<Vec<u8>, ModelError> {
     Ok(out)
 }
 
-/// Writes `net`'s parameters to `path` atomically: to a temporary file in
-/// the same folder, flushed to disk, then renamed over `path`, so a crash
-/// leaves the old file or the new one, never half of one.
+/// Writes `net`'s tensors to `path` atomically: to a new temporary file in
+/// the target's folder (a fresh, unpredictable name, created exclusively,
+/// so concurrent saves never share one and nothing planted there is
+/// followed), flushed to disk, then renamed over the target, so a crash or
+/// a concurrent save leaves one complete file at `path`, never half of one
+/// or a mix of two. On any error nothing at `path` has changed and the
+/// temporary file is removed.
+///
+/// What is at `path` decides what is replaced:
+/// - nothing: a new file, with the usual permissions of a new file;
+/// - a regular file: replaced by the new one, which keeps its permission
+///   bits (a `0600` file stays `0600`; on Unix); its owner becomes the
+///   saving user, and other hard links to it keep the old contents;
+/// - a symbolic link (or a chain of them) to a regular file: the file it
+///   leads to is replaced as above, in that file's folder, and the link
+///   stays a link;
+/// - a symbolic link to nothing: refused with
+///   [`ModelErrorKind::DanglingLink`] (as `cp` refuses to write through
+///   one), creating nothing;
+/// - a directory, a FIFO, a device or a socket (directly or behind a link):
+///   refused with [`ModelErrorKind::NotAFile`], which says what is there,
+///   leaving it untouched.
+///
+/// # Errors
+/// [`ModelErrorKind::NonFinite`] if a tensor holds NaN or infinity, the
+/// two above, and [`ModelErrorKind::Io`] if the file cannot be written;
+/// every error carries `path`.
 pub fn save<In: Row, L: Layer<In>>(net: &L, path: impl AsRef<Path>) -> Result<(), ModelError> {
     let path = path.as_ref();
     let at = |kind| ModelError {
@@ -126,29 +146,28 @@ pub fn save<In: Row, L: Layer<In>>(net: &L, path: impl AsRef<Path>) -> Result<()
         kind,
     };
     let bytes = to_bytes(net).map_err(|e| at(e.kind))?;
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| at(ModelErrorKind::Header("the path names no file".into())))?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let temp = dir.join(format!(".{}.{}.tmp", file_name.to_string_lossy(), std::process::id()));
-    let written = (|| {
-        let mut file = fs::File::create(&temp)?;
-        file.write_all(&bytes)?;
-        file.sync_all()?;
-        fs::rename(&temp, path)
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&temp);
-        return Err(at(ModelErrorKind::Io(e)));
-    }
-    // make the rename itself durable where the platform allows it
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    file::write_atomically(path, &bytes).map_err(at)
+}
+
+/// The longest header a file of `net` may have: 64 KiB, plus 1 KiB for
+/// each of its tensors and each of its layers. typenet writes about 100
+/// bytes per tensor and 40 per layer; the rest is room for other tools'
+/// metadata.
+pub(crate) fn header_allowance<In: Row, L: Layer<In>>(net: &L) -> u64 {
+    let mut tensors = 0u64;
+    net.visit_params(0, &mut |_| tensors += 1);
+    let layers = architecture(net).len() as u64;
+    (64 << 10) + (tensors + layers) * (1 << 10)
+}
+
+/// The largest model file `net` can need: the 8-byte length, the header
+/// allowance, and 8 bytes for each of its scalars (the widest type
+/// safetensors has, so that a file of another type is read and refused
+/// for its type, not its size).
+pub(crate) fn file_size_limit<In: Row, L: Layer<In>>(net: &L) -> u64 {
+    let mut scalars = 0u64;
+    net.visit_params(0, &mut |p| scalars += p.value.len() as u64);
+    (8 + header_allowance(net)).saturating_add(scalars.saturating_mul(8))
 }
 
 /// A tensor of the file: name, dtype, shape and bytes.
@@ -179,8 +198,9 @@ fn dtype_size(dtype: &str) -> Option<usize> {
 
 /// Reads and checks a safetensors file's structure: header, byte ranges
 /// (in bounds, matching their shapes, covering the data with no gaps or
-/// overlaps).
-pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed<'_>, ModelError> {
+/// overlaps). A header longer than `max_header` bytes is refused before it
+/// is parsed.
+pub(crate) fn parse(bytes: &[u8], max_header: u64) -> Result<Parsed<'_>, ModelError> {
     let truncated = |needed: u64| {
         ModelError::new(ModelErrorKind::Truncated {
             needed,
@@ -192,8 +212,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed<'_>, ModelError> {
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| truncated(8))?;
     let header_len = u64::from_le_bytes(len_bytes);
-    if header_len > MAX_HEADER {
-        return Err(header(format!("a header of {header_len} bytes is larger than allowed")));
+    if header_len > max_header {
+        return Err(header(format!(
+            "a header of {header_len} bytes is longer than the {max_header} bytes allowed for this net"
+        )));
     }
     let data_start = 8 + header_len as usize;
     let text = bytes.get(8..data_start).ok_or_else(|| truncated(8 + header_len))?;
@@ -321,8 +343,11 @@ fn check_architecture(file: &str, net: &[String]) -> Result<(), ModelError> {
 /// Everything is checked first (structure, the recorded architecture if the
 /// file has one, every tensor's name, type, shape and values); on any
 /// error `net` is left as it was.
+///
+/// A header longer than 64 KiB plus 1 KiB per tensor and per layer of
+/// `net` is refused before it is parsed ([`ModelErrorKind::Header`]).
 pub fn from_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> Result<(), ModelError> {
-    let parsed = parse(bytes)?;
+    let parsed = parse(bytes, header_allowance(net))?;
     if let Some(recorded) = &parsed.architecture {
         check_architecture(recorded, &architecture(net))?;
     }
@@ -388,7 +413,13 @@ pub fn from_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> Result<()
 }
 
 /// Loads parameters from the safetensors file at `path` into `net`; on any
-/// error `net` is left as it was.
+/// error `net` is left as it was, and the error carries `path`.
+///
+/// A file larger than any file of a net of this type can be (the 8-byte
+/// length, the header allowance of [`from_bytes`], and 8 bytes per scalar
+/// of the net) is refused with [`ModelErrorKind::TooLarge`] before it is
+/// read whole: a regular file by its size, anything else (a device, a pipe)
+/// after reading one byte past that bound.
 ///
 /// ```
 /// use typenet::prelude::*;
@@ -415,12 +446,51 @@ pub fn load<In: Row, L: Layer<In>>(net: &mut L, path: impl AsRef<Path>) -> Resul
         e.path = Some(path.to_path_buf());
         e
     };
-    let bytes = fs::read(path).map_err(|e| {
-        at(ModelError::new(if e.kind() == std::io::ErrorKind::NotFound {
-            ModelErrorKind::Missing
-        } else {
-            ModelErrorKind::Io(e)
-        }))
-    })?;
+    let bytes = file::read_at_most(path, file_size_limit(net)).map_err(|kind| at(ModelError::new(kind)))?;
     from_bytes(net, &bytes).map_err(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A header of 200,000 tensors is parsed whole, and a name repeated at
+    /// its end is found, in time linear in the tensors: a check of each name
+    /// against every earlier one would take minutes here (the names have
+    /// one length and a long common prefix).
+    #[test]
+    fn a_header_of_200_000_tensors_is_parsed() {
+        const N: usize = 200_000;
+        let mut text = String::from("{");
+        for i in 0..N {
+            text.push_str(&format!(
+                "\"{i:040}.b\":{{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[{},{}]}},",
+                4 * i,
+                4 * i + 4
+            ));
+        }
+        text.pop();
+        text.push('}');
+        let file = |text: &str| {
+            let mut bytes = (text.len() as u64).to_le_bytes().to_vec();
+            bytes.extend_from_slice(text.as_bytes());
+            bytes.extend((0..N).flat_map(|i| (i as f32).to_le_bytes()));
+            bytes
+        };
+        let bytes = file(&text);
+        let parsed = parse(&bytes, u64::MAX).unwrap();
+        assert_eq!(parsed.tensors.len(), N);
+        let name = |i: usize| format!("{i:040}.b");
+        let last = name(N - 1);
+        let t = parsed.tensors.iter().find(|t| t.name == last).unwrap();
+        assert_eq!(read_le::<f32>(t.bytes), (N - 1) as f32);
+
+        let repeated = text.replacen(&format!("\"{last}\""), &format!("\"{}\"", name(0)), 1);
+        let err = parse(&file(&repeated), u64::MAX).err().unwrap();
+        let duplicate = format!("duplicate key {:?}", name(0));
+        assert!(
+            matches!(&err.kind, ModelErrorKind::Header(why) if why.starts_with(&duplicate)),
+            "{err}"
+        );
+    }
 }
