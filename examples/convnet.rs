@@ -12,7 +12,13 @@
 //!
 //! On the vendored data (the first 10,000 MNIST training digits, the full
 //! 10,000-digit test set) the default 2,000 steps reach 97.56 % test
-//! accuracy with seed 42, in CONVNET_TIME.
+//! accuracy with seed 42 in 64 s on one thread, and 97.60 % in 67 s with
+//! `--threads 2` (the replicas sum each batch's gradient in another order),
+//! measured on the project's two-core machine while it was shared (load
+//! about 1.5, so the second thread found little of a free core). About a
+//! third of that time goes to evaluating 20,000 digits after each epoch.
+//! The test accuracy wanders by a few tenths of a percent between epochs
+//! (97.39 % after 1,500 steps, 96.97 % after 1,800).
 //!
 //! ```text
 //! cargo run --release --example convnet

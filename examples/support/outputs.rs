@@ -25,6 +25,16 @@ pub struct Outputs {
 impl Outputs {
     /// Checks every path: the error names the flag and the path.
     pub fn check(&self) -> Result<(), String> {
+        let named = [("save", &self.save), ("chart", &self.chart), ("history", &self.history)];
+        for (i, (flag, path)) in named.iter().enumerate() {
+            for (other, same) in &named[i + 1..] {
+                if let (Some(p), Some(q)) = (path, same)
+                    && p == q
+                {
+                    return Err(format!("--{flag} and --{other} both name {}", p.display()));
+                }
+            }
+        }
         if let Some(p) = &self.save {
             check_folder_writable(p).map_err(|e| format!("--save {}: {e}", p.display()))?;
         }
