@@ -1,67 +1,77 @@
 //! A deeper net on MNIST: 784 → 100 (ReLU) → 200 (ReLU) → 10, He
 //! initialisation, batches of 512 visiting every sample once per epoch in a
-//! fresh order, SGD at 0.1 for 20 epochs. Prints each epoch's mean loss and
-//! the final test accuracy.
+//! fresh order, SGD at 0.1 for 20 epochs. Prints each epoch's loss and
+//! accuracies and the final test accuracy.
 //!
 //! ```text
 //! cargo run --release --example mnist_deep
+//! cargo run --release --example mnist_deep -- --epochs 40 --save deep.safetensors
 //! ```
 
-#[path = "support/cli.rs"]
-mod cli;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::process::ExitCode;
 
 use rand::{SeedableRng, rngs::StdRng};
+use support::cli::{self, Flags, Usage};
+use support::{data, nets, run};
 use typenet::data::Sampling;
 use typenet::prelude::*;
-use typenet::train::{Event, Trainer, accuracy};
-
-type Deep =
-    Chain![Affine<[f32; 784], 100>, Relu, Affine<[f32; 100], 200>, Relu, Affine<[f32; 200], 10>, SoftmaxWithLoss<10>];
+use typenet::train::Stop;
 
 const USAGE: &str = "\
-Trains 784-100-200-10 on MNIST-style IDX files with shuffled epochs.
+Trains 784 → 100 → 200 → 10 (ReLU, He initialisation) on MNIST-style IDX files
+with shuffled epochs.
 
-Options:
+Usage: cargo run --release --example mnist_deep -- [OPTIONS]
+
+Training:
   --epochs N            passes over the training set (default 20)
   --batch N             samples per step (default 512)
-  --lr X                learning rate (default 0.1)
-  --seed N              seed for the weights and the shuffling (default 42)
+  --optimizer NAME      sgd, momentum, nesterov, adagrad, rmsprop or adam (default sgd)
+  --lr X                learning rate (default 0.1 for sgd, the book's default for the others)
 ";
 
-fn run(flags: &cli::Flags) -> Result<(), Box<dyn std::error::Error>> {
-    let epochs: usize = flags.get("epochs", 20)?;
-    let batch: usize = flags.get("batch", 512)?;
-    let lr: f64 = flags.get("lr", 0.1)?;
-    let seed: u64 = flags.get("seed", 42)?;
-    let (train, test) = cli::load::<784, 10>(flags)?;
+const OUTPUTS: &str = "\
+  --chart FILE          where to write the PNG chart (default mnist-deep-training.png)
+";
 
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut net: Deep = Affine::init(Init::He, &mut rng)
-        .then(Relu)
-        .then(Affine::init(Init::He, &mut rng))
-        .then(Relu)
-        .then(Affine::init(Init::He, &mut rng))
-        .then(SoftmaxWithLoss);
-    println!("{} images, batch {batch}, lr {lr}, {epochs} epochs", train.len());
-    Trainer::new(Sgd::new(lr))
-        .batch_size(batch)
-        .sampling(Sampling::Shuffled)
-        .epochs(epochs)
-        .seed(seed)
-        .train(&mut net, &train, None, |event| {
-            if let Event::Epoch(e) = event {
-                println!(
-                    "epoch {:2}: mean loss {:.4}, train accuracy {:.4}",
-                    e.epoch, e.mean_loss, e.train_acc
-                );
-            }
-        })?;
-    println!("final test accuracy: {:.2} %", 100.0 * accuracy(&net, &test));
-    Ok(())
+fn settings(flags: &Flags) -> Result<run::Settings, Usage> {
+    // the product with the steps per epoch is checked against the data
+    let epochs = flags.count("epochs", 20, 1..=run::MAX_STEPS, "every step's loss is kept in memory")?;
+    Ok(run::Settings {
+        stop: Stop::Epochs(epochs),
+        sampling: Sampling::Shuffled,
+        batch: flags.count("batch", 512, 1..=usize::MAX, "samples per step")?,
+        optimizer: run::optimizer(flags, "sgd", 0.1)?,
+        seed: flags.get("seed", 42)?,
+        threads: run::threads(flags)?,
+        outputs: run::outputs(flags, "mnist-deep-training.png")?,
+    })
 }
 
 fn main() -> ExitCode {
-    cli::main(&["epochs", "batch", "lr", "seed"], USAGE, run)
+    let known = [
+        &data::FLAGS[..],
+        &[
+            "epochs",
+            "batch",
+            "optimizer",
+            "lr",
+            "seed",
+            "threads",
+            "save",
+            "chart",
+            "history",
+        ],
+    ]
+    .concat();
+    let usage = format!("{USAGE}{}{OUTPUTS}\n{}", run::USAGE, data::USAGE);
+    cli::main(&known, &usage, |flags| {
+        let settings = settings(flags)?;
+        let data = data::load::<[f32; 784]>(flags)?;
+        let mut net = nets::mlp_100_200(Init::He, &mut StdRng::seed_from_u64(settings.seed));
+        run::train(&mut net, &data, &settings)
+    })
 }

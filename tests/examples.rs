@@ -1,0 +1,312 @@
+//! The training examples' command lines, run for real on a tiny IDX set
+//! written to a scratch folder (a few steps, never a full training run),
+//! and their shared support code tested directly.
+//!
+//! The example binaries are built once per test run by a nested
+//! `cargo build` into a target folder of their own under this one
+//! (`CARGO_TARGET_TMPDIR`): the outer cargo's build folder is never
+//! contended, whatever cargo version holds which lock while tests run. The
+//! first run pays for one debug build of the crate and its dependencies.
+
+mod common;
+
+#[path = "../examples/support/mod.rs"]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use common::{idx_images, idx_labels, scratch_dir};
+
+const EXAMPLES: [&str; 5] = ["mnist", "mnist_deep", "classify", "convnet", "deep_convnet"];
+
+/// The folder the example binaries are built in, built on first use.
+fn examples_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("examples-target");
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo
+            .args(["build", "--quiet", "--package", "typenet", "--manifest-path"])
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target);
+        for name in EXAMPLES {
+            cargo.args(["--example", name]);
+        }
+        let built = cargo.output().expect("run cargo");
+        assert!(
+            built.status.success(),
+            "building the examples failed:\n{}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+        target.join("debug").join("examples")
+    })
+}
+
+/// Runs example `name` with `args`.
+fn run(name: &str, args: &[&str]) -> Output {
+    let exe = examples_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    Command::new(&exe)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", exe.display()))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A folder with 20 random 28×28 training digits and `tests` test digits,
+/// under MNIST's file names.
+fn tiny_mnist(name: &str, tests: u32) -> PathBuf {
+    let dir = scratch_dir(name);
+    let pixel = |i: usize| (i.wrapping_mul(2_654_435_761) >> 13) as u8;
+    let labels = |n: u32| (0..n).map(|i| (i % 10) as u8).collect::<Vec<_>>();
+    let files: [(&str, Vec<u8>); 4] = [
+        ("train-images-idx3-ubyte", idx_images(20, 28, 28, pixel)),
+        ("train-labels-idx1-ubyte", idx_labels(&labels(20))),
+        ("t10k-images-idx3-ubyte", idx_images(tests, 28, 28, pixel)),
+        ("t10k-labels-idx1-ubyte", idx_labels(&labels(tests))),
+    ];
+    for (file, bytes) in files {
+        std::fs::write(dir.join(file), bytes).expect("write a tiny IDX file");
+    }
+    dir
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("scratch paths are UTF-8")
+}
+
+#[test]
+fn help_prints_the_usage_and_exits_0() {
+    for name in EXAMPLES {
+        let out = run(name, &["--help"]);
+        assert_eq!(out.status.code(), Some(0), "{name} --help");
+        assert!(
+            text(&out.stdout).contains("Usage:"),
+            "{name} --help: {}",
+            text(&out.stdout)
+        );
+        assert!(out.stderr.is_empty(), "{name} --help wrote to stderr");
+    }
+}
+
+#[test]
+fn a_thread_count_out_of_range_is_refused_before_training() {
+    let data = tiny_mnist("threads", 10);
+    for (name, threads) in [("convnet", "0"), ("convnet", "64"), ("mnist", "9"), ("mnist_deep", "0")] {
+        let out = run(name, &["--data", path(&data), "--threads", threads, "--batch", "5"]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name} --threads {threads}: {err}");
+        assert!(err.contains(&format!("--threads {threads}: choose")), "{err}");
+        assert!(!text(&out.stdout).contains("training on"), "{name} trained");
+    }
+}
+
+#[test]
+fn sizes_out_of_range_are_refused_without_a_panic() {
+    let data = tiny_mnist("sizes", 10);
+    let cases: [(&str, &[&str], &str); 5] = [
+        (
+            "convnet",
+            &["--iters", "18446744073709551615"],
+            "--iters 18446744073709551615: choose at most",
+        ),
+        (
+            "mnist",
+            &["--iters", "1000000000000"],
+            "--iters 1000000000000: choose at most",
+        ),
+        ("mnist_deep", &["--epochs", "1000000000000"], "--epochs 1000000000000"),
+        (
+            "convnet",
+            &["--batch", "10000000"],
+            "--batch 10000000: larger than the training set (20 images",
+        ),
+        ("deep_convnet", &["--iters", "0"], "--iters 0: choose at least 1"),
+    ];
+    for (name, args, expected) in cases {
+        let out = run(name, &[&["--data", path(&data)], args].concat());
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name} {args:?}: {err}");
+        assert!(err.contains(expected), "{name} {args:?}: {err}");
+    }
+}
+
+#[test]
+fn an_unwritable_save_path_is_refused_before_training() {
+    let data = tiny_mnist("save-path", 10);
+    let not_a_folder = data.join("train-labels-idx1-ubyte").join("net.safetensors");
+    let missing = data.join("no-such-folder").join("net.safetensors");
+    for save in [&not_a_folder, &missing, &data] {
+        let out = run(
+            "convnet",
+            &["--data", path(&data), "--batch", "5", "--save", path(save)],
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(&format!("--save {}", save.display())), "{err}");
+        assert!(!text(&out.stdout).contains("training on"), "trained before refusing");
+    }
+    // the checks leave nothing behind
+    let left: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 4, "{left:?}");
+}
+
+#[test]
+fn a_run_writes_the_net_the_history_and_the_chart() {
+    let data = tiny_mnist("outputs", 10);
+    let (net, history, chart) = (data.join("net.safetensors"), data.join("h.csv"), data.join("c.png"));
+    let args = [
+        "--data",
+        path(&data),
+        "--iters",
+        "8",
+        "--batch",
+        "5",
+        "--save",
+        path(&net),
+    ];
+    let out = run(
+        "convnet",
+        &[&args[..], &["--history", path(&history), "--chart", path(&chart)]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("final test accuracy: "), "{stdout}");
+    let csv = std::fs::read_to_string(&history).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    // 20 images in batches of 5: an epoch is 4 steps
+    assert_eq!(lines.len(), 1 + 8 + 2, "{csv}");
+    assert_eq!(lines[0], support::history::HEADER);
+    assert!(lines[1].starts_with("step,1,,"), "{csv}");
+    assert!(lines[5].starts_with("epoch,4,1,"), "{csv}");
+    assert_eq!(lines[5].split(',').count(), 6, "{csv}");
+    assert!(std::fs::read(&chart).unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+    // the saved net loads into the convnet, and classify reads it
+    let mut loaded = support::nets::simple_convnet(typenet::Init::Zeros, &mut common::rng(0));
+    typenet::io::load(&mut loaded, &net).expect("load the saved convnet");
+    let out = run(
+        "classify",
+        &["--data", path(&data), "--net", "convnet", "--model", path(&net)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("of 10 test images right"));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_chart_that_cannot_be_written_leaves_the_saved_net() {
+    // /dev/full opens for writing and fails every write: the disk filling
+    // up after the checks at the start
+    let data = tiny_mnist("chart-fails", 10);
+    let net = data.join("net.safetensors");
+    let args = ["--data", path(&data), "--iters", "2", "--batch", "5"];
+    let out = run(
+        "mnist",
+        &[&args[..], &["--save", path(&net), "--chart", "/dev/full"]].concat(),
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot write the chart to /dev/full"), "{err}");
+    let mut loaded = support::nets::two_layer::<50, _>(typenet::Init::Zeros, &mut common::rng(0));
+    typenet::io::load(&mut loaded, &net).expect("the net was saved before the chart failed");
+}
+
+#[test]
+fn a_run_stopped_by_a_non_finite_value_saves_its_last_good_parameters() {
+    let data = tiny_mnist("non-finite", 10);
+    let net = data.join("net.safetensors");
+    let args = [
+        "--data",
+        path(&data),
+        "--iters",
+        "8",
+        "--batch",
+        "5",
+        "--optimizer",
+        "sgd",
+    ];
+    let out = run(
+        "convnet",
+        &[&args[..], &["--lr", "1e30", "--save", path(&net)]].concat(),
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("training stopped"), "{err}");
+    assert!(text(&out.stdout).contains("last good step"), "{}", text(&out.stdout));
+    let mut loaded = support::nets::simple_convnet(typenet::Init::Zeros, &mut common::rng(0));
+    typenet::io::load(&mut loaded, &net).expect("the last good parameters were saved");
+}
+
+#[test]
+fn an_empty_test_set_is_reported_as_missing_not_as_zero_accuracy() {
+    let data = tiny_mnist("no-test", 0);
+    let out = run(
+        "mnist",
+        &[
+            "--data",
+            path(&data),
+            "--iters",
+            "4",
+            "--batch",
+            "5",
+            "--chart",
+            path(&data.join("c.png")),
+        ],
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(stdout.contains("no test set"), "{stdout}");
+    assert!(!stdout.contains("test acc"), "{stdout}");
+}
+
+#[test]
+fn classify_names_the_model_file_it_cannot_use() {
+    let data = tiny_mnist("classify", 10);
+    let bad = data.join("not-a-model.safetensors");
+    std::fs::write(&bad, b"\xff\xff\xff\xff\xff\xff\xff\xffjunk").unwrap();
+    for model in [bad, data.join("missing.safetensors")] {
+        let out = run("classify", &["--data", path(&data), "--model", path(&model)]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains(path(&model)), "{err}");
+    }
+}
+
+// The support code, directly.
+
+#[test]
+fn flags_take_both_spellings_and_refuse_repeats() {
+    use support::cli::{Parsed, parse};
+    let args = |v: &[&str]| v.iter().map(Into::into).collect::<Vec<std::ffi::OsString>>();
+    let Ok(Parsed::Run(flags)) = parse(&["iters", "lr"], args(&["--iters=5", "--lr", "-1"])) else {
+        panic!("not parsed");
+    };
+    assert_eq!(flags.get("iters", 0usize), Ok(5));
+    assert!(flags.positive("lr", 0.1).unwrap_err().0.contains("--lr -1"));
+    assert!(matches!(parse(&["iters"], args(&["-h"])), Ok(Parsed::Help)));
+    assert!(parse(&["iters"], args(&["--iters", "1", "--iters", "2"])).is_err());
+    assert!(parse(&["iters"], args(&["--items", "1"])).is_err());
+}
+
+#[test]
+fn output_checks_create_and_change_nothing() {
+    let dir = scratch_dir("output-checks");
+    let existing = dir.join("existing.csv");
+    std::fs::write(&existing, "keep me").unwrap();
+    let outputs = support::outputs::Outputs {
+        save: Some(dir.join("net.safetensors")),
+        chart: Some(dir.join("chart.png")),
+        history: Some(existing.clone()),
+    };
+    outputs.check().unwrap();
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep me");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+}
