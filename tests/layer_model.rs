@@ -309,3 +309,33 @@ fn layers_are_reached_by_position() {
     net.visit_params(0, &mut |p| tensors.push(format!("{}.{}", p.layer, p.name)));
     assert_eq!(tensors, ["0.W", "0.b", "2.W", "2.b", "4.W", "4.b", "6.W", "6.b"]);
 }
+
+/// Inference with a kept workspace (how a data set is evaluated chunk by
+/// chunk) gives what plain inference gives, for every composite, chunk
+/// after chunk of different sizes.
+#[test]
+fn inference_with_kept_buffers_agrees_with_plain_inference() {
+    let mut g = rng(12);
+    let net = Input::<Image<f32, 1, 8, 8>>::new()
+        .then(Conv2d::<f32, 1, 3, 3, 1, 1>::init(Init::He, &mut g))
+        .then(BatchNorm::<f32, 3>::new())
+        .then(Relu)
+        .then(MaxPool2d::<2>)
+        .then(Affine::<_, 6>::init(Init::He, &mut g))
+        .then(Residual::new(Affine::<[f32; 6], 6>::init(Init::He, &mut g).then(Relu)))
+        .then(Concat::new(
+            Affine::<[f32; 6], 2>::init(Init::He, &mut g),
+            Dropout::new(0.3),
+        ))
+        .then(Sum::new(
+            Affine::<Pair<[f32; 2], [f32; 6]>, 4>::init(Init::He, &mut g),
+            Affine::<_, 4>::init(Init::He, &mut g),
+        ))
+        .then(SoftmaxWithLoss);
+    let mut ws = net.workspace();
+    for (rows, seed) in [(5, 1), (2, 2), (9, 3)] {
+        let x = uniform_batch::<Image<f32, 1, 8, 8>>(rows, -1.0, 1.0, &mut rng(seed));
+        let kept = net.scores_with(&mut ws, &x).clone();
+        assert_eq!(kept, net.predict(&x).unwrap(), "{rows} rows");
+    }
+}

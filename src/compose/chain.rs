@@ -135,6 +135,13 @@ impl<In: Row, A: Layer<In>, B: Layer<A::Out>, const N: usize> Layer<In> for Chai
     }
 
     #[inline]
+    fn infer_with<R: Rows>(&self, x: &Batch<In, R>, y: &mut Batch<B::Out, R>, cache: &mut Self::Cache<R>) {
+        cache.mid.set_rows(x.nrows());
+        self.first.infer_with(x, &mut cache.mid, &mut cache.first);
+        self.second.infer_with(&cache.mid, y, &mut cache.second);
+    }
+
+    #[inline]
     fn forward<R: Rows>(
         &mut self,
         x: &Batch<In, R>,

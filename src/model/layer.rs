@@ -84,6 +84,17 @@ pub trait Layer<In: Row> {
     /// Inference: `y` from `x`, deterministic, keeping nothing.
     fn infer<R: Rows>(&self, x: &Batch<In, R>, y: &mut Batch<Self::Out, R>);
 
+    /// Inference as [`infer`](Layer::infer), with `cache` as room for
+    /// intermediate rows, so evaluating a data set chunk by chunk reuses
+    /// its buffers instead of allocating them for every chunk. Computes the
+    /// same `y`. The default ignores the cache; layers that keep rows
+    /// between parts (a chain) or need scratch (a convolution) use it.
+    #[inline]
+    fn infer_with<R: Rows>(&self, x: &Batch<In, R>, y: &mut Batch<Self::Out, R>, cache: &mut Self::Cache<R>) {
+        let _ = cache;
+        self.infer(x, y)
+    }
+
     /// The training pass: `y` from `x`, keeping in `cache` what
     /// [`backward`](Layer::backward) needs, drawing any randomness from
     /// `training`.

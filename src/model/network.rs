@@ -119,6 +119,15 @@ pub trait Network<In: Row>: Layer<In> + Sized {
     /// to `scores`, in inference mode.
     fn infer_scores<R: Rows>(&self, x: &Batch<In, R>, scores: &mut Batch<Self::Out, R>);
 
+    /// The scores of each row of `x` in inference mode, computed in the
+    /// workspace's buffers and left there: evaluating a data set chunk by
+    /// chunk with one workspace allocates nothing after the first chunk.
+    fn scores_with<'w, R: Rows>(
+        &self,
+        ws: &'w mut WorkspaceOf<Self, In, R>,
+        x: &Batch<In, R>,
+    ) -> &'w Batch<Self::Out, R>;
+
     /// The mean loss of outputs `y` (the loss layer's, from `infer` or a
     /// training pass) against `t`.
     fn loss_of<R: Rows>(&self, y: &Batch<Self::Out, R>, t: &impl Target<Self::Out, R>) -> In::Scalar;
@@ -244,6 +253,13 @@ impl<In: Row, A: Layer<In>, L: Loss<A::Out>, const N: usize> Network<In> for Cha
     fn infer_scores<R: Rows>(&self, x: &Batch<In, R>, scores: &mut Batch<A::Out, R>) {
         scores.set_rows(x.nrows());
         self.first().infer(x, scores);
+    }
+
+    fn scores_with<'w, R: Rows>(&self, ws: &'w mut WorkspaceOf<Self, In, R>, x: &Batch<In, R>) -> &'w Batch<A::Out, R> {
+        let cache = &mut ws.cache;
+        cache.mid.set_rows(x.nrows());
+        self.first().infer_with(x, &mut cache.mid, &mut cache.first);
+        &cache.mid
     }
 
     fn loss_of<R: Rows>(&self, y: &Batch<A::Out, R>, t: &impl Target<A::Out, R>) -> In::Scalar {

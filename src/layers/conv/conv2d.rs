@@ -162,6 +162,23 @@ pub struct ConvCache<T> {
     scratch: core::marker::PhantomData<T>,
 }
 
+impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: usize, const P: usize, St: Storage>
+    Conv2d<T, CIN, COUT, K, S, P, St>
+{
+    /// `y` = the convolution of `x`, images of `h` × `w`, with `cache`'s
+    /// buffers.
+    fn convolve(&self, h: usize, w: usize, rows: usize, x: &[T], y: &mut [T], cache: &mut ConvCache<T>) {
+        let g = Self::geometry(h, w);
+        #[cfg(feature = "alloc")]
+        conv::conv2d_forward(&g, rows, x, self.weights(), self.bias(), y, &mut cache.scratch);
+        #[cfg(not(feature = "alloc"))]
+        {
+            let _ = cache;
+            conv::conv2d_forward_direct(&g, rows, x, self.weights(), self.bias(), y);
+        }
+    }
+}
+
 impl<
     T: Scalar,
     const CIN: usize,
@@ -183,27 +200,17 @@ where
     type Cache<R: Rows> = ConvCache<T>;
 
     fn infer<R: Rows>(&self, x: &Batch<Image<T, CIN, H, W>, R>, y: &mut Batch<Self::Out, R>) {
+        self.infer_with(x, y, &mut ConvCache::default())
+    }
+
+    fn infer_with<R: Rows>(
+        &self,
+        x: &Batch<Image<T, CIN, H, W>, R>,
+        y: &mut Batch<Self::Out, R>,
+        cache: &mut ConvCache<T>,
+    ) {
         y.set_rows(x.nrows());
-        let g = Self::geometry(H, W);
-        #[cfg(feature = "alloc")]
-        conv::conv2d_forward(
-            &g,
-            x.nrows(),
-            x.as_slice(),
-            self.weights(),
-            self.bias(),
-            y.as_mut_slice(),
-            &mut conv::ConvScratch::default(),
-        );
-        #[cfg(not(feature = "alloc"))]
-        conv::conv2d_forward_direct(
-            &g,
-            x.nrows(),
-            x.as_slice(),
-            self.weights(),
-            self.bias(),
-            y.as_mut_slice(),
-        );
+        self.convolve(H, W, x.nrows(), x.as_slice(), y.as_mut_slice(), cache)
     }
 
     fn forward<R: Rows>(
@@ -213,30 +220,7 @@ where
         cache: &mut ConvCache<T>,
         _: &mut Training,
     ) {
-        y.set_rows(x.nrows());
-        let g = Self::geometry(H, W);
-        #[cfg(feature = "alloc")]
-        conv::conv2d_forward(
-            &g,
-            x.nrows(),
-            x.as_slice(),
-            self.weights(),
-            self.bias(),
-            y.as_mut_slice(),
-            &mut cache.scratch,
-        );
-        #[cfg(not(feature = "alloc"))]
-        {
-            let _ = cache;
-            conv::conv2d_forward_direct(
-                &g,
-                x.nrows(),
-                x.as_slice(),
-                self.weights(),
-                self.bias(),
-                y.as_mut_slice(),
-            );
-        }
+        self.infer_with(x, y, cache)
     }
 
     fn backward<R: Rows>(
