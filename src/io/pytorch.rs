@@ -88,8 +88,10 @@ pub fn from_pytorch_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> R
         .into_iter()
         .collect();
     modules.sort_by_key(|m| natural_key(m));
-    // typenet's layers with tensors, in order
-    let mut layers: Vec<(usize, Vec<(&'static str, ParamKind, Vec<usize>)>)> = Vec::new();
+    // typenet's layers with tensors, in order: (layer, its tensors' names,
+    // kinds and dimensions)
+    type Tensors = Vec<(&'static str, ParamKind, Vec<usize>)>;
+    let mut layers: Vec<(usize, Tensors)> = Vec::new();
     net.visit_params(0, &mut |p| {
         let entry = (p.name, p.kind, p.shape.dims().to_vec());
         match layers.last_mut() {

@@ -25,6 +25,7 @@ pub trait Kernels: Sized {
     /// `c[m×k] = a·bᵀ` for `a[m×n]`, `b[k×n]`.
     fn gemm_nt(m: usize, n: usize, k: usize, a: &[Self], b: &[Self], c: &mut [Self]);
     /// [`gemm_nn`](Kernels::gemm_nn), keeping `a`'s zero pattern in `keep`.
+    #[allow(clippy::too_many_arguments)]
     fn gemm_nn_keep(
         m: usize,
         k: usize,
