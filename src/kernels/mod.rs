@@ -10,6 +10,13 @@ mod avx512;
 
 mod portable;
 
+pub(crate) mod conv;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod conv_avx512;
+#[cfg(all(test, feature = "std"))]
+mod conv_timing;
+pub(crate) mod pool;
+
 /// Matrix products on row-major slices; implemented for `f32` and `f64`.
 ///
 /// Not part of the public API: a detail of [`Scalar`](crate::Scalar).
