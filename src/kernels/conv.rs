@@ -2,28 +2,32 @@
 //! 2-D convolution of a batch of images, forward and backward.
 //!
 //! Layout: images `B × C × H × W` (channel, row, column; PyTorch's NCHW),
-//! weights `COUT × CIN × K × K`, bias `COUT`, outputs `B × COUT × HO × WO`.
-//! Padding is zeros.
+//! weights `COUT × CIN × K × K`, bias `COUT`, outputs `B × COUT × HO × WO`
+//! with `HO = (H + 2P − K) / S + 1`. Padding is zeros. Everything is done one
+//! image at a time, so the working set stays in the L2 cache whatever `B`.
 //!
-//! The products go through [`nn`] and [`tn`], whose AVX-512 micro-kernels
-//! skip every k index where all six rows of a tile of A are zero. Each
-//! product is therefore arranged so that A is the operand built from the
-//! *input image*, which is the sparse one (MNIST: 81 % zeros; after a ReLU
-//! about half):
+//! The algorithms were chosen by measuring SimpleConvNet's first layer (100
+//! MNIST digits, 30 filters 5×5, f32, one thread of an AVX-512 AMD Zen 5;
+//! times per batch, medians):
 //!
-//! - forward: the column matrix `col[tap][pixel]` of one image (taps =
-//!   `CIN·K·K`) is A, read transposed, so a tile is six neighbouring output
-//!   pixels and a tap is skipped when all six see a zero; the product
-//!   `yᵀ[pixel][cout] = colᵀ·wᵀ` is then transposed into the image's output
-//!   planes with the bias added. The dense alternative `y = w·col` (weights
-//!   as A, output planes written directly) was 2.3× slower on MNIST digits.
-//! - weight gradient: `dwᵀ[tap][cout] += col·dyᵀ`, one image at a time, with
-//!   `col` as A read row-major: a tile is six taps and a pixel is skipped
-//!   when all six see a zero.
-//! - input gradient: `dcol = wᵀ·dy` then col2im (the adjoint of im2col).
-//!
-//! One image's column matrix (`CIN·K·K × HO·WO`) is built at a time, so the
-//! working set stays in the L2 cache whatever the batch size.
+//! - Forward: the column matrix `col[tap][pixel]` (taps = `CIN·K·K`, plus a
+//!   row of ones whose weight is the bias), then `y = [w | b]·col` with
+//!   [`nn`], which writes the output planes as they are. Its A is the dense
+//!   weights, so its zero skipping finds nothing, and the product runs at
+//!   the FMA peak (0.45 ms of 0.6). The other layout (col as A, so tiles of
+//!   6 pixels skip taps whose pixels are all zero) needs its result
+//!   transposed back into channel planes and took 1.35 ms; a dedicated
+//!   kernel skipping taps per block of 32 pixels kept 82 % of them on MNIST
+//!   digits, too few to beat the dense product.
+//! - Weight and bias gradients: only the nonzero entries of `dy` are visited
+//!   (85 % are zero after max pooling and a ReLU); each adds its value times
+//!   its input window, read row by row from a zero-padded copy of the image,
+//!   into accumulators kept in registers: 0.56 ms on AVX-512. Done as
+//!   products, `col·dyᵀ` or `dy·colᵀ`, the transposes made it 1.2 ms; a
+//!   pixel-major column matrix cost more to build than the product. Without
+//!   AVX-512: `dy·colᵀ` per image with [`nt`](super::nt).
+//! - Input gradient (optional; a net's first layer skips it): `dcol = wᵀ·dy`
+//!   with [`tn`], then col2im, the adjoint of im2col.
 //!
 //! [`conv2d_forward_direct`] is the same convolution in plain loops with no
 //! buffers: the reference in tests and the path for targets without a heap.
@@ -188,19 +192,20 @@ pub(crate) fn conv2d_forward_direct<T: crate::Scalar>(
 
 /// Buffers for the fast convolution, reused across calls: they grow on the
 /// first call for a geometry and are never reallocated afterwards, so
-/// steady-state training allocates nothing here.
+/// steady-state training allocates nothing here. (The matrix products keep
+/// buffers of their own, per thread, that behave the same way.)
 ///
 /// One scratch per thread: the calls take it by `&mut`.
 #[cfg(feature = "alloc")]
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ConvScratch<T> {
-    /// One image's column matrix, tap-major (`taps × pixels`) or
-    /// pixel-major (`pixels × taps` padded), or its gradient.
+    /// One image's column matrix (`taps + 1` rows of `pixels`), or its
+    /// gradient.
     col: Vec<T>,
-    /// The weights transposed (`taps × cout`), or one image's weight
+    /// The weights with the bias as one more column, or one image's weight
     /// gradient on the portable path.
-    weight_t: Vec<T>,
-    /// One image with its zero padding, for the pixel-major column matrix.
+    weights: Vec<T>,
+    /// One image inside its zero border, with slack for whole-vector loads.
     padded: Vec<T>,
     /// Positions of the nonzero entries of an output gradient plane.
     indices: Vec<u32>,
@@ -317,7 +322,7 @@ pub(crate) fn conv2d_forward<T: crate::Scalar>(
     let (taps, pixels, cout) = (g.taps(), g.pixels(), g.cout);
     // the bias as one more tap, whose column-matrix row is all ones: the
     // product then writes y whole, with no pass to add the bias
-    let wb = grown(&mut scratch.weight_t, cout * (taps + 1));
+    let wb = grown(&mut scratch.weights, cout * (taps + 1));
     for ((row, filter), &b) in wb.chunks_exact_mut(taps + 1).zip(weight.chunks_exact(taps)).zip(bias) {
         row[..taps].copy_from_slice(filter);
         row[taps] = b;
@@ -399,7 +404,7 @@ pub(crate) fn conv2d_backward<T: crate::Scalar>(
     dbias.fill(T::ZERO);
     if !sparse_weight_gradient(&g, x, dy, dweight, dbias, scratch) {
         let col = grown(&mut scratch.col, taps * pixels);
-        let dw = grown(&mut scratch.weight_t, taps * cout);
+        let dw = grown(&mut scratch.weights, taps * cout);
         for (xi, dyi) in x.chunks_exact(g.in_len()).zip(dy.chunks_exact(g.out_len())) {
             im2col(&g, xi, col);
             // dw = dy·colᵀ
@@ -449,8 +454,10 @@ fn sparse_weight_gradient<T: crate::Scalar>(
         // each output pixel's window corner in the padded image
         let wp = g.w + 2 * g.pad;
         let corners = grown(&mut scratch.corners, g.pixels().next_multiple_of(16));
-        for (p, c) in corners.iter_mut().enumerate() {
-            *c = ((p / g.wo()) * g.stride * wp + (p % g.wo()) * g.stride) as u32;
+        for (oh, row) in corners.chunks_mut(g.wo()).take(g.ho()).enumerate() {
+            for (ow, c) in row.iter_mut().enumerate() {
+                *c = ((oh * wp + ow) * g.stride) as u32;
+            }
         }
         for (xi, dyi) in x.chunks_exact(g.in_len()).zip(dy.chunks_exact(g.out_len())) {
             pad_image(g, xi, padded);
@@ -825,7 +832,7 @@ pub(crate) mod tests {
         fn buffers(s: &ConvScratch<f32>) -> [(usize, usize); 7] {
             [
                 (s.col.as_ptr() as usize, s.col.capacity()),
-                (s.weight_t.as_ptr() as usize, s.weight_t.capacity()),
+                (s.weights.as_ptr() as usize, s.weights.capacity()),
                 (s.padded.as_ptr() as usize, s.padded.capacity()),
                 (s.indices.as_ptr() as usize, s.indices.capacity()),
                 (s.values.as_ptr() as usize, s.values.capacity()),

@@ -91,14 +91,14 @@ fn push_lanes(ks: &mut [u32], found: usize, lanes: __m512i, mask: __mmask16) -> 
     found + mask.count_ones() as usize
 }
 
-/// Kernel row vectors per pass of the weight-gradient kernel: two sets of
-/// accumulators for them fill 24 of the 32 vector registers.
+/// Accumulator vectors per pass of the weight-gradient kernel: two sets of
+/// them fill 24 of the 32 vector registers.
 const MAX_ROW_VECTORS: usize = 12;
 
 macro_rules! kernels {
     ($t:ident, $v:ty, $lanes:expr, $mask:ty, $load:ident, $loadu:ident, $store:ident, $storeu:ident, $splat:ident, $fma:ident,
      $add:ident, $zero:ident, $cmpneq:ident, $reduce:ident, $compress:ident,
-     $rv:ty, $rloadu:ident, $rfma:ident, $radd:ident, $rzero:ident, $rsplat:ident, $rwiden:ident) => {
+     $packed:ident, $half:ident) => {
         /// The kernels for one scalar type.
         pub(crate) mod $t {
             use super::*;
@@ -106,11 +106,16 @@ macro_rules! kernels {
             /// Values per vector.
             pub(crate) const LANES: usize = $lanes;
 
-            /// Values per kernel-row vector of the weight gradient: 8, half
-            /// a vector for f32, since a 512-bit load that crosses a cache
-            /// line (most do, at a window's arbitrary offset) costs two
-            /// loads, and the kernels of a small conv are at most 8 wide.
+            /// Values per load of a kernel row in the weight gradient (a
+            /// longer row takes several): 8, so f32 packs two rows into one
+            /// accumulator from two half-width loads. A whole-vector load
+            /// at a window's arbitrary offset nearly always crosses a cache
+            /// line, which costs a second load; two half-width loads cross
+            /// less often and need half the multiply-adds.
             const ROW_LANES: usize = 8;
+
+            /// Kernel rows per accumulator vector.
+            const PACK: usize = LANES / ROW_LANES;
 
             /// The first `min(len, LANES)` elements of `src`, zeros after.
             #[inline]
@@ -198,8 +203,8 @@ macro_rules! kernels {
             /// values that fall in lanes nobody reads back), multiplied by
             /// the `dy` value into one accumulator per kernel row; so no
             /// column matrix is built. `list` and `vals` must hold `ho·wo +
-            /// 16` entries, `offs` one per kernel row vector
-            /// (`cin·k·⌈k/LANES⌉`).
+            /// 16` entries, `offs` one per kernel row piece
+            /// (`cin·k·⌈k/8⌉`).
             #[target_feature(enable = "avx512f,popcnt")]
             #[allow(clippy::too_many_arguments)]
             pub(crate) fn dweight_image(
@@ -247,9 +252,10 @@ macro_rules! kernels {
                         continue;
                     }
                     let (list, vals) = (&list[..found], &vals[..found]);
-                    for r0 in (0..rows).step_by(MAX_ROW_VECTORS) {
-                        let args = (list, vals, xp, &offs[r0..], r0, chunks, k, &mut *dwc);
-                        match (rows - r0).min(MAX_ROW_VECTORS) {
+                    for r0 in (0..rows).step_by(MAX_ROW_VECTORS * PACK) {
+                        let block = (rows - r0).min(MAX_ROW_VECTORS * PACK);
+                        let args = (list, vals, xp, &offs[r0..r0 + block], r0, chunks, k, &mut *dwc);
+                        match block.div_ceil(PACK) {
                             1 => kernel_rows::<1>(args),
                             2 => kernel_rows::<2>(args),
                             3 => kernel_rows::<3>(args),
@@ -267,14 +273,15 @@ macro_rules! kernels {
                 }
             }
 
-            /// The kernel row vectors `r0..r0 + R` of [`dweight_image`] for
-            /// one channel: two sets of `R` accumulators take alternate
-            /// nonzeros (one set would make each multiply-add wait for the
-            /// last), then are added to the gradient's kernel rows.
+            /// The kernel rows `r0..r0 + offs.len()` of [`dweight_image`]
+            /// for one channel, `PACK` rows to a vector in `NV` vectors: two
+            /// sets of accumulators take alternate nonzeros (with one set,
+            /// each multiply-add would wait for the last), then their sums
+            /// are added to the gradient's kernel rows.
             #[inline(never)]
             #[target_feature(enable = "avx512f")]
             #[allow(clippy::type_complexity)]
-            fn kernel_rows<const R: usize>(
+            fn kernel_rows<const NV: usize>(
                 (list, vals, xp, offs, r0, chunks, k, dw): (
                     &[u32],
                     &[$t],
@@ -286,43 +293,42 @@ macro_rules! kernels {
                     &mut [$t],
                 ),
             ) {
-                let offs: &[u32; R] = offs[..R].try_into().expect("R offsets");
+                // a missing last row of a pair repeats the one before; its
+                // sums are not stored
+                let mut at = [[0usize; PACK]; NV];
+                for (v, pack) in at.iter_mut().enumerate() {
+                    for (i, off) in pack.iter_mut().enumerate() {
+                        *off = offs[(v * PACK + i).min(offs.len() - 1)] as usize;
+                    }
+                }
                 let span = offs.iter().max().map_or(0, |&o| o as usize) + ROW_LANES;
-                let (mut even, mut odd) = ([$rzero(); R], [$rzero(); R]);
+                let (mut even, mut odd) = ([$zero(); NV], [$zero(); NV]);
                 let (pairs, last) = (list.chunks_exact(2), vals.chunks_exact(2));
                 if let (&[corner], &[d]) = (pairs.remainder(), last.remainder()) {
-                    let (window, d) = (&xp[corner as usize..corner as usize + span], $rsplat(d));
-                    for (a, &off) in even.iter_mut().zip(offs) {
-                        *a = $rfma(d, load_row(&window[off as usize..]), *a);
+                    let (window, d) = (&xp[corner as usize..corner as usize + span], $splat(d));
+                    for (a, at) in even.iter_mut().zip(&at) {
+                        *a = $fma(d, $packed(window, at), *a);
                     }
                 }
                 for (corners, ds) in pairs.zip(last) {
                     let w0 = &xp[corners[0] as usize..corners[0] as usize + span];
                     let w1 = &xp[corners[1] as usize..corners[1] as usize + span];
-                    let (d0, d1) = ($rsplat(ds[0]), $rsplat(ds[1]));
-                    for r in 0..R {
-                        let off = offs[r] as usize;
-                        even[r] = $rfma(d0, load_row(&w0[off..]), even[r]);
-                        odd[r] = $rfma(d1, load_row(&w1[off..]), odd[r]);
+                    let (d0, d1) = ($splat(ds[0]), $splat(ds[1]));
+                    for v in 0..NV {
+                        even[v] = $fma(d0, $packed(w0, &at[v]), even[v]);
+                        odd[v] = $fma(d1, $packed(w1, &at[v]), odd[v]);
                     }
                 }
-                for r in 0..R {
-                    let j = r0 + r;
-                    let tap = (j / chunks) * k + (j % chunks) * ROW_LANES;
-                    let lanes = (k - (j % chunks) * ROW_LANES).min(ROW_LANES);
-                    let out = &mut dw[tap..tap + lanes];
-                    store(out, $add(load(out), $rwiden($radd(even[r], odd[r]))));
+                for v in 0..NV {
+                    let sum = $add(even[v], odd[v]);
+                    for i in 0..PACK.min(offs.len() - v * PACK) {
+                        let j = r0 + v * PACK + i;
+                        let tap = (j / chunks) * k + (j % chunks) * ROW_LANES;
+                        let lanes = (k - (j % chunks) * ROW_LANES).min(ROW_LANES);
+                        let out = &mut dw[tap..tap + lanes];
+                        store(out, $add(load(out), $half(sum, i)));
+                    }
                 }
-            }
-
-            /// `ROW_LANES` values from the start of `src`, which must hold
-            /// that many: one kernel row (or a piece of a long one).
-            #[inline]
-            #[target_feature(enable = "avx512f")]
-            fn load_row(src: &[$t]) -> $rv {
-                assert!(src.len() >= ROW_LANES);
-                // SAFETY: `src` has the `ROW_LANES` values loaded.
-                unsafe { $rloadu(src.as_ptr()) }
             }
         }
     };
@@ -344,13 +350,8 @@ kernels!(
     _mm512_cmpneq_ps_mask,
     _mm512_reduce_add_ps,
     _mm512_maskz_compress_ps,
-    __m256,
-    _mm256_loadu_ps,
-    _mm256_fmadd_ps,
-    _mm256_add_ps,
-    _mm256_setzero_ps,
-    _mm256_set1_ps,
-    _mm512_zextps256_ps512
+    packed_f32,
+    half_f32
 );
 kernels!(
     f64,
@@ -368,18 +369,50 @@ kernels!(
     _mm512_cmpneq_pd_mask,
     _mm512_reduce_add_pd,
     _mm512_maskz_compress_pd,
-    __m512d,
-    _mm512_loadu_pd,
-    _mm512_fmadd_pd,
-    _mm512_add_pd,
-    _mm512_setzero_pd,
-    _mm512_set1_pd,
-    same_pd
+    packed_f64,
+    half_f64
 );
 
-/// The identity, where f32 widens a half vector to a whole one.
+/// Two kernel rows of 8 values in one f32 vector: `window[at[0]..][..8]`
+/// in lanes 0..8, `window[at[1]..][..8]` in lanes 8..16.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn packed_f32(window: &[f32], at: &[usize; 2]) -> __m512 {
+    let half = |src: &[f32]| {
+        assert!(src.len() >= 8);
+        // SAFETY: `src` has the 8 values loaded.
+        unsafe { _mm256_loadu_ps(src.as_ptr()) }
+    };
+    let (low, high) = (half(&window[at[0]..]), half(&window[at[1]..]));
+    let both = _mm512_insertf64x4::<1>(_mm512_castps_pd(_mm512_castps256_ps512(low)), _mm256_castps_pd(high));
+    _mm512_castpd_ps(both)
+}
+
+/// The kernel row in half `i` of an f32 vector of two, in lanes 0..8 (the
+/// other lanes are not read).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn half_f32(v: __m512, i: usize) -> __m512 {
+    if i == 0 {
+        v
+    } else {
+        _mm512_castpd_ps(_mm512_castpd256_pd512(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v))))
+    }
+}
+
+/// One kernel row of 8 values, a whole f64 vector: `window[at[0]..][..8]`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn packed_f64(window: &[f64], at: &[usize; 1]) -> __m512d {
+    let src = &window[at[0]..];
+    assert!(src.len() >= 8);
+    // SAFETY: `src` has the 8 values loaded.
+    unsafe { _mm512_loadu_pd(src.as_ptr()) }
+}
+
+/// The kernel row of an f64 vector (there is one).
 #[inline(always)]
-fn same_pd(v: __m512d) -> __m512d {
+fn half_f64(v: __m512d, _: usize) -> __m512d {
     v
 }
 
@@ -444,21 +477,7 @@ pub(crate) fn dweight_image<T: crate::Scalar>(
     false
 }
 
-/// Lane indices that pick the even (0, 2, …, 30) and the odd (1, 3, …, 31)
-/// elements of two 16-lane vectors, and that interleave two vectors' lanes
-/// 0..8 and 8..16.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn pick_even() -> __m512i {
-    _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
-}
-
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn pick_odd() -> __m512i {
-    _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31)
-}
-
+/// Lane indices that interleave two vectors' lanes 0..8, and 8..16.
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn interleave_low() -> __m512i {
@@ -471,54 +490,132 @@ fn interleave_high() -> __m512i {
     _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31)
 }
 
-/// 2×2 stride-2 max pooling of `planes` planes of `h × w` (f32), 16 outputs
-/// at a time: the two input rows are split into even and odd columns, and
-/// the window's four values compared in row-major order with the rule of
+/// The lanes `lo..lo + 16` of `n` and `n + 1`: the indices that pick the
+/// even or odd elements of two concatenated 16-lane vectors.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn every_other(first: i32) -> __m512i {
+    _mm512_add_epi32(
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30),
+        _mm512_set1_epi32(first),
+    )
+}
+
+/// Writes the first `n` lanes of `v` to `dst[at..]`. When a whole vector
+/// fits there, it writes all 16 with a plain store (cheaper than a masked
+/// one): the caller writes `dst` in increasing order, so whatever lands past
+/// `n` is overwritten later.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn store_ahead_f32(dst: &mut [f32], at: usize, n: usize, v: __m512) {
+    let dst = &mut dst[at..];
+    if dst.len() >= 16 {
+        // SAFETY: `dst` has room for the 16 values stored.
+        unsafe { _mm512_storeu_ps(dst.as_mut_ptr(), v) }
+    } else {
+        let n = n.min(dst.len());
+        // SAFETY: the masked store writes only the first `n` lanes, inside `dst`.
+        unsafe { _mm512_mask_storeu_ps(dst.as_mut_ptr(), ((1u32 << n) - 1) as __mmask16, v) }
+    }
+}
+
+/// [`store_ahead_f32`] for f64 (8 lanes).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn store_ahead_f64(dst: &mut [f64], at: usize, n: usize, v: __m512d) {
+    let dst = &mut dst[at..];
+    if dst.len() >= 8 {
+        // SAFETY: `dst` has room for the 8 values stored.
+        unsafe { _mm512_storeu_pd(dst.as_mut_ptr(), v) }
+    } else {
+        let n = n.min(dst.len());
+        // SAFETY: the masked store writes only the first `n` lanes, inside `dst`.
+        unsafe { _mm512_mask_storeu_pd(dst.as_mut_ptr(), ((1u32 << n) - 1) as __mmask8, v) }
+    }
+}
+
+/// [`store_ahead_f32`] for 16 u32 lanes.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn store_ahead_u32(dst: &mut [u32], at: usize, n: usize, v: __m512i) {
+    let dst = &mut dst[at..];
+    if dst.len() >= 16 {
+        store_u32x16(&mut dst[..16], v);
+    } else {
+        let n = n.min(dst.len());
+        store_u32(&mut dst[..n], v);
+    }
+}
+
+/// [`store_ahead_f32`] for 8 lanes of 64 bits narrowed to u32.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn store_ahead_u32_from_u64(dst: &mut [u32], at: usize, n: usize, v: __m512i) {
+    let dst = &mut dst[at..];
+    if dst.len() >= 8 {
+        // SAFETY: `dst` has room for the 8 u32s stored.
+        unsafe { _mm256_storeu_si256(dst.as_mut_ptr().cast(), _mm512_cvtepi64_epi32(v)) }
+    } else {
+        let n = n.min(dst.len());
+        // SAFETY: the masked narrowing store writes only the first `n` u32s,
+        // inside `dst`.
+        unsafe { _mm512_mask_cvtepi64_storeu_epi32(dst.as_mut_ptr().cast(), ((1u32 << n) - 1) as __mmask8, v) }
+    }
+}
+
+/// Whether `v` replaces `best` in each lane: larger, or the first NaN
+/// (`v` not ≤ `best`, while `best` is not NaN). Strict, so ties keep the
+/// earlier value.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn beats_f32(v: __m512, best: __m512) -> __mmask16 {
+    _mm512_mask_cmp_ps_mask::<_CMP_NLE_UQ>(_mm512_cmp_ps_mask::<_CMP_ORD_Q>(best, best), v, best)
+}
+
+/// [`beats_f32`] for f64.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn beats_f64(v: __m512d, best: __m512d) -> __mmask8 {
+    _mm512_mask_cmp_pd_mask::<_CMP_NLE_UQ>(_mm512_cmp_pd_mask::<_CMP_ORD_Q>(best, best), v, best)
+}
+
+/// 2×2 stride-2 max pooling of `h × w` planes (f32), 16 outputs at a time:
+/// both input rows are split into even and odd columns, and the window's
+/// four values compared in row-major order with the rule of
 /// [`pool`](super::pool) (first maximum; first NaN wins).
 #[target_feature(enable = "avx512f")]
 fn pool2_forward_f32(h: usize, w: usize, x: &[f32], y: &mut [f32], mut argmax: Option<&mut [u32]>) {
     let (ho, wo) = (h / 2, w / 2);
-    let (even, odd) = (pick_even(), pick_odd());
-    let twice = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    let load = |s: &[f32]| {
-        let n = s.len().min(16);
-        // SAFETY: the masked load reads only the first `n` lanes, inside `s`.
-        unsafe { _mm512_maskz_loadu_ps(((1u32 << n) - 1) as __mmask16, s.as_ptr()) }
+    let (even, odd) = (every_other(0), every_other(1));
+    let twice = every_other(0);
+    let offsets = [1, w as i32, w as i32 + 1].map(|o| _mm512_set1_epi32(o));
+    let split = |r: &[f32], from: usize| {
+        let (lo, hi) = (load_f32(&r[from..]), load_f32(&r[(from + 16).min(r.len())..]));
+        (
+            _mm512_permutex2var_ps(lo, even, hi),
+            _mm512_permutex2var_ps(lo, odd, hi),
+        )
     };
-    let beats = |v: __m512, best: __m512| {
-        _mm512_cmp_ps_mask::<_CMP_NLE_UQ>(v, best) & _mm512_cmp_ps_mask::<_CMP_ORD_Q>(best, best)
-    };
-    for (plane, (xp, yp)) in x.chunks_exact(h * w).zip(y.chunks_exact_mut(ho * wo)).enumerate() {
+    let mut out = 0;
+    for xp in x.chunks_exact(h * w).take(y.len() / (ho * wo)) {
         for oh in 0..ho {
             let r0 = &xp[2 * oh * w..2 * oh * w + 2 * wo];
             let r1 = &xp[(2 * oh + 1) * w..(2 * oh + 1) * w + 2 * wo];
             for ow0 in (0..wo).step_by(16) {
-                let split = |r: &[f32]| {
-                    let (lo, hi) = (load(&r[2 * ow0..]), load(&r[(2 * ow0 + 16).min(r.len())..]));
-                    (
-                        _mm512_permutex2var_ps(lo, even, hi),
-                        _mm512_permutex2var_ps(lo, odd, hi),
-                    )
-                };
-                let ((a, b), (c, d)) = (split(r0), split(r1));
-                let mut best = a;
-                let mut off = _mm512_setzero_si512();
-                for (v, o) in [(b, 1), (c, w as i32), (d, w as i32 + 1)] {
-                    let t = beats(v, best);
+                let n = (wo - ow0).min(16);
+                let ((a, b), (c, d)) = (split(r0, 2 * ow0), split(r1, 2 * ow0));
+                let (mut best, mut off) = (a, _mm512_setzero_si512());
+                for (v, o) in [b, c, d].into_iter().zip(offsets) {
+                    let t = beats_f32(v, best);
                     best = _mm512_mask_blend_ps(t, best, v);
-                    off = _mm512_mask_blend_epi32(t, off, _mm512_set1_epi32(o));
+                    off = _mm512_mask_blend_epi32(t, off, o);
                 }
-                let out = &mut yp[oh * wo + ow0..(oh + 1) * wo];
-                let n = out.len().min(16);
-                // SAFETY: the masked store writes only the first `n` lanes,
-                // inside `out`.
-                unsafe { _mm512_mask_storeu_ps(out.as_mut_ptr(), ((1u32 << n) - 1) as __mmask16, best) };
+                store_ahead_f32(y, out, n, best);
                 if let Some(argmax) = argmax.as_deref_mut() {
-                    let base = _mm512_set1_epi32((2 * oh * w + 2 * ow0) as i32);
-                    let at = _mm512_add_epi32(_mm512_add_epi32(base, twice), off);
-                    let out = &mut argmax[plane * ho * wo + oh * wo + ow0..plane * ho * wo + (oh + 1) * wo];
-                    store_u32(out, at);
+                    let corner = _mm512_set1_epi32((2 * oh * w + 2 * ow0) as i32);
+                    store_ahead_u32(argmax, out, n, _mm512_add_epi32(corner, _mm512_add_epi32(twice, off)));
                 }
+                out += n;
             }
         }
     }
@@ -531,54 +628,56 @@ fn pool2_forward_f64(h: usize, w: usize, x: &[f64], y: &mut [f64], mut argmax: O
     let (ho, wo) = (h / 2, w / 2);
     let even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
     let odd = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
-    let load = |s: &[f64]| {
-        let n = s.len().min(8);
-        // SAFETY: the masked load reads only the first `n` lanes, inside `s`.
-        unsafe { _mm512_maskz_loadu_pd(((1u32 << n) - 1) as __mmask8, s.as_ptr()) }
+    let twice = even;
+    let offsets = [1, w as i64, w as i64 + 1].map(|o| _mm512_set1_epi64(o));
+    let split = |r: &[f64], from: usize| {
+        let (lo, hi) = (load_f64(&r[from..]), load_f64(&r[(from + 8).min(r.len())..]));
+        (
+            _mm512_permutex2var_pd(lo, even, hi),
+            _mm512_permutex2var_pd(lo, odd, hi),
+        )
     };
-    let beats = |v: __m512d, best: __m512d| {
-        _mm512_cmp_pd_mask::<_CMP_NLE_UQ>(v, best) & _mm512_cmp_pd_mask::<_CMP_ORD_Q>(best, best)
-    };
-    for (plane, (xp, yp)) in x.chunks_exact(h * w).zip(y.chunks_exact_mut(ho * wo)).enumerate() {
+    let mut out = 0;
+    for xp in x.chunks_exact(h * w).take(y.len() / (ho * wo)) {
         for oh in 0..ho {
             let r0 = &xp[2 * oh * w..2 * oh * w + 2 * wo];
             let r1 = &xp[(2 * oh + 1) * w..(2 * oh + 1) * w + 2 * wo];
             for ow0 in (0..wo).step_by(8) {
-                let split = |r: &[f64]| {
-                    let (lo, hi) = (load(&r[2 * ow0..]), load(&r[(2 * ow0 + 8).min(r.len())..]));
-                    (
-                        _mm512_permutex2var_pd(lo, even, hi),
-                        _mm512_permutex2var_pd(lo, odd, hi),
-                    )
-                };
-                let ((a, b), (c, d)) = (split(r0), split(r1));
-                let mut best = a;
-                let mut off = _mm512_setzero_si512();
-                for (v, o) in [(b, 1), (c, w as i64), (d, w as i64 + 1)] {
-                    let t = beats(v, best);
+                let n = (wo - ow0).min(8);
+                let ((a, b), (c, d)) = (split(r0, 2 * ow0), split(r1, 2 * ow0));
+                let (mut best, mut off) = (a, _mm512_setzero_si512());
+                for (v, o) in [b, c, d].into_iter().zip(offsets) {
+                    let t = beats_f64(v, best);
                     best = _mm512_mask_blend_pd(t, best, v);
-                    off = _mm512_mask_blend_epi64(t, off, _mm512_set1_epi64(o));
+                    off = _mm512_mask_blend_epi64(t, off, o);
                 }
-                let out = &mut yp[oh * wo + ow0..(oh + 1) * wo];
-                let n = out.len().min(8);
-                let mask = ((1u32 << n) - 1) as __mmask8;
-                // SAFETY: the masked store writes only the first `n` lanes,
-                // inside `out`.
-                unsafe { _mm512_mask_storeu_pd(out.as_mut_ptr(), mask, best) };
+                store_ahead_f64(y, out, n, best);
                 if let Some(argmax) = argmax.as_deref_mut() {
-                    let base = _mm512_set1_epi64((2 * oh * w + 2 * ow0) as i64);
-                    let at = _mm512_add_epi64(
-                        _mm512_add_epi64(base, _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14)),
-                        off,
-                    );
-                    let out = &mut argmax[plane * ho * wo + oh * wo + ow0..plane * ho * wo + (oh + 1) * wo];
-                    // SAFETY: the masked narrowing store writes only the first
-                    // `n` u32s, and `n <= out.len()`.
-                    unsafe { _mm512_mask_cvtepi64_storeu_epi32(out.as_mut_ptr().cast(), mask, at) };
+                    let corner = _mm512_set1_epi64((2 * oh * w + 2 * ow0) as i64);
+                    store_ahead_u32_from_u64(argmax, out, n, _mm512_add_epi64(corner, _mm512_add_epi64(twice, off)));
                 }
+                out += n;
             }
         }
     }
+}
+
+/// The first `min(len, 16)` values of `src`, zeros after.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn load_f32(src: &[f32]) -> __m512 {
+    let n = src.len().min(16);
+    // SAFETY: the masked load reads only the first `n` lanes, inside `src`.
+    unsafe { _mm512_maskz_loadu_ps(((1u32 << n) - 1) as __mmask16, src.as_ptr()) }
+}
+
+/// The first `min(len, 8)` values of `src`, zeros after.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn load_f64(src: &[f64]) -> __m512d {
+    let n = src.len().min(8);
+    // SAFETY: the masked load reads only the first `n` lanes, inside `src`.
+    unsafe { _mm512_maskz_loadu_pd(((1u32 << n) - 1) as __mmask8, src.as_ptr()) }
 }
 
 /// 2×2 stride-2 max pooling of whole `h × w` planes (any `h`, `w` ≥ 2; an
@@ -610,55 +709,90 @@ pub(crate) fn pool2_forward<T: crate::Scalar>(
 
 /// The gradient of 2×2 stride-2 max pooling, f32, 16 outputs at a time:
 /// each window's `dy` goes to the one of its four inputs its argmax names,
-/// zeros to the other three, and the two rows are interleaved back, so every
-/// `dx` value is written once. Panics if an argmax is outside its window.
+/// zeros to the other three, and the two rows are interleaved back, so each
+/// `dx` value is written once, in increasing order (which lets the stores
+/// write whole vectors, see [`store_ahead_f32`]). Panics if an argmax is
+/// outside its window.
 #[target_feature(enable = "avx512f")]
 fn pool2_backward_f32(h: usize, w: usize, argmax: &[u32], dy: &[f32], dx: &mut [f32]) {
     let (ho, wo) = (h / 2, w / 2);
     let (low, high) = (interleave_low(), interleave_high());
-    let twice = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    let store = |d: &mut [f32], v: __m512| {
-        let n = d.len().min(16);
-        // SAFETY: the masked store writes only the first `n` lanes, inside `d`.
-        unsafe { _mm512_mask_storeu_ps(d.as_mut_ptr(), ((1u32 << n) - 1) as __mmask16, v) }
-    };
-    for ((dxp, dyp), ap) in dx
-        .chunks_exact_mut(h * w)
-        .zip(dy.chunks_exact(ho * wo))
-        .zip(argmax.chunks_exact(ho * wo))
-    {
+    let twice = every_other(0);
+    let planes = dy.len() / (ho * wo);
+    for p in 0..planes {
         for oh in 0..ho {
-            let (r0, r1) = dxp[2 * oh * w..(2 * oh + 2) * w].split_at_mut(w);
-            r0[2 * wo..].fill(0.0);
-            r1[2 * wo..].fill(0.0);
+            let (row0, row1) = (p * h * w + 2 * oh * w, p * h * w + (2 * oh + 1) * w);
+            let (dyr, ar) = (&dy[(p * ho + oh) * wo..][..wo], &argmax[(p * ho + oh) * wo..][..wo]);
+            let mut halves = [[_mm512_setzero_ps(); 4]; 2];
+            let single = wo <= 16;
             for ow0 in (0..wo).step_by(16) {
                 let n = (wo - ow0).min(16);
                 let valid = ((1u32 << n) - 1) as __mmask16;
-                let d = {
-                    let s = &dyp[oh * wo + ow0..];
-                    // SAFETY: the masked load reads only the first `n` lanes,
-                    // and the slice has at least `n`.
-                    unsafe { _mm512_maskz_loadu_ps(valid, s.as_ptr()) }
-                };
-                let base = _mm512_set1_epi32((2 * oh * w + 2 * ow0) as i32);
-                let off = _mm512_sub_epi32(
-                    load_u32(&ap[oh * wo + ow0..(oh + 1) * wo]),
-                    _mm512_add_epi32(base, twice),
-                );
+                let d = load_f32(&dyr[ow0..]);
+                let corner = _mm512_set1_epi32((2 * oh * w + 2 * ow0) as i32);
+                let off = _mm512_sub_epi32(load_u32(&ar[ow0..]), _mm512_add_epi32(corner, twice));
                 let is = |o: i32| _mm512_cmpeq_epi32_mask(off, _mm512_set1_epi32(o));
                 let (ma, mb, mc, md) = (is(0), is(1), is(w as i32), is(w as i32 + 1));
                 assert_eq!((ma | mb | mc | md) & valid, valid, "max pool argmax outside its window");
                 let pick = |m| _mm512_maskz_mov_ps(m, d);
                 let (a, b, c, e) = (pick(ma), pick(mb), pick(mc), pick(md));
-                let (top, bottom) = (&mut r0[2 * ow0..2 * wo], &mut r1[2 * ow0..2 * wo]);
-                store(top, _mm512_permutex2var_ps(a, low, b));
-                store(after(top, 16), _mm512_permutex2var_ps(a, high, b));
-                store(bottom, _mm512_permutex2var_ps(c, low, e));
-                store(after(bottom, 16), _mm512_permutex2var_ps(c, high, e));
+                let rows = [
+                    _mm512_permutex2var_ps(a, low, b),
+                    _mm512_permutex2var_ps(a, high, b),
+                    _mm512_permutex2var_ps(c, low, e),
+                    _mm512_permutex2var_ps(c, high, e),
+                ];
+                if single {
+                    halves[0] = rows;
+                } else {
+                    // several vectors per row: exact stores, since a whole
+                    // vector past the first row would land on the second
+                    let top = &mut dx[row0 + 2 * ow0..row0 + 2 * wo];
+                    store_exact_f32(top, rows[0]);
+                    store_exact_f32(after(top, 16), rows[1]);
+                    let bottom = &mut dx[row1 + 2 * ow0..row1 + 2 * wo];
+                    store_exact_f32(bottom, rows[2]);
+                    store_exact_f32(after(bottom, 16), rows[3]);
+                }
+            }
+            if single {
+                // in increasing order: top row, its tail, bottom row, its tail
+                let [top_lo, top_hi, bottom_lo, bottom_hi] = halves[0];
+                store_ahead_f32(dx, row0, 2 * wo, top_lo);
+                if 2 * wo > 16 {
+                    store_ahead_f32(dx, row0 + 16, 2 * wo - 16, top_hi);
+                }
+                dx[row0 + 2 * wo..row0 + w].fill(0.0);
+                store_ahead_f32(dx, row1, 2 * wo, bottom_lo);
+                if 2 * wo > 16 {
+                    store_ahead_f32(dx, row1 + 16, 2 * wo - 16, bottom_hi);
+                }
+                dx[row1 + 2 * wo..row1 + w].fill(0.0);
+            } else {
+                dx[row0 + 2 * wo..row0 + w].fill(0.0);
+                dx[row1 + 2 * wo..row1 + w].fill(0.0);
             }
         }
-        dxp[2 * ho * w..].fill(0.0);
+        dx[p * h * w + 2 * ho * w..(p + 1) * h * w].fill(0.0);
     }
+}
+
+/// Writes the first `min(len, 16)` lanes of `v` to `dst`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn store_exact_f32(dst: &mut [f32], v: __m512) {
+    let n = dst.len().min(16);
+    // SAFETY: the masked store writes only the first `n` lanes, inside `dst`.
+    unsafe { _mm512_mask_storeu_ps(dst.as_mut_ptr(), ((1u32 << n) - 1) as __mmask16, v) }
+}
+
+/// Writes the first `min(len, 8)` lanes of `v` to `dst`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn store_exact_f64(dst: &mut [f64], v: __m512d) {
+    let n = dst.len().min(8);
+    // SAFETY: the masked store writes only the first `n` lanes, inside `dst`.
+    unsafe { _mm512_mask_storeu_pd(dst.as_mut_ptr(), ((1u32 << n) - 1) as __mmask8, v) }
 }
 
 /// [`pool2_backward_f32`] for f64, 8 outputs at a time.
@@ -668,43 +802,60 @@ fn pool2_backward_f64(h: usize, w: usize, argmax: &[u32], dy: &[f64], dx: &mut [
     let low = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
     let high = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
     let twice = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
-    let store = |d: &mut [f64], v: __m512d| {
-        let n = d.len().min(8);
-        // SAFETY: the masked store writes only the first `n` lanes, inside `d`.
-        unsafe { _mm512_mask_storeu_pd(d.as_mut_ptr(), ((1u32 << n) - 1) as __mmask8, v) }
-    };
-    for ((dxp, dyp), ap) in dx
-        .chunks_exact_mut(h * w)
-        .zip(dy.chunks_exact(ho * wo))
-        .zip(argmax.chunks_exact(ho * wo))
-    {
+    let planes = dy.len() / (ho * wo);
+    for p in 0..planes {
         for oh in 0..ho {
-            let (r0, r1) = dxp[2 * oh * w..(2 * oh + 2) * w].split_at_mut(w);
-            r0[2 * wo..].fill(0.0);
-            r1[2 * wo..].fill(0.0);
+            let (row0, row1) = (p * h * w + 2 * oh * w, p * h * w + (2 * oh + 1) * w);
+            let (dyr, ar) = (&dy[(p * ho + oh) * wo..][..wo], &argmax[(p * ho + oh) * wo..][..wo]);
+            let mut halves = [_mm512_setzero_pd(); 4];
+            let single = wo <= 8;
             for ow0 in (0..wo).step_by(8) {
                 let n = (wo - ow0).min(8);
                 let valid = ((1u32 << n) - 1) as __mmask8;
-                let s = &dyp[oh * wo + ow0..];
-                // SAFETY: the masked load reads only the first `n` lanes, and
-                // the slice has at least `n`.
-                let d = unsafe { _mm512_maskz_loadu_pd(valid, s.as_ptr()) };
-                let at = _mm512_cvtepu32_epi64(_mm512_castsi512_si256(load_u32(&ap[oh * wo + ow0..][..n])));
-                let base = _mm512_set1_epi64((2 * oh * w + 2 * ow0) as i64);
-                let off = _mm512_sub_epi64(at, _mm512_add_epi64(base, twice));
+                let d = load_f64(&dyr[ow0..]);
+                let at = _mm512_cvtepu32_epi64(_mm512_castsi512_si256(load_u32(&ar[ow0..ow0 + n])));
+                let corner = _mm512_set1_epi64((2 * oh * w + 2 * ow0) as i64);
+                let off = _mm512_sub_epi64(at, _mm512_add_epi64(corner, twice));
                 let is = |o: i64| _mm512_cmpeq_epi64_mask(off, _mm512_set1_epi64(o));
                 let (ma, mb, mc, md) = (is(0), is(1), is(w as i64), is(w as i64 + 1));
                 assert_eq!((ma | mb | mc | md) & valid, valid, "max pool argmax outside its window");
                 let pick = |m| _mm512_maskz_mov_pd(m, d);
                 let (a, b, c, e) = (pick(ma), pick(mb), pick(mc), pick(md));
-                let (top, bottom) = (&mut r0[2 * ow0..2 * wo], &mut r1[2 * ow0..2 * wo]);
-                store(top, _mm512_permutex2var_pd(a, low, b));
-                store(after(top, 8), _mm512_permutex2var_pd(a, high, b));
-                store(bottom, _mm512_permutex2var_pd(c, low, e));
-                store(after(bottom, 8), _mm512_permutex2var_pd(c, high, e));
+                let rows = [
+                    _mm512_permutex2var_pd(a, low, b),
+                    _mm512_permutex2var_pd(a, high, b),
+                    _mm512_permutex2var_pd(c, low, e),
+                    _mm512_permutex2var_pd(c, high, e),
+                ];
+                if single {
+                    halves = rows;
+                } else {
+                    let top = &mut dx[row0 + 2 * ow0..row0 + 2 * wo];
+                    store_exact_f64(top, rows[0]);
+                    store_exact_f64(after(top, 8), rows[1]);
+                    let bottom = &mut dx[row1 + 2 * ow0..row1 + 2 * wo];
+                    store_exact_f64(bottom, rows[2]);
+                    store_exact_f64(after(bottom, 8), rows[3]);
+                }
+            }
+            if single {
+                let [top_lo, top_hi, bottom_lo, bottom_hi] = halves;
+                store_ahead_f64(dx, row0, 2 * wo, top_lo);
+                if 2 * wo > 8 {
+                    store_ahead_f64(dx, row0 + 8, 2 * wo - 8, top_hi);
+                }
+                dx[row0 + 2 * wo..row0 + w].fill(0.0);
+                store_ahead_f64(dx, row1, 2 * wo, bottom_lo);
+                if 2 * wo > 8 {
+                    store_ahead_f64(dx, row1 + 8, 2 * wo - 8, bottom_hi);
+                }
+                dx[row1 + 2 * wo..row1 + w].fill(0.0);
+            } else {
+                dx[row0 + 2 * wo..row0 + w].fill(0.0);
+                dx[row1 + 2 * wo..row1 + w].fill(0.0);
             }
         }
-        dxp[2 * ho * w..].fill(0.0);
+        dx[p * h * w + 2 * ho * w..(p + 1) * h * w].fill(0.0);
     }
 }
 
