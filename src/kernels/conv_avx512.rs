@@ -91,14 +91,14 @@ fn push_lanes(ks: &mut [u32], found: usize, lanes: __m512i, mask: __mmask16) -> 
     found + mask.count_ones() as usize
 }
 
-/// Accumulator vectors per pass of the weight-gradient kernel: two sets of
-/// them fill 24 of the 32 vector registers.
+/// Kernel row vectors per pass of the weight-gradient kernel: two sets of
+/// accumulators for them fill 24 of the 32 vector registers.
 const MAX_ROW_VECTORS: usize = 12;
 
 macro_rules! kernels {
     ($t:ident, $v:ty, $lanes:expr, $mask:ty, $load:ident, $loadu:ident, $store:ident, $storeu:ident, $splat:ident, $fma:ident,
      $add:ident, $zero:ident, $cmpneq:ident, $reduce:ident, $compress:ident,
-     $packed:ident, $half:ident) => {
+     $rv:ty, $rloadu:ident, $rfma:ident, $radd:ident, $rzero:ident, $rsplat:ident, $rwiden:ident) => {
         /// The kernels for one scalar type.
         pub(crate) mod $t {
             use super::*;
@@ -106,16 +106,11 @@ macro_rules! kernels {
             /// Values per vector.
             pub(crate) const LANES: usize = $lanes;
 
-            /// Values per load of a kernel row in the weight gradient (a
-            /// longer row takes several): 8, so f32 packs two rows into one
-            /// accumulator from two half-width loads. A whole-vector load
-            /// at a window's arbitrary offset nearly always crosses a cache
-            /// line, which costs a second load; two half-width loads cross
-            /// less often and need half the multiply-adds.
+            /// Values per kernel-row vector of the weight gradient: 8, half
+            /// a vector for f32, since a 512-bit load that crosses a cache
+            /// line (most do, at a window's arbitrary offset) costs two
+            /// loads, and the kernels of a small conv are at most 8 wide.
             const ROW_LANES: usize = 8;
-
-            /// Kernel rows per accumulator vector.
-            const PACK: usize = LANES / ROW_LANES;
 
             /// The first `min(len, LANES)` elements of `src`, zeros after.
             #[inline]
@@ -252,10 +247,9 @@ macro_rules! kernels {
                         continue;
                     }
                     let (list, vals) = (&list[..found], &vals[..found]);
-                    for r0 in (0..rows).step_by(MAX_ROW_VECTORS * PACK) {
-                        let block = (rows - r0).min(MAX_ROW_VECTORS * PACK);
-                        let args = (list, vals, xp, &offs[r0..r0 + block], r0, chunks, k, &mut *dwc);
-                        match block.div_ceil(PACK) {
+                    for r0 in (0..rows).step_by(MAX_ROW_VECTORS) {
+                        let args = (list, vals, xp, &offs[r0..], r0, chunks, k, &mut *dwc);
+                        match (rows - r0).min(MAX_ROW_VECTORS) {
                             1 => kernel_rows::<1>(args),
                             2 => kernel_rows::<2>(args),
                             3 => kernel_rows::<3>(args),
@@ -273,15 +267,14 @@ macro_rules! kernels {
                 }
             }
 
-            /// The kernel rows `r0..r0 + offs.len()` of [`dweight_image`]
-            /// for one channel, `PACK` rows to a vector in `NV` vectors: two
-            /// sets of accumulators take alternate nonzeros (with one set,
-            /// each multiply-add would wait for the last), then their sums
-            /// are added to the gradient's kernel rows.
+            /// The kernel row vectors `r0..r0 + R` of [`dweight_image`] for
+            /// one channel: two sets of `R` accumulators take alternate
+            /// nonzeros (one set would make each multiply-add wait for the
+            /// last), then are added to the gradient's kernel rows.
             #[inline(never)]
             #[target_feature(enable = "avx512f")]
             #[allow(clippy::type_complexity)]
-            fn kernel_rows<const NV: usize>(
+            fn kernel_rows<const R: usize>(
                 (list, vals, xp, offs, r0, chunks, k, dw): (
                     &[u32],
                     &[$t],
@@ -293,42 +286,43 @@ macro_rules! kernels {
                     &mut [$t],
                 ),
             ) {
-                // a missing last row of a pair repeats the one before; its
-                // sums are not stored
-                let mut at = [[0usize; PACK]; NV];
-                for (v, pack) in at.iter_mut().enumerate() {
-                    for (i, off) in pack.iter_mut().enumerate() {
-                        *off = offs[(v * PACK + i).min(offs.len() - 1)] as usize;
-                    }
-                }
+                let offs: &[u32; R] = offs[..R].try_into().expect("R offsets");
                 let span = offs.iter().max().map_or(0, |&o| o as usize) + ROW_LANES;
-                let (mut even, mut odd) = ([$zero(); NV], [$zero(); NV]);
+                let (mut even, mut odd) = ([$rzero(); R], [$rzero(); R]);
                 let (pairs, last) = (list.chunks_exact(2), vals.chunks_exact(2));
                 if let (&[corner], &[d]) = (pairs.remainder(), last.remainder()) {
-                    let (window, d) = (&xp[corner as usize..corner as usize + span], $splat(d));
-                    for (a, at) in even.iter_mut().zip(&at) {
-                        *a = $fma(d, $packed(window, at), *a);
+                    let (window, d) = (&xp[corner as usize..corner as usize + span], $rsplat(d));
+                    for (a, &off) in even.iter_mut().zip(offs) {
+                        *a = $rfma(d, load_row(&window[off as usize..]), *a);
                     }
                 }
                 for (corners, ds) in pairs.zip(last) {
                     let w0 = &xp[corners[0] as usize..corners[0] as usize + span];
                     let w1 = &xp[corners[1] as usize..corners[1] as usize + span];
-                    let (d0, d1) = ($splat(ds[0]), $splat(ds[1]));
-                    for v in 0..NV {
-                        even[v] = $fma(d0, $packed(w0, &at[v]), even[v]);
-                        odd[v] = $fma(d1, $packed(w1, &at[v]), odd[v]);
+                    let (d0, d1) = ($rsplat(ds[0]), $rsplat(ds[1]));
+                    for r in 0..R {
+                        let off = offs[r] as usize;
+                        even[r] = $rfma(d0, load_row(&w0[off..]), even[r]);
+                        odd[r] = $rfma(d1, load_row(&w1[off..]), odd[r]);
                     }
                 }
-                for v in 0..NV {
-                    let sum = $add(even[v], odd[v]);
-                    for i in 0..PACK.min(offs.len() - v * PACK) {
-                        let j = r0 + v * PACK + i;
-                        let tap = (j / chunks) * k + (j % chunks) * ROW_LANES;
-                        let lanes = (k - (j % chunks) * ROW_LANES).min(ROW_LANES);
-                        let out = &mut dw[tap..tap + lanes];
-                        store(out, $add(load(out), $half(sum, i)));
-                    }
+                for r in 0..R {
+                    let j = r0 + r;
+                    let tap = (j / chunks) * k + (j % chunks) * ROW_LANES;
+                    let lanes = (k - (j % chunks) * ROW_LANES).min(ROW_LANES);
+                    let out = &mut dw[tap..tap + lanes];
+                    store(out, $add(load(out), $rwiden($radd(even[r], odd[r]))));
                 }
+            }
+
+            /// `ROW_LANES` values from the start of `src`, which must hold
+            /// that many: one kernel row (or a piece of a long one).
+            #[inline]
+            #[target_feature(enable = "avx512f")]
+            fn load_row(src: &[$t]) -> $rv {
+                assert!(src.len() >= ROW_LANES);
+                // SAFETY: `src` has the `ROW_LANES` values loaded.
+                unsafe { $rloadu(src.as_ptr()) }
             }
         }
     };
@@ -350,8 +344,13 @@ kernels!(
     _mm512_cmpneq_ps_mask,
     _mm512_reduce_add_ps,
     _mm512_maskz_compress_ps,
-    packed_f32,
-    half_f32
+    __m256,
+    _mm256_loadu_ps,
+    _mm256_fmadd_ps,
+    _mm256_add_ps,
+    _mm256_setzero_ps,
+    _mm256_set1_ps,
+    _mm512_zextps256_ps512
 );
 kernels!(
     f64,
@@ -369,50 +368,18 @@ kernels!(
     _mm512_cmpneq_pd_mask,
     _mm512_reduce_add_pd,
     _mm512_maskz_compress_pd,
-    packed_f64,
-    half_f64
+    __m512d,
+    _mm512_loadu_pd,
+    _mm512_fmadd_pd,
+    _mm512_add_pd,
+    _mm512_setzero_pd,
+    _mm512_set1_pd,
+    same_pd
 );
 
-/// Two kernel rows of 8 values in one f32 vector: `window[at[0]..][..8]`
-/// in lanes 0..8, `window[at[1]..][..8]` in lanes 8..16.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn packed_f32(window: &[f32], at: &[usize; 2]) -> __m512 {
-    let half = |src: &[f32]| {
-        assert!(src.len() >= 8);
-        // SAFETY: `src` has the 8 values loaded.
-        unsafe { _mm256_loadu_ps(src.as_ptr()) }
-    };
-    let (low, high) = (half(&window[at[0]..]), half(&window[at[1]..]));
-    let both = _mm512_insertf64x4::<1>(_mm512_castps_pd(_mm512_castps256_ps512(low)), _mm256_castps_pd(high));
-    _mm512_castpd_ps(both)
-}
-
-/// The kernel row in half `i` of an f32 vector of two, in lanes 0..8 (the
-/// other lanes are not read).
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn half_f32(v: __m512, i: usize) -> __m512 {
-    if i == 0 {
-        v
-    } else {
-        _mm512_castpd_ps(_mm512_castpd256_pd512(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v))))
-    }
-}
-
-/// One kernel row of 8 values, a whole f64 vector: `window[at[0]..][..8]`.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn packed_f64(window: &[f64], at: &[usize; 1]) -> __m512d {
-    let src = &window[at[0]..];
-    assert!(src.len() >= 8);
-    // SAFETY: `src` has the 8 values loaded.
-    unsafe { _mm512_loadu_pd(src.as_ptr()) }
-}
-
-/// The kernel row of an f64 vector (there is one).
+/// The identity, where f32 widens a half vector to a whole one.
 #[inline(always)]
-fn half_f64(v: __m512d, _: usize) -> __m512d {
+fn same_pd(v: __m512d) -> __m512d {
     v
 }
 
@@ -709,90 +676,55 @@ pub(crate) fn pool2_forward<T: crate::Scalar>(
 
 /// The gradient of 2×2 stride-2 max pooling, f32, 16 outputs at a time:
 /// each window's `dy` goes to the one of its four inputs its argmax names,
-/// zeros to the other three, and the two rows are interleaved back, so each
-/// `dx` value is written once, in increasing order (which lets the stores
-/// write whole vectors, see [`store_ahead_f32`]). Panics if an argmax is
-/// outside its window.
+/// zeros to the other three, and the two rows are interleaved back, so every
+/// `dx` value is written once. Panics if an argmax is outside its window.
 #[target_feature(enable = "avx512f")]
 fn pool2_backward_f32(h: usize, w: usize, argmax: &[u32], dy: &[f32], dx: &mut [f32]) {
     let (ho, wo) = (h / 2, w / 2);
     let (low, high) = (interleave_low(), interleave_high());
-    let twice = every_other(0);
-    let planes = dy.len() / (ho * wo);
-    for p in 0..planes {
+    let twice = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    let store = |d: &mut [f32], v: __m512| {
+        let n = d.len().min(16);
+        // SAFETY: the masked store writes only the first `n` lanes, inside `d`.
+        unsafe { _mm512_mask_storeu_ps(d.as_mut_ptr(), ((1u32 << n) - 1) as __mmask16, v) }
+    };
+    for ((dxp, dyp), ap) in dx
+        .chunks_exact_mut(h * w)
+        .zip(dy.chunks_exact(ho * wo))
+        .zip(argmax.chunks_exact(ho * wo))
+    {
         for oh in 0..ho {
-            let (row0, row1) = (p * h * w + 2 * oh * w, p * h * w + (2 * oh + 1) * w);
-            let (dyr, ar) = (&dy[(p * ho + oh) * wo..][..wo], &argmax[(p * ho + oh) * wo..][..wo]);
-            let mut halves = [[_mm512_setzero_ps(); 4]; 2];
-            let single = wo <= 16;
+            let (r0, r1) = dxp[2 * oh * w..(2 * oh + 2) * w].split_at_mut(w);
+            r0[2 * wo..].fill(0.0);
+            r1[2 * wo..].fill(0.0);
             for ow0 in (0..wo).step_by(16) {
                 let n = (wo - ow0).min(16);
                 let valid = ((1u32 << n) - 1) as __mmask16;
-                let d = load_f32(&dyr[ow0..]);
-                let corner = _mm512_set1_epi32((2 * oh * w + 2 * ow0) as i32);
-                let off = _mm512_sub_epi32(load_u32(&ar[ow0..]), _mm512_add_epi32(corner, twice));
+                let d = {
+                    let s = &dyp[oh * wo + ow0..];
+                    // SAFETY: the masked load reads only the first `n` lanes,
+                    // and the slice has at least `n`.
+                    unsafe { _mm512_maskz_loadu_ps(valid, s.as_ptr()) }
+                };
+                let base = _mm512_set1_epi32((2 * oh * w + 2 * ow0) as i32);
+                let off = _mm512_sub_epi32(
+                    load_u32(&ap[oh * wo + ow0..(oh + 1) * wo]),
+                    _mm512_add_epi32(base, twice),
+                );
                 let is = |o: i32| _mm512_cmpeq_epi32_mask(off, _mm512_set1_epi32(o));
                 let (ma, mb, mc, md) = (is(0), is(1), is(w as i32), is(w as i32 + 1));
                 assert_eq!((ma | mb | mc | md) & valid, valid, "max pool argmax outside its window");
                 let pick = |m| _mm512_maskz_mov_ps(m, d);
                 let (a, b, c, e) = (pick(ma), pick(mb), pick(mc), pick(md));
-                let rows = [
-                    _mm512_permutex2var_ps(a, low, b),
-                    _mm512_permutex2var_ps(a, high, b),
-                    _mm512_permutex2var_ps(c, low, e),
-                    _mm512_permutex2var_ps(c, high, e),
-                ];
-                if single {
-                    halves[0] = rows;
-                } else {
-                    // several vectors per row: exact stores, since a whole
-                    // vector past the first row would land on the second
-                    let top = &mut dx[row0 + 2 * ow0..row0 + 2 * wo];
-                    store_exact_f32(top, rows[0]);
-                    store_exact_f32(after(top, 16), rows[1]);
-                    let bottom = &mut dx[row1 + 2 * ow0..row1 + 2 * wo];
-                    store_exact_f32(bottom, rows[2]);
-                    store_exact_f32(after(bottom, 16), rows[3]);
-                }
-            }
-            if single {
-                // in increasing order: top row, its tail, bottom row, its tail
-                let [top_lo, top_hi, bottom_lo, bottom_hi] = halves[0];
-                store_ahead_f32(dx, row0, 2 * wo, top_lo);
-                if 2 * wo > 16 {
-                    store_ahead_f32(dx, row0 + 16, 2 * wo - 16, top_hi);
-                }
-                dx[row0 + 2 * wo..row0 + w].fill(0.0);
-                store_ahead_f32(dx, row1, 2 * wo, bottom_lo);
-                if 2 * wo > 16 {
-                    store_ahead_f32(dx, row1 + 16, 2 * wo - 16, bottom_hi);
-                }
-                dx[row1 + 2 * wo..row1 + w].fill(0.0);
-            } else {
-                dx[row0 + 2 * wo..row0 + w].fill(0.0);
-                dx[row1 + 2 * wo..row1 + w].fill(0.0);
+                let (top, bottom) = (&mut r0[2 * ow0..2 * wo], &mut r1[2 * ow0..2 * wo]);
+                store(top, _mm512_permutex2var_ps(a, low, b));
+                store(after(top, 16), _mm512_permutex2var_ps(a, high, b));
+                store(bottom, _mm512_permutex2var_ps(c, low, e));
+                store(after(bottom, 16), _mm512_permutex2var_ps(c, high, e));
             }
         }
-        dx[p * h * w + 2 * ho * w..(p + 1) * h * w].fill(0.0);
+        dxp[2 * ho * w..].fill(0.0);
     }
-}
-
-/// Writes the first `min(len, 16)` lanes of `v` to `dst`.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn store_exact_f32(dst: &mut [f32], v: __m512) {
-    let n = dst.len().min(16);
-    // SAFETY: the masked store writes only the first `n` lanes, inside `dst`.
-    unsafe { _mm512_mask_storeu_ps(dst.as_mut_ptr(), ((1u32 << n) - 1) as __mmask16, v) }
-}
-
-/// Writes the first `min(len, 8)` lanes of `v` to `dst`.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn store_exact_f64(dst: &mut [f64], v: __m512d) {
-    let n = dst.len().min(8);
-    // SAFETY: the masked store writes only the first `n` lanes, inside `dst`.
-    unsafe { _mm512_mask_storeu_pd(dst.as_mut_ptr(), ((1u32 << n) - 1) as __mmask8, v) }
 }
 
 /// [`pool2_backward_f32`] for f64, 8 outputs at a time.
@@ -802,60 +734,43 @@ fn pool2_backward_f64(h: usize, w: usize, argmax: &[u32], dy: &[f64], dx: &mut [
     let low = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
     let high = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
     let twice = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
-    let planes = dy.len() / (ho * wo);
-    for p in 0..planes {
+    let store = |d: &mut [f64], v: __m512d| {
+        let n = d.len().min(8);
+        // SAFETY: the masked store writes only the first `n` lanes, inside `d`.
+        unsafe { _mm512_mask_storeu_pd(d.as_mut_ptr(), ((1u32 << n) - 1) as __mmask8, v) }
+    };
+    for ((dxp, dyp), ap) in dx
+        .chunks_exact_mut(h * w)
+        .zip(dy.chunks_exact(ho * wo))
+        .zip(argmax.chunks_exact(ho * wo))
+    {
         for oh in 0..ho {
-            let (row0, row1) = (p * h * w + 2 * oh * w, p * h * w + (2 * oh + 1) * w);
-            let (dyr, ar) = (&dy[(p * ho + oh) * wo..][..wo], &argmax[(p * ho + oh) * wo..][..wo]);
-            let mut halves = [_mm512_setzero_pd(); 4];
-            let single = wo <= 8;
+            let (r0, r1) = dxp[2 * oh * w..(2 * oh + 2) * w].split_at_mut(w);
+            r0[2 * wo..].fill(0.0);
+            r1[2 * wo..].fill(0.0);
             for ow0 in (0..wo).step_by(8) {
                 let n = (wo - ow0).min(8);
                 let valid = ((1u32 << n) - 1) as __mmask8;
-                let d = load_f64(&dyr[ow0..]);
-                let at = _mm512_cvtepu32_epi64(_mm512_castsi512_si256(load_u32(&ar[ow0..ow0 + n])));
-                let corner = _mm512_set1_epi64((2 * oh * w + 2 * ow0) as i64);
-                let off = _mm512_sub_epi64(at, _mm512_add_epi64(corner, twice));
+                let s = &dyp[oh * wo + ow0..];
+                // SAFETY: the masked load reads only the first `n` lanes, and
+                // the slice has at least `n`.
+                let d = unsafe { _mm512_maskz_loadu_pd(valid, s.as_ptr()) };
+                let at = _mm512_cvtepu32_epi64(_mm512_castsi512_si256(load_u32(&ap[oh * wo + ow0..][..n])));
+                let base = _mm512_set1_epi64((2 * oh * w + 2 * ow0) as i64);
+                let off = _mm512_sub_epi64(at, _mm512_add_epi64(base, twice));
                 let is = |o: i64| _mm512_cmpeq_epi64_mask(off, _mm512_set1_epi64(o));
                 let (ma, mb, mc, md) = (is(0), is(1), is(w as i64), is(w as i64 + 1));
                 assert_eq!((ma | mb | mc | md) & valid, valid, "max pool argmax outside its window");
                 let pick = |m| _mm512_maskz_mov_pd(m, d);
                 let (a, b, c, e) = (pick(ma), pick(mb), pick(mc), pick(md));
-                let rows = [
-                    _mm512_permutex2var_pd(a, low, b),
-                    _mm512_permutex2var_pd(a, high, b),
-                    _mm512_permutex2var_pd(c, low, e),
-                    _mm512_permutex2var_pd(c, high, e),
-                ];
-                if single {
-                    halves = rows;
-                } else {
-                    let top = &mut dx[row0 + 2 * ow0..row0 + 2 * wo];
-                    store_exact_f64(top, rows[0]);
-                    store_exact_f64(after(top, 8), rows[1]);
-                    let bottom = &mut dx[row1 + 2 * ow0..row1 + 2 * wo];
-                    store_exact_f64(bottom, rows[2]);
-                    store_exact_f64(after(bottom, 8), rows[3]);
-                }
-            }
-            if single {
-                let [top_lo, top_hi, bottom_lo, bottom_hi] = halves;
-                store_ahead_f64(dx, row0, 2 * wo, top_lo);
-                if 2 * wo > 8 {
-                    store_ahead_f64(dx, row0 + 8, 2 * wo - 8, top_hi);
-                }
-                dx[row0 + 2 * wo..row0 + w].fill(0.0);
-                store_ahead_f64(dx, row1, 2 * wo, bottom_lo);
-                if 2 * wo > 8 {
-                    store_ahead_f64(dx, row1 + 8, 2 * wo - 8, bottom_hi);
-                }
-                dx[row1 + 2 * wo..row1 + w].fill(0.0);
-            } else {
-                dx[row0 + 2 * wo..row0 + w].fill(0.0);
-                dx[row1 + 2 * wo..row1 + w].fill(0.0);
+                let (top, bottom) = (&mut r0[2 * ow0..2 * wo], &mut r1[2 * ow0..2 * wo]);
+                store(top, _mm512_permutex2var_pd(a, low, b));
+                store(after(top, 8), _mm512_permutex2var_pd(a, high, b));
+                store(bottom, _mm512_permutex2var_pd(c, low, e));
+                store(after(bottom, 8), _mm512_permutex2var_pd(c, high, e));
             }
         }
-        dx[p * h * w + 2 * ho * w..(p + 1) * h * w].fill(0.0);
+        dxp[2 * ho * w..].fill(0.0);
     }
 }
 
