@@ -152,6 +152,24 @@ macro_rules! kernels {
                 unsafe { $storeu(dst.as_mut_ptr(), v) }
             }
 
+            #[cfg(test)]
+            #[target_feature(enable = "avx512f")]
+            pub(super) fn load_full_for_test(src: &[$t]) -> $v {
+                load_full(src)
+            }
+
+            #[cfg(test)]
+            #[target_feature(enable = "avx512f")]
+            pub(super) fn store_full_for_test(dst: &mut [$t], v: $v) {
+                store_full(dst, v)
+            }
+
+            #[cfg(test)]
+            #[target_feature(enable = "avx512f")]
+            pub(super) fn load_row_for_test(src: &[$t]) -> $rv {
+                load_row(src)
+            }
+
             /// One image's column matrix for a stride-1 convolution, from
             /// its zero-padded planes `xp` (`cin × hp × wp`, then `LANES`
             /// values of slack): `col[(ci·k + kh)·k + kw][oh·wo + ow] =
@@ -518,15 +536,14 @@ fn store_ahead_u32(dst: &mut [u32], at: usize, n: usize, v: __m512i) {
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn store_ahead_u32_from_u64(dst: &mut [u32], at: usize, n: usize, v: __m512i) {
+    let narrow = _mm512_cvtepi64_epi32(v);
     let dst = &mut dst[at..];
     if dst.len() >= 8 {
         // SAFETY: `dst` has room for the 8 u32s stored.
-        unsafe { _mm256_storeu_si256(dst.as_mut_ptr().cast(), _mm512_cvtepi64_epi32(v)) }
+        unsafe { _mm256_storeu_si256(dst.as_mut_ptr().cast(), narrow) }
     } else {
         let n = n.min(dst.len());
-        // SAFETY: the masked narrowing store writes only the first `n` u32s,
-        // inside `dst`.
-        unsafe { _mm512_mask_cvtepi64_storeu_epi32(dst.as_mut_ptr().cast(), ((1u32 << n) - 1) as __mmask8, v) }
+        store_u32(&mut dst[..n], _mm512_castsi256_si512(narrow));
     }
 }
 
@@ -797,9 +814,96 @@ pub(crate) fn pool2_backward<T: crate::Scalar>(h: usize, w: usize, argmax: &[u32
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use super::*;
+    use std::vec::Vec;
+
     std::thread_local! {
         /// Set by a test to run the portable loops on this thread even on
         /// an AVX-512 CPU, so both paths are tested on one machine.
         pub(crate) static PORTABLE: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    }
+
+    /// The wrappers hold this module's `unsafe`: each must read and write
+    /// only the slice it is given (or, for the whole-vector stores, only
+    /// what it documents), whatever the slice's length and place. Under
+    /// Miri (which runs these intrinsics when built with `-C
+    /// target-feature=+avx512f`) any access outside is an error; natively
+    /// the values are checked.
+    #[test]
+    fn masked_conv_wrappers_stay_in_their_slices() {
+        // AVX-512F is all these need (POPCNT may be missing under Miri)
+        if !crate::kernels::avx512::available() {
+            return;
+        }
+        let data: Vec<f32> = (0..40).map(|i| i as f32 + 1.0).collect();
+        let wide: Vec<f64> = data.iter().map(|&v| v as f64).collect();
+        let ints: Vec<u32> = (1..=40).collect();
+        for start in 0..data.len() {
+            for end in start..=data.len().min(start + 18) {
+                let n = end - start;
+                let (slice, slice64, ints_slice) = (&data[start..end], &wide[start..end], &ints[start..end]);
+                // SAFETY (every call below): the CPU, or Miri, has AVX-512F.
+                let (v, v64, vi) = unsafe { (load_f32(slice), load_f64(slice64), load_u32(ints_slice)) };
+                let mut lanes = [0.0f32; 16];
+                let mut lanes64 = [0.0f64; 8];
+                let mut int_lanes = [0u32; 16];
+                unsafe {
+                    store_ahead_f32(&mut lanes, 0, 16, v);
+                    store_ahead_f64(&mut lanes64, 0, 8, v64);
+                    store_u32x16(&mut int_lanes, vi);
+                }
+                assert_eq!(&lanes[..n.min(16)], &slice[..n.min(16)]);
+                assert!(lanes[n.min(16)..].iter().all(|&v| v == 0.0));
+                assert_eq!(&lanes64[..n.min(8)], &slice64[..n.min(8)]);
+                assert_eq!(&int_lanes[..n.min(16)], &ints_slice[..n.min(16)]);
+
+                // stores into a slice in the middle of a buffer change at
+                // most one vector's worth, and nothing outside it
+                let mut out = vec![-1.0f32; data.len()];
+                let mut out64 = vec![-1.0f64; data.len()];
+                let mut out_ints = vec![0u32; data.len()];
+                unsafe {
+                    store_ahead_f32(&mut out[start..end], 0, n, _mm512_set1_ps(5.0));
+                    store_ahead_f64(&mut out64[start..end], 0, n, _mm512_set1_pd(5.0));
+                    store_ahead_u32(&mut out_ints[start..end], 0, n, _mm512_set1_epi32(5));
+                    store_ahead_u32_from_u64(&mut out_ints[start..end], 0, n.min(8), _mm512_set1_epi64(6));
+                    store_u32(&mut out_ints[start..end], _mm512_set1_epi32(7));
+                }
+                for i in 0..data.len() {
+                    let inside = i >= start && i < end;
+                    assert_eq!(out[i] == -1.0, !inside || i - start >= 16);
+                    assert_eq!(out64[i] == -1.0, !inside || i - start >= 8);
+                    assert_eq!(out_ints[i] == 0, !inside || i - start >= 16);
+                }
+
+                if n >= 16 {
+                    let mut out = vec![0.0f32; n];
+                    unsafe { f32::store_full_for_test(&mut out, f32::load_full_for_test(slice)) };
+                    assert_eq!(&out[..16], &slice[..16]);
+                }
+                if n >= 8 {
+                    let mut out = vec![0.0f64; n];
+                    unsafe { f64::store_full_for_test(&mut out, f64::load_full_for_test(slice64)) };
+                    assert_eq!(&out[..8], &slice64[..8]);
+                    // a kernel row: 8 values, half a vector for f32
+                    let mut out = [0.0f32; 16];
+                    unsafe { store_ahead_f32(&mut out, 0, 16, _mm512_zextps256_ps512(f32::load_row_for_test(slice))) };
+                    assert_eq!(&out[..8], &slice[..8]);
+                    let mut out = [0.0f64; 8];
+                    unsafe { store_ahead_f64(&mut out, 0, 8, f64::load_row_for_test(slice64)) };
+                    assert_eq!(&out[..], &slice64[..8]);
+                }
+                // (Miri cannot run the compress; `store_u32x16` is tested above)
+                if !cfg!(miri) && std::is_x86_feature_detected!("popcnt") {
+                    let mut list = vec![0u32; n + 16];
+                    // SAFETY: the CPU has AVX-512F and POPCNT.
+                    let found = unsafe { push_lanes(&mut list, n, _mm512_set1_epi32(9), 0b101) };
+                    assert_eq!((found, &list[n..n + 2]), (n + 2, &[9, 9][..]));
+                }
+            }
+        }
+        let (x, y): (&[f32], Vec<f64>) = (&data, wide.clone());
+        assert!(cast::<f32, f64>(x).is_none());
+        assert_eq!(cast::<f64, f64>(&y).map(<[f64]>::len), Some(y.len()));
     }
 }

@@ -63,6 +63,7 @@ fn timing(mut f: impl FnMut()) -> [f64; 3] {
 }
 
 /// A small deterministic generator (xorshift), so runs repeat exactly.
+#[derive(Clone)]
 struct Rng(u64);
 
 impl Rng {
@@ -89,17 +90,17 @@ fn mnist() -> (Vec<u8>, Vec<u8>) {
     (images.pixels, labels)
 }
 
-/// Where the ReLU after the convolution goes.
+/// How the conv → ReLU → pool block runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Order {
-    /// The book's conv → ReLU → pool: the ReLU and its gradient each make a
-    /// pass over the convolution's whole output.
+    /// Layer by layer over the whole batch, as a chain of layers runs: the
+    /// convolution's output (6.9 MB in f32) and its gradient each make
+    /// several trips through memory.
     Book,
-    /// conv → pool → ReLU, which computes the same values and gradients
-    /// (max pooling and ReLU commute) with the ReLU on a quarter of the data.
-    PoolFirst,
-    /// The book's order, one image at a time through conv, ReLU and pool,
-    /// so the convolution's output never leaves the cache.
+    /// One image at a time through conv, ReLU and pool (the kernels called
+    /// with a batch of 1), so the convolution's output never leaves the
+    /// cache; the ReLU's gradient is taken on the pooled values, which is
+    /// the same, since only each window's maximum gets a gradient.
     PerImage,
 }
 
@@ -119,6 +120,7 @@ const PHASES: [&str; 10] = [
 
 /// SimpleConvNet's parameters, gradients and activations, all allocated
 /// once; a step touches no allocator.
+#[derive(Clone)]
 struct Net<T: crate::Scalar> {
     wc: Vec<T>,
     bc: Vec<T>,
@@ -211,10 +213,11 @@ impl<T: crate::Scalar> Net<T> {
                 .zip(self.arg.chunks_exact_mut(FLAT))
             {
                 conv2d_forward(&CONV, 1, x, &self.wc, &self.bc, a, &mut self.scratch);
+                lap(0);
                 a.iter_mut().for_each(relu);
                 max_pool2d_forward(&POOL, 1, a, p, Some(arg));
+                lap(1);
             }
-            lap(1);
         } else {
             conv2d_forward(
                 &CONV,
@@ -226,13 +229,8 @@ impl<T: crate::Scalar> Net<T> {
                 &mut self.scratch,
             );
             lap(0);
-            if order == Order::Book {
-                self.a1.iter_mut().for_each(relu);
-            }
+            self.a1.iter_mut().for_each(relu);
             max_pool2d_forward(&POOL, BATCH, &self.a1, &mut self.p, Some(&mut self.arg));
-            if order == Order::PoolFirst {
-                self.p.iter_mut().for_each(relu);
-            }
             lap(1);
         }
         nn(BATCH, FLAT, HIDDEN, &self.p, &self.w1, &mut self.h, false);
@@ -271,11 +269,9 @@ impl<T: crate::Scalar> Net<T> {
         nt(BATCH, HIDDEN, FLAT, &self.dh, &self.w1, &mut self.dp);
         lap(5);
         if order == Order::PerImage {
-            // the ReLU's gradient on the pooled values: the same, since only
-            // the maxima get a gradient (see `Order::PoolFirst`)
             mask(&mut self.dp, &self.p);
             let da = &mut self.da1[..CONV.out_len()];
-            let (mut dw, mut db) = ([T::ZERO; 750], [T::ZERO; 30]);
+            let (mut dw, mut db) = ([T::ZERO; CONV.weight_len()], [T::ZERO; CONV.cout]);
             self.dwc.fill(T::ZERO);
             self.dbc.fill(T::ZERO);
             for ((x, dp), arg) in self
@@ -285,19 +281,15 @@ impl<T: crate::Scalar> Net<T> {
                 .zip(self.arg.chunks_exact(FLAT))
             {
                 max_pool2d_backward(&POOL, 1, arg, dp, da);
+                lap(6);
                 conv2d_backward(&CONV, 1, x, &self.wc, da, &mut dw, &mut db, None, &mut self.scratch);
                 self.dwc.iter_mut().zip(&dw).for_each(|(a, &b)| *a = *a + b);
                 self.dbc.iter_mut().zip(&db).for_each(|(a, &b)| *a = *a + b);
+                lap(7);
             }
-            lap(7);
         } else {
-            if order == Order::PoolFirst {
-                mask(&mut self.dp, &self.p);
-            }
             max_pool2d_backward(&POOL, BATCH, &self.arg, &self.dp, &mut self.da1);
-            if order == Order::Book {
-                mask(&mut self.da1, &self.a1);
-            }
+            mask(&mut self.da1, &self.a1);
             lap(6);
             conv2d_backward(
                 &CONV,
@@ -379,16 +371,28 @@ fn simple_conv_net<T: crate::Scalar>() {
         zero_percent(&net.da1)
     );
 
-    net.phases = [0.0; PHASES.len()];
-    let book = timing(|| {
-        net.step(lr, Order::Book, &data, &mut rng);
-    });
-    let phases = net.phases.map(|t| t / (REPS + 1) as f64);
-    let pool_first = timing(|| {
-        net.step(lr, Order::PoolFirst, &data, &mut rng);
-    });
-    let per_image = timing(|| {
-        net.step(lr, Order::PerImage, &data, &mut rng);
+    // both ways compute the same step, up to rounding
+    let (mut by_layer, mut by_image, mut same_batch) = (net.clone(), net.clone(), rng.clone());
+    by_layer.step(lr, Order::Book, &data, &mut rng);
+    by_image.step(lr, Order::PerImage, &data, &mut same_batch);
+    for (a, b) in [
+        (&by_layer.dwc, &by_image.dwc),
+        (&by_layer.dbc, &by_image.dbc),
+        (&by_layer.wc, &by_image.wc),
+    ] {
+        let size = a.iter().fold(0.0f64, |m, v| m.max(v.as_f64().abs()));
+        let diff = a
+            .iter()
+            .zip(b)
+            .fold(0.0f64, |m, (a, b)| m.max((a.as_f64() - b.as_f64()).abs()));
+        assert!(diff <= 1e-4 * size, "the two ways differ: {diff} of {size}");
+    }
+    let mut steps = [Order::Book, Order::PerImage].map(|order| {
+        net.phases = [0.0; PHASES.len()];
+        let t = timing(|| {
+            net.step(lr, order, &data, &mut rng);
+        });
+        (t, net.phases.map(|t| t / (REPS + 1) as f64))
     });
     // the kernels alone, on the activations of the last book-order step
     net.step(lr, Order::Book, &data, &mut rng);
@@ -427,12 +431,12 @@ fn simple_conv_net<T: crate::Scalar>() {
         "pool backward",
         timing(|| max_pool2d_backward(&POOL, BATCH, arg, dp, &mut da)),
     );
-    print_row("whole step, book order", book);
-    print_row("whole step, ReLU after pooling", pool_first);
-    print_row("whole step, conv-ReLU-pool per image", per_image);
-    println!("  phases of the book-order step (means):");
-    for (what, ms) in PHASES.iter().zip(phases) {
-        println!("    {what:<32} {ms:>7.3} ms");
+    print_row("whole step, layer by layer", steps[0].0);
+    print_row("whole step, conv-ReLU-pool per image", steps[1].0);
+    println!("  phases (means; layer by layer | per image):");
+    let [(_, by_layer), (_, by_image)] = &mut steps;
+    for (i, what) in PHASES.iter().enumerate() {
+        println!("    {what:<32} {:>7.3} | {:>7.3} ms", by_layer[i], by_image[i]);
     }
 }
 

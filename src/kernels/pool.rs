@@ -82,7 +82,7 @@ fn plane<T: crate::Scalar, const TRACK: bool>(g: &PoolGeometry, x: &[T], y: &mut
     let (wo, w, s, ps) = (g.wo(), g.w, g.stride, g.size);
     if ps == 2 && s == 2 {
         // the book's pooling: two input rows per output row, pairs of
-        // columns; the fixed window lets the compiler vectorise it
+        // columns, three branch-free comparisons per window
         for (oh, out) in y.chunks_exact_mut(wo).enumerate() {
             let r0 = &x[2 * oh * w..2 * oh * w + 2 * wo];
             let r1 = &x[(2 * oh + 1) * w..(2 * oh + 1) * w + 2 * wo];
@@ -177,12 +177,14 @@ pub(crate) fn max_pool2d_forward<T: crate::Scalar>(
 }
 
 /// `dx` = the gradient of max pooling: zero everywhere except at each
-/// window's maximum (`argmax`, from [`max_pool2d_forward`]), which receives
-/// that window's `dy`, summed where overlapping windows share a maximum.
+/// window's maximum (`argmax`, from [`max_pool2d_forward`] with the same
+/// geometry), which receives that window's `dy`, summed where overlapping
+/// windows share a maximum.
 ///
 /// # Panics
 /// If a slice's length does not match `geom` and `b`, or an argmax is
-/// outside its plane.
+/// outside its plane (with AVX-512 and a 2×2 stride-2 window: outside its
+/// window).
 pub(crate) fn max_pool2d_backward<T: crate::Scalar>(
     geom: &PoolGeometry,
     b: usize,
