@@ -122,13 +122,13 @@ impl<T: Scalar, const N: usize> Layer<[T; N]> for Gate<T, N> {
         for r in 0..x.nrows() {
             let (x, g, dy) = (&x[r], &gates[r], &dy[r]);
             let dz: [T; N] = core::array::from_fn(|j| dy[j] * x[j] * g[j] * (T::ONE - g[j]));
-            for i in 0..N {
-                for j in 0..N {
-                    self.dw[i * N + j] = self.dw[i * N + j] + x[i] * dz[j];
+            for (dw_row, &xi) in self.dw.chunks_exact_mut(N).zip(x) {
+                for (dw, &dz) in dw_row.iter_mut().zip(&dz) {
+                    *dw = *dw + xi * dz;
                 }
             }
-            for j in 0..N {
-                self.db[j] = self.db[j] + dz[j];
+            for (db, &dz) in self.db.iter_mut().zip(&dz) {
+                *db = *db + dz;
             }
             if let Some(dx) = dx.as_deref_mut() {
                 dx[r] =

@@ -14,6 +14,7 @@ mod model;
 #[allow(dead_code)]
 #[path = "no-std/src/digits.rs"]
 #[rustfmt::skip]
+#[allow(clippy::large_const_arrays)] // copied once, into a static
 mod digits;
 
 use typenet::data::{Dataset, MnistFiles, Pixels};

@@ -183,7 +183,8 @@ fn away_from_kinks<X: Row>(hidden: &Batch<X>, margin: f64) {
 
 type Case<N, X, const C: usize> = (N, Batch<X>, Labels<C>);
 
-fn affine<T: Scalar>() -> Case<Chain![Affine<[T; 5], 4>, SoftmaxWithLoss<4>], [T; 5], 4> {
+type Single<T> = Chain![Affine<[T; 5], 4>, SoftmaxWithLoss<4>];
+fn affine<T: Scalar>() -> Case<Single<T>, [T; 5], 4> {
     let mut net = Affine::<[T; 5], 4>::init(Init::Normal(0.5), &mut rng(1)).then(SoftmaxWithLoss);
     net.layer_mut::<0>()
         .bias_mut()
@@ -192,11 +193,8 @@ fn affine<T: Scalar>() -> Case<Chain![Affine<[T; 5], 4>, SoftmaxWithLoss<4>], [T
 }
 
 /// Affine, then a ReLU: inputs well away from the kink.
-fn relu<T: Scalar>() -> (
-    Chain![Affine<[T; 6], 6>, Relu, SoftmaxWithLoss<6>],
-    Batch<[T; 6]>,
-    Labels<6>,
-) {
+type Relued<T> = Chain![Affine<[T; 6], 6>, Relu, SoftmaxWithLoss<6>];
+fn relu<T: Scalar>() -> Case<Relued<T>, [T; 6], 6> {
     let net = Affine::init(Init::Normal(0.7), &mut rng(2))
         .then(Relu)
         .then(SoftmaxWithLoss);
@@ -207,11 +205,8 @@ fn relu<T: Scalar>() -> (
     (net, x, Labels::from_slice(&[5, 0, 1, 3]).unwrap())
 }
 
-fn sigmoid<T: Scalar>() -> (
-    Chain![Affine<[T; 6], 6>, Sigmoid, SoftmaxWithLoss<6>],
-    Batch<[T; 6]>,
-    Labels<6>,
-) {
+type Squashed<T> = Chain![Affine<[T; 6], 6>, Sigmoid, SoftmaxWithLoss<6>];
+fn sigmoid<T: Scalar>() -> Case<Squashed<T>, [T; 6], 6> {
     let net = Affine::init(Init::Normal(1.0), &mut rng(3))
         .then(Sigmoid)
         .then(SoftmaxWithLoss);

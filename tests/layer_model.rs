@@ -246,7 +246,7 @@ fn mismatched_row_counts_are_errors() {
     assert_eq!(net.loss(&x, &three).map(|_| ()), want.map(|_: f64| ()));
     assert_eq!(net.gradient(&x, &three).map(|_| ()), want.map(|_: f64| ()));
     assert_eq!(
-        want.unwrap_err().to_string(),
+        InputError::RowCount { inputs: 4, targets: 3 }.to_string(),
         "4 input rows but 3 targets: each row needs one target"
     );
 }

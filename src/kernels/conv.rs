@@ -2,28 +2,39 @@
 //! 2-D convolution of a batch of images, forward and backward.
 //!
 //! Layout: images `B × C × H × W` (channel, row, column; PyTorch's NCHW),
-//! weights `COUT × CIN × K × K`, bias `COUT`, outputs `B × COUT × HO × WO`.
-//! Padding is zeros.
+//! weights `COUT × CIN × K × K`, bias `COUT`, outputs `B × COUT × HO × WO`
+//! with `HO = (H + 2P − K) / S + 1`. Padding is zeros. Everything is done one
+//! image at a time, so the working set stays in the L2 cache whatever `B`.
 //!
-//! The products go through [`nn`] and [`tn`], whose AVX-512 micro-kernels
-//! skip every k index where all six rows of a tile of A are zero. Each
-//! product is therefore arranged so that A is the operand built from the
-//! *input image*, which is the sparse one (MNIST: 81 % zeros; after a ReLU
-//! about half):
+//! The algorithms were chosen by measuring SimpleConvNet's first layer (100
+//! MNIST digits, 30 filters 5×5, f32, one thread of an AVX-512 AMD Zen 5;
+//! times per batch, medians):
 //!
-//! - forward: the column matrix `col[tap][pixel]` of one image (taps =
-//!   `CIN·K·K`) is A, read transposed, so a tile is six neighbouring output
-//!   pixels and a tap is skipped when all six see a zero; the product
-//!   `yᵀ[pixel][cout] = colᵀ·wᵀ` is then transposed into the image's output
-//!   planes with the bias added. The dense alternative `y = w·col` (weights
-//!   as A, output planes written directly) was 2.3× slower on MNIST digits.
-//! - weight gradient: `dwᵀ[tap][cout] += col·dyᵀ`, one image at a time, with
-//!   `col` as A read row-major: a tile is six taps and a pixel is skipped
-//!   when all six see a zero.
-//! - input gradient: `dcol = wᵀ·dy` then col2im (the adjoint of im2col).
+//! - Forward: the column matrix `col[tap][pixel]` (taps = `CIN·K·K`, plus a
+//!   row of ones whose weight is the bias), then `y = [w | b]·col` with
+//!   [`nn`], which writes the output planes as they are. Its A is the dense
+//!   weights, so its zero skipping finds nothing, and the product runs at
+//!   the FMA peak (0.45 ms of 0.6). The other layout (col as A, so tiles of
+//!   6 pixels skip taps whose pixels are all zero) needs its result
+//!   transposed back into channel planes and took 1.35 ms; a dedicated
+//!   kernel skipping taps per block of 32 pixels kept 82 % of them on MNIST
+//!   digits, too few to beat the dense product.
+//! - Weight and bias gradients: only the nonzero entries of `dy` are visited
+//!   (85 % are zero after max pooling and a ReLU); each adds its value times
+//!   its input window, read row by row from a zero-padded copy of the image,
+//!   into accumulators kept in registers: 0.51 ms on AVX-512. Done as
+//!   products, `col·dyᵀ` or `dy·colᵀ`, the transposes made it 1.2 ms; a
+//!   pixel-major column matrix cost more to build than the product. Without
+//!   AVX-512: `dy·colᵀ` per image with [`nt`](super::nt).
+//! - Input gradient (optional; a net's first layer skips it): `dcol = wᵀ·dy`
+//!   with [`tn`], then col2im, the adjoint of im2col.
 //!
-//! One image's column matrix (`CIN·K·K × HO·WO`) is built at a time, so the
-//! working set stays in the L2 cache whatever the batch size.
+//! A conv → ReLU → max-pool block is fastest run one image at a time (each
+//! call with `b = 1`): the convolution's output, 69 KB per image in f32,
+//! then never leaves the cache, where layer by layer it (6.9 MB per batch)
+//! and its gradient make several trips through memory. SimpleConvNet's whole
+//! training step measured 3.5–3.7 ms that way against 4.4–5.0 ms layer by
+//! layer (f32; f64 6.6–7.4 against 11–14 ms); `conv_timing` has both.
 //!
 //! [`conv2d_forward_direct`] is the same convolution in plain loops with no
 //! buffers: the reference in tests and the path for targets without a heap.
@@ -188,163 +199,37 @@ pub(crate) fn conv2d_forward_direct<T: crate::Scalar>(
 
 /// Buffers for the fast convolution, reused across calls: they grow on the
 /// first call for a geometry and are never reallocated afterwards, so
-/// steady-state training allocates nothing here.
+/// steady-state training allocates nothing here. (The matrix products keep
+/// buffers of their own, per thread, that behave the same way.)
 ///
 /// One scratch per thread: the calls take it by `&mut`.
 #[cfg(feature = "alloc")]
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ConvScratch<T> {
-    /// One image's column matrix, `taps × pixels` (or its gradient).
+    /// One image's column matrix (`taps + 1` rows of `pixels`), or its
+    /// gradient.
     col: Vec<T>,
-    /// One image's output or output gradient, transposed: `pixels × cout`.
-    pixel_major: Vec<T>,
-    /// The weights transposed, `taps × cout`, or the weight gradient so.
-    weight_t: Vec<T>,
-    /// Positions of the nonzero entries of one output-gradient plane.
-    nonzero: Vec<u32>,
-}
-
-#[cfg(feature = "alloc")]
-fn grown_u32(v: &mut Vec<u32>, n: usize) -> &mut [u32] {
-    if v.len() < n {
-        v.resize(n, 0);
-    }
-    &mut v[..n]
-}
-
-/// Taps per block of the weight-gradient accumulators.
-const TAP_BLOCK: usize = 32;
-
-#[cfg(feature = "alloc")]
-fn im2col_pixel_major<T: crate::Scalar>(g: &Conv2dGeometry, x: &[T], colt: &mut [T], tstride: usize, padded: &mut [T]) {
-    let (ho, wo, k, p, s) = (g.ho(), g.wo(), g.k, g.pad, g.stride);
-    let taps = g.taps();
-    padded.fill(T::ZERO);
-    for oh in 0..ho {
-        let out = &mut colt[oh * wo * tstride..(oh + 1) * wo * tstride];
-        for (ci, xc) in x.chunks_exact(g.h * g.w).enumerate() {
-            for kh in 0..k {
-                let tap0 = (ci * k + kh) * k;
-                let ih = oh * s + kh;
-                if ih < p || ih >= g.h + p {
-                    for row in out.chunks_exact_mut(tstride) {
-                        row[tap0..tap0 + k].fill(T::ZERO);
-                    }
-                    continue;
-                }
-                padded[p..p + g.w].copy_from_slice(&xc[(ih - p) * g.w..(ih - p + 1) * g.w]);
-                match k {
-                    1 => patches::<T, 1>(padded, s, out, tstride, tap0),
-                    2 => patches::<T, 2>(padded, s, out, tstride, tap0),
-                    3 => patches::<T, 3>(padded, s, out, tstride, tap0),
-                    4 => patches::<T, 4>(padded, s, out, tstride, tap0),
-                    5 => patches::<T, 5>(padded, s, out, tstride, tap0),
-                    7 => patches::<T, 7>(padded, s, out, tstride, tap0),
-                    _ => {
-                        for (ow, row) in out.chunks_exact_mut(tstride).enumerate() {
-                            row[tap0..tap0 + k].copy_from_slice(&padded[ow * s..ow * s + k]);
-                        }
-                    }
-                }
-            }
-        }
-        for row in out.chunks_exact_mut(tstride) {
-            row[taps..].fill(T::ZERO);
-        }
-    }
-}
-
-#[inline(always)]
-fn patches<T: crate::Scalar, const K: usize>(padded: &[T], s: usize, out: &mut [T], tstride: usize, tap0: usize) {
-    for (ow, row) in out.chunks_exact_mut(tstride).enumerate() {
-        let dst: &mut [T; K] = (&mut row[tap0..tap0 + K]).try_into().expect("K taps");
-        let src: &[T; K] = padded[ow * s..ow * s + K].try_into().expect("K pixels");
-        *dst = *src;
-    }
-}
-
-#[cfg(feature = "alloc")]
-fn dweight_sparse<T: crate::Scalar>(
-    taps: usize,
-    pixels: usize,
-    tstride: usize,
-    dyi: &[T],
-    colt: &[T],
-    dw: &mut [T],
-    nz: &mut [u32],
-) {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if super::avx512::available() {
-        // SAFETY: the CPU has AVX-512F, the function's only feature
-        return unsafe { dweight_sparse_wide(taps, pixels, tstride, dyi, colt, dw, nz) };
-    }
-    dweight_sparse_body::<T, false>(taps, pixels, tstride, dyi, colt, dw, nz)
-}
-
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-#[target_feature(enable = "avx512f")]
-fn dweight_sparse_wide<T: crate::Scalar>(
-    taps: usize,
-    pixels: usize,
-    tstride: usize,
-    dyi: &[T],
-    colt: &[T],
-    dw: &mut [T],
-    nz: &mut [u32],
-) {
-    dweight_sparse_body::<T, true>(taps, pixels, tstride, dyi, colt, dw, nz)
-}
-
-#[cfg(feature = "alloc")]
-#[inline(always)]
-fn dweight_sparse_body<T: crate::Scalar, const FMA: bool>(
-    taps: usize,
-    pixels: usize,
-    tstride: usize,
-    dyi: &[T],
-    colt: &[T],
-    dw: &mut [T],
-    nz: &mut [u32],
-) {
-    for (plane, dwc) in dyi.chunks_exact(pixels).zip(dw.chunks_exact_mut(taps)) {
-        let mut n = 0;
-        for (w, chunk) in plane.chunks(64).enumerate() {
-            let mut bits = 0u64;
-            for (j, &v) in chunk.iter().enumerate() {
-                bits |= ((v != T::ZERO) as u64) << j;
-            }
-            while bits != 0 {
-                nz[n] = (w * 64) as u32 + bits.trailing_zeros();
-                n += 1;
-                bits &= bits - 1;
-            }
-        }
-        let nz = &nz[..n];
-        for t0 in (0..taps).step_by(TAP_BLOCK) {
-            let mut acc = [T::ZERO; TAP_BLOCK];
-            for &p in nz {
-                let d = plane[p as usize];
-                let row: &[T; TAP_BLOCK] = colt[p as usize * tstride + t0..][..TAP_BLOCK].try_into().unwrap();
-                for l in 0..TAP_BLOCK {
-                    acc[l] = if FMA {
-                        d.mul_add(row[l], acc[l])
-                    } else {
-                        acc[l] + d * row[l]
-                    };
-                }
-            }
-            let end = TAP_BLOCK.min(taps - t0);
-            dwc[t0..t0 + end].iter_mut().zip(&acc).for_each(|(d, &a)| *d = *d + a);
-        }
-    }
+    /// The weights with the bias as one more column, or one image's weight
+    /// gradient on the portable path.
+    weights: Vec<T>,
+    /// One image inside its zero border, with slack for whole-vector loads.
+    padded: Vec<T>,
+    /// Positions of the nonzero entries of an output gradient plane.
+    indices: Vec<u32>,
+    /// Their values.
+    values: Vec<T>,
+    /// Where each kernel row starts within an input window.
+    offsets: Vec<u32>,
+    /// Where each output pixel's window starts in the padded image.
+    corners: Vec<u32>,
 }
 
 /// `v[..n]`, growing `v` first if it is shorter (never shrinking it, so a
 /// buffer sized for the largest call is kept).
 #[cfg(feature = "alloc")]
-fn grown<T: crate::Scalar>(v: &mut Vec<T>, n: usize) -> &mut [T] {
+fn grown<T: Copy + Default>(v: &mut Vec<T>, n: usize) -> &mut [T] {
     if v.len() < n {
-        v.resize(n, T::ZERO);
+        v.resize(n, T::default());
     }
     &mut v[..n]
 }
@@ -417,42 +302,6 @@ fn col2im<T: crate::Scalar>(g: &Conv2dGeometry, col: &[T], dx: &mut [T]) {
     }
 }
 
-/// `dst[j][i] = src[i][j] (+ add[j])` for `src` of `rows × cols`: the
-/// transposes between one image's channel planes and its pixel-major form,
-/// in square blocks so both sides stay in the L1 cache.
-#[cfg(feature = "alloc")]
-fn transpose<T: crate::Scalar>(rows: usize, cols: usize, src: &[T], dst: &mut [T], add: Option<&[T]>) {
-    const BLOCK: usize = 16;
-    let (src, dst) = (&src[..rows * cols], &mut dst[..rows * cols]);
-    for i0 in (0..rows).step_by(BLOCK) {
-        let i1 = (i0 + BLOCK).min(rows);
-        for j0 in (0..cols).step_by(BLOCK) {
-            let j1 = (j0 + BLOCK).min(cols);
-            for j in j0..j1 {
-                let a = add.map_or(T::ZERO, |add| add[j]);
-                let out = &mut dst[j * rows + i0..j * rows + i1];
-                for (i, o) in (i0..i1).zip(out) {
-                    *o = src[i * cols + j] + a;
-                }
-            }
-        }
-    }
-}
-
-/// The sum of `v` in 16 interleaved partial sums: a single running sum is
-/// a chain of dependent additions that runs at one add per latency (4
-/// cycles) and cannot vectorise.
-#[cfg(feature = "alloc")]
-fn sum<T: crate::Scalar>(v: &[T]) -> T {
-    let mut part = [T::ZERO; 16];
-    let chunks = v.chunks_exact(16);
-    let tail = chunks.remainder().iter().fold(T::ZERO, |s, &x| s + x);
-    for c in chunks {
-        part.iter_mut().zip(c).for_each(|(p, &x)| *p = *p + x);
-    }
-    part.iter().fold(tail, |s, &p| s + p)
-}
-
 /// `y = conv(x) + bias` for a batch of `b` images.
 ///
 /// Gives the same result as [`conv2d_forward_direct`] up to rounding (the
@@ -478,23 +327,56 @@ pub(crate) fn conv2d_forward<T: crate::Scalar>(
     }
     let g = *geom;
     let (taps, pixels, cout) = (g.taps(), g.pixels(), g.cout);
-    let col = grown(&mut scratch.col, taps * pixels);
-    let yt = grown(&mut scratch.pixel_major, pixels * cout);
-    let wt = grown(&mut scratch.weight_t, taps * cout);
-    transpose(cout, taps, weight, wt, None);
-    for (xi, yi) in x.chunks_exact(g.in_len()).zip(y.chunks_exact_mut(g.out_len())) {
-        im2col(&g, xi, col);
-        if std::env::var_os("CONV_DENSE").is_some() {
-            nn(cout, taps, pixels, weight, col, yi, false);
-            for (plane, &b) in yi.chunks_exact_mut(pixels).zip(bias) {
-                plane.iter_mut().for_each(|v| *v = *v + b);
-            }
-            continue;
-        }
-        // yᵀ[pixel][cout] = colᵀ·wᵀ: A = col, read transposed, is the sparse one
-        tn(taps, pixels, cout, col, wt, yt);
-        transpose(pixels, cout, yt, yi, Some(bias));
+    // the bias as one more tap, whose column-matrix row is all ones: the
+    // product then writes y whole, with no pass to add the bias
+    let wb = grown(&mut scratch.weights, cout * (taps + 1));
+    for ((row, filter), &b) in wb.chunks_exact_mut(taps + 1).zip(weight.chunks_exact(taps)).zip(bias) {
+        row[..taps].copy_from_slice(filter);
+        row[taps] = b;
     }
+    let col = grown(&mut scratch.col, (taps + 1) * pixels + 16);
+    let padded = grown(&mut scratch.padded, padded_len(&g));
+    padded.fill(T::ZERO);
+    for (xi, yi) in x.chunks_exact(g.in_len()).zip(y.chunks_exact_mut(g.out_len())) {
+        if !fast_im2col(&g, xi, padded, col) {
+            im2col(&g, xi, &mut col[..taps * pixels]);
+        }
+        // after the patches: the fast path's last vector spills into it
+        col[taps * pixels..(taps + 1) * pixels].fill(T::ONE);
+        nn(cout, taps + 1, pixels, wb, col, yi, false);
+    }
+}
+
+/// Values in the zero-padded copy of one image, with slack after it for
+/// whole-vector loads.
+#[cfg(feature = "alloc")]
+fn padded_len(g: &Conv2dGeometry) -> usize {
+    g.cin * (g.h + 2 * g.pad) * (g.w + 2 * g.pad) + 16
+}
+
+/// Copies one image into `padded` inside its zero border (the border and
+/// slack must already be zero, and stay so).
+#[cfg(feature = "alloc")]
+fn pad_image<T: crate::Scalar>(g: &Conv2dGeometry, x: &[T], padded: &mut [T]) {
+    let (hp, wp) = (g.h + 2 * g.pad, g.w + 2 * g.pad);
+    for (pc, xc) in padded.chunks_exact_mut(hp * wp).zip(x.chunks_exact(g.h * g.w)) {
+        for (prow, xrow) in pc[g.pad * wp..].chunks_exact_mut(wp).zip(xc.chunks_exact(g.w)) {
+            prow[g.pad..g.pad + g.w].copy_from_slice(xrow);
+        }
+    }
+}
+
+/// [`im2col`] on the AVX-512 path, through a zero-padded copy of the image
+/// (`col` with 16 values of slack); `false` if that path does not apply.
+#[cfg(feature = "alloc")]
+fn fast_im2col<T: crate::Scalar>(g: &Conv2dGeometry, x: &[T], padded: &mut [T], col: &mut [T]) -> bool {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if g.stride == 1 && super::conv_avx512::available() {
+        pad_image(g, x, padded);
+        return super::conv_avx512::im2col_image(g, padded, col);
+    }
+    let _ = (g, x, padded, col);
+    false
 }
 
 /// Gradients of a convolution over a batch of `b` images, given the input
@@ -525,52 +407,25 @@ pub(crate) fn conv2d_backward<T: crate::Scalar>(
     assert_eq!(dbias.len(), geom.cout, "conv bias gradient length");
     let g = *geom;
     let (taps, pixels, cout) = (g.taps(), g.pixels(), g.cout);
-
+    dweight.fill(T::ZERO);
     dbias.fill(T::ZERO);
-    for dyi in dy.chunks_exact(g.out_len()) {
-        for (db, plane) in dbias.iter_mut().zip(dyi.chunks_exact(pixels)) {
-            *db = *db + sum(plane);
-        }
-    }
-
-    let col = grown(&mut scratch.col, taps * pixels);
-    let dyt = grown(&mut scratch.pixel_major, pixels * cout);
-    let dwt = grown(&mut scratch.weight_t, taps * cout);
-    if b == 0 {
-        dwt.fill(T::ZERO);
-    }
-    if std::env::var_os("CONV_SPARSE").is_some() {
-        let tstride = taps.next_multiple_of(TAP_BLOCK);
-        let colt = grown(&mut scratch.col, pixels * tstride);
-        let nz = grown_u32(&mut scratch.nonzero, pixels);
-        let mut padded = vec![T::ZERO; g.w + 2 * g.pad];
-        dweight.fill(T::ZERO);
-        for (xi, dyi) in x.chunks_exact(g.in_len()).zip(dy.chunks_exact(g.out_len())) {
-            im2col_pixel_major(&g, xi, colt, tstride, &mut padded);
-            dweight_sparse(taps, pixels, tstride, dyi, colt, dweight, nz);
-        }
-        return;
-    }
-    if std::env::var_os("CONV_NT").is_some() {
-        dweight.fill(T::ZERO);
+    if !sparse_weight_gradient(&g, x, dy, dweight, dbias, scratch) {
+        let col = grown(&mut scratch.col, taps * pixels);
+        let dw = grown(&mut scratch.weights, taps * cout);
         for (xi, dyi) in x.chunks_exact(g.in_len()).zip(dy.chunks_exact(g.out_len())) {
             im2col(&g, xi, col);
-            super::nt(cout, pixels, taps, dyi, col, dwt);
-            dweight.iter_mut().zip(dwt.iter()).for_each(|(d, &v)| *d = *d + v);
+            // dw = dy·colᵀ
+            super::nt(cout, pixels, taps, dyi, col, dw);
+            dweight.iter_mut().zip(dw.iter()).for_each(|(d, &v)| *d = *d + v);
+            for (db, plane) in dbias.iter_mut().zip(dyi.chunks_exact(pixels)) {
+                *db = *db + sum(plane);
+            }
         }
-        return;
     }
-    for (i, (xi, dyi)) in x.chunks_exact(g.in_len()).zip(dy.chunks_exact(g.out_len())).enumerate() {
-        im2col(&g, xi, col);
-        transpose(cout, pixels, dyi, dyt, None);
-        // dwᵀ[tap][cout] (+)= col·dyᵀ: A = col, row-major, is the sparse one
-        nn(taps, pixels, cout, col, dyt, dwt, i > 0);
-    }
-    transpose(taps, cout, dwt, dweight, None);
-
     if let Some(dx) = dx {
         assert_eq!(dx.len(), b * g.in_len(), "conv input gradient length");
         dx.fill(T::ZERO);
+        let col = grown(&mut scratch.col, taps * pixels);
         for (dyi, dxi) in dy.chunks_exact(g.out_len()).zip(dx.chunks_exact_mut(g.in_len())) {
             // dcol[tap][pixel] = wᵀ·dy
             tn(cout, taps, pixels, weight, dyi, col);
@@ -579,9 +434,472 @@ pub(crate) fn conv2d_backward<T: crate::Scalar>(
     }
 }
 
+/// The weight and bias gradients (added to `dweight`, `dbias`) on the
+/// AVX-512 path: per image, the pixel-major column matrix, then one pass
+/// over the nonzero entries of `dy`. `false` if the CPU lacks AVX-512.
+#[cfg(feature = "alloc")]
+fn sparse_weight_gradient<T: crate::Scalar>(
+    g: &Conv2dGeometry,
+    x: &[T],
+    dy: &[T],
+    dweight: &mut [T],
+    dbias: &mut [T],
+    scratch: &mut ConvScratch<T>,
+) -> bool {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    {
+        if !super::conv_avx512::available() {
+            return false;
+        }
+        // the image with its zero border and some slack after it, so every
+        // kernel row is one whole-vector load
+        let padded = grown(&mut scratch.padded, padded_len(g));
+        padded.fill(T::ZERO);
+        let list = grown(&mut scratch.indices, g.pixels() + 16);
+        let vals = grown(&mut scratch.values, g.pixels() + 16);
+        let offs = grown(&mut scratch.offsets, g.cin * g.k * g.k.div_ceil(8));
+        // each output pixel's window corner in the padded image
+        let wp = g.w + 2 * g.pad;
+        let corners = grown(&mut scratch.corners, g.pixels().next_multiple_of(16));
+        for (oh, row) in corners.chunks_mut(g.wo()).take(g.ho()).enumerate() {
+            for (ow, c) in row.iter_mut().enumerate() {
+                *c = ((oh * wp + ow) * g.stride) as u32;
+            }
+        }
+        for (xi, dyi) in x.chunks_exact(g.in_len()).zip(dy.chunks_exact(g.out_len())) {
+            pad_image(g, xi, padded);
+            let done = super::conv_avx512::dweight_image(g, padded, dyi, dweight, dbias, corners, list, vals, offs);
+            assert!(done, "AVX-512 kernels are available");
+        }
+        true
+    }
+    #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
+    {
+        let _ = (g, x, dy, dweight, dbias, scratch);
+        false
+    }
+}
+
+/// The sum of `v` in 16 interleaved partial sums: a single running sum is
+/// a chain of dependent additions that runs at one add per latency (4
+/// cycles) and cannot vectorise.
+#[cfg(feature = "alloc")]
+fn sum<T: crate::Scalar>(v: &[T]) -> T {
+    let mut part = [T::ZERO; 16];
+    let chunks = v.chunks_exact(16);
+    let tail = chunks.remainder().iter().fold(T::ZERO, |s, &x| s + x);
+    for c in chunks {
+        part.iter_mut().zip(c).for_each(|(p, &x)| *p = *p + x);
+    }
+    part.iter().fold(tail, |s, &p| s + p)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    /// Runs `check` on every path this machine has: the AVX-512 kernels (if
+    /// the CPU has them) and the portable loops, which other CPUs take.
+    pub(crate) fn on_each_path(mut check: impl FnMut(&str)) {
+        check("default path");
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        {
+            use crate::kernels::conv_avx512::tests::PORTABLE;
+            PORTABLE.with(|p| p.set(true));
+            check("portable path");
+            PORTABLE.with(|p| p.set(false));
+        }
+    }
+
+    /// Deterministic values in [-1, 1), a fraction `zeros` of them exactly 0.
+    pub(crate) fn values<T: crate::Scalar>(n: usize, seed: u64, zeros: f64) -> Vec<T> {
+        let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+                if u < zeros {
+                    T::ZERO
+                } else {
+                    T::of(((state >> 3) % 2000) as f64 / 1000.0 - 1.0)
+                }
+            })
+            .collect()
+    }
+
+    const fn geom(cin: usize, h: usize, w: usize, cout: usize, k: usize, stride: usize, pad: usize) -> Conv2dGeometry {
+        Conv2dGeometry {
+            cin,
+            h,
+            w,
+            cout,
+            k,
+            stride,
+            pad,
+        }
+    }
+
+    /// Strides 1, 2, 3; paddings 0, 1, 2, 3; kernels 1, 3, 5, 7, 9 (wider
+    /// than the 8-lane kernel rows of the fast path); square and not;
+    /// output channels that are not multiples of 16; an input wider than a
+    /// vector; enough input channels to need several passes of the fast
+    /// weight-gradient kernel; a kernel larger than the unpadded image.
+    const GEOMETRIES: [Conv2dGeometry; 14] = [
+        geom(1, 28, 28, 30, 5, 1, 0),
+        geom(2, 7, 9, 3, 3, 1, 1),
+        geom(3, 8, 6, 17, 3, 2, 1),
+        geom(2, 9, 11, 5, 5, 3, 2),
+        geom(1, 5, 5, 4, 1, 1, 0),
+        geom(4, 10, 7, 33, 3, 1, 2),
+        geom(3, 6, 13, 7, 5, 2, 0),
+        geom(1, 3, 4, 2, 3, 1, 0),
+        geom(2, 4, 4, 3, 5, 1, 2),
+        geom(2, 12, 10, 3, 9, 1, 1),
+        geom(1, 20, 17, 20, 7, 3, 3),
+        geom(16, 6, 6, 8, 3, 1, 1),
+        geom(2, 19, 37, 3, 3, 1, 1),
+        geom(3, 5, 8, 2, 2, 2, 0),
+    ];
+
+    /// The input pixel a kernel tap sees, if it is not padding.
+    fn source(g: &Conv2dGeometry, o: usize, kk: usize, n: usize) -> Option<usize> {
+        (o * g.stride + kk).checked_sub(g.pad).filter(|&i| i < n)
+    }
+
+    /// The convolution from its definition, in f64, with `Σ|term|` beside
+    /// each output (the scale of its rounding error).
+    fn reference_forward<T: crate::Scalar>(
+        g: &Conv2dGeometry,
+        b: usize,
+        x: &[T],
+        w: &[T],
+        bias: &[T],
+    ) -> (Vec<f64>, Vec<f64>) {
+        let (ho, wo, k) = (g.ho(), g.wo(), g.k);
+        let mut y = vec![0.0; b * g.out_len()];
+        let mut scale = vec![0.0; b * g.out_len()];
+        for n in 0..b {
+            for co in 0..g.cout {
+                for oh in 0..ho {
+                    for ow in 0..wo {
+                        let at = ((n * g.cout + co) * ho + oh) * wo + ow;
+                        y[at] = bias[co].as_f64();
+                        scale[at] = bias[co].as_f64().abs();
+                        for ci in 0..g.cin {
+                            for kh in 0..k {
+                                for kw in 0..k {
+                                    if let (Some(ih), Some(iw)) = (source(g, oh, kh, g.h), source(g, ow, kw, g.w)) {
+                                        let t = w[((co * g.cin + ci) * k + kh) * k + kw].as_f64()
+                                            * x[((n * g.cin + ci) * g.h + ih) * g.w + iw].as_f64();
+                                        y[at] += t;
+                                        scale[at] += t.abs();
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (y, scale)
+    }
+
+    /// The gradients from their definition, in f64: (dw, db, dx), and the
+    /// `Σ|term|` of each.
+    #[allow(clippy::type_complexity)]
+    fn reference_backward<T: crate::Scalar>(
+        g: &Conv2dGeometry,
+        b: usize,
+        x: &[T],
+        w: &[T],
+        dy: &[T],
+    ) -> [(Vec<f64>, Vec<f64>); 3] {
+        let (ho, wo, k) = (g.ho(), g.wo(), g.k);
+        let mut dw = (vec![0.0; g.weight_len()], vec![0.0; g.weight_len()]);
+        let mut db = (vec![0.0; g.cout], vec![0.0; g.cout]);
+        let mut dx = (vec![0.0; b * g.in_len()], vec![0.0; b * g.in_len()]);
+        for n in 0..b {
+            for co in 0..g.cout {
+                for oh in 0..ho {
+                    for ow in 0..wo {
+                        let d = dy[((n * g.cout + co) * ho + oh) * wo + ow].as_f64();
+                        db.0[co] += d;
+                        db.1[co] += d.abs();
+                        for ci in 0..g.cin {
+                            for kh in 0..k {
+                                for kw in 0..k {
+                                    if let (Some(ih), Some(iw)) = (source(g, oh, kh, g.h), source(g, ow, kw, g.w)) {
+                                        let wi = ((co * g.cin + ci) * k + kh) * k + kw;
+                                        let xi = ((n * g.cin + ci) * g.h + ih) * g.w + iw;
+                                        dw.0[wi] += d * x[xi].as_f64();
+                                        dw.1[wi] += (d * x[xi].as_f64()).abs();
+                                        dx.0[xi] += d * w[wi].as_f64();
+                                        dx.1[xi] += (d * w[wi].as_f64()).abs();
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        [dw, db, dx]
+    }
+
+    /// `got` equals `want` up to rounding: a sum of `terms` products can be
+    /// off by about `terms · ε · Σ|term|` whatever the order it is summed in.
+    pub(crate) fn assert_close<T: crate::Scalar>(what: &str, got: &[T], want: &[f64], scale: &[f64], terms: usize) {
+        assert_eq!(got.len(), want.len(), "{what}: length");
+        let eps = if size_of::<T>() == 4 {
+            f32::EPSILON as f64
+        } else {
+            f64::EPSILON
+        };
+        for (i, ((g, w), s)) in got.iter().zip(want).zip(scale).enumerate() {
+            let tol = 2.0 * terms as f64 * eps * s + f64::MIN_POSITIVE;
+            assert!(
+                (g.as_f64() - w).abs() <= tol,
+                "{what}: element {i} is {g}, want {w} (tolerance {tol:e})"
+            );
+        }
+    }
+
+    fn forward_matches_reference<T: crate::Scalar>() {
+        on_each_path(|path| {
+            let mut scratch = ConvScratch::<T>::default();
+            for (gi, g) in GEOMETRIES.iter().enumerate() {
+                for b in [1, 7] {
+                    for zeros in [0.0, 0.8] {
+                        let what = format!(
+                            "{path}, {} {g:?}, batch {b}, {zeros} zeros",
+                            core::any::type_name::<T>()
+                        );
+                        let seed = (gi * 10 + b) as u64;
+                        let x = values::<T>(b * g.in_len(), seed, zeros);
+                        let w = values::<T>(g.weight_len(), seed + 1, 0.0);
+                        let bias = values::<T>(g.cout, seed + 2, 0.0);
+                        let (want, scale) = reference_forward(g, b, &x, &w, &bias);
+                        let terms = g.taps() + 1;
+                        // filled with garbage first: every output must be written
+                        let mut y = vec![T::of(7.5); b * g.out_len()];
+                        conv2d_forward(g, b, &x, &w, &bias, &mut y, &mut scratch);
+                        assert_close(&format!("forward, {what}"), &y, &want, &scale, terms);
+                        let mut y = vec![T::of(7.5); b * g.out_len()];
+                        conv2d_forward_direct(g, b, &x, &w, &bias, &mut y);
+                        assert_close(&format!("direct forward, {what}"), &y, &want, &scale, terms);
+                    }
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn forward_matches_reference_f32() {
+        forward_matches_reference::<f32>();
+    }
+
+    #[test]
+    fn forward_matches_reference_f64() {
+        forward_matches_reference::<f64>();
+    }
+
+    fn backward_matches_reference<T: crate::Scalar>() {
+        on_each_path(|path| {
+            let mut scratch = ConvScratch::<T>::default();
+            for (gi, g) in GEOMETRIES.iter().enumerate() {
+                for b in [1, 7] {
+                    // an output gradient after pooling and a ReLU is mostly
+                    // zeros; after other layers, dense
+                    for zeros in [0.0, 0.85] {
+                        let what = format!(
+                            "{path}, {} {g:?}, batch {b}, {zeros} zeros in dy",
+                            core::any::type_name::<T>()
+                        );
+                        let seed = (gi * 10 + b) as u64 + 1000;
+                        let x = values::<T>(b * g.in_len(), seed, 0.6);
+                        let w = values::<T>(g.weight_len(), seed + 1, 0.0);
+                        let dy = values::<T>(b * g.out_len(), seed + 2, zeros);
+                        let [(dw_want, dw_scale), (db_want, db_scale), (dx_want, dx_scale)] =
+                            reference_backward(g, b, &x, &w, &dy);
+                        let mut dw = vec![T::of(7.5); g.weight_len()];
+                        let mut db = vec![T::of(7.5); g.cout];
+                        let mut dx = vec![T::of(7.5); b * g.in_len()];
+                        conv2d_backward(g, b, &x, &w, &dy, &mut dw, &mut db, Some(&mut dx), &mut scratch);
+                        let pixels_summed = b * g.pixels();
+                        assert_close(&format!("dweight, {what}"), &dw, &dw_want, &dw_scale, pixels_summed);
+                        assert_close(&format!("dbias, {what}"), &db, &db_want, &db_scale, pixels_summed);
+                        assert_close(&format!("dx, {what}"), &dx, &dx_want, &dx_scale, g.cout * g.k * g.k);
+                        // without dx: the same weight gradients
+                        let mut dw = vec![T::of(-3.0); g.weight_len()];
+                        let mut db = vec![T::of(-3.0); g.cout];
+                        conv2d_backward(g, b, &x, &w, &dy, &mut dw, &mut db, None, &mut scratch);
+                        assert_close(
+                            &format!("dweight without dx, {what}"),
+                            &dw,
+                            &dw_want,
+                            &dw_scale,
+                            pixels_summed,
+                        );
+                        assert_close(
+                            &format!("dbias without dx, {what}"),
+                            &db,
+                            &db_want,
+                            &db_scale,
+                            pixels_summed,
+                        );
+                    }
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn backward_matches_reference_f32() {
+        backward_matches_reference::<f32>();
+    }
+
+    #[test]
+    fn backward_matches_reference_f64() {
+        backward_matches_reference::<f64>();
+    }
+
+    /// `max |numerical − analytic|` relative to `max |numerical|`: a wrong
+    /// gradient, including an all-zero one, scores about 1 or more.
+    fn relative_error(numerical: &[f64], analytic: &[f64]) -> f64 {
+        let size = numerical.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let err = numerical
+            .iter()
+            .zip(analytic)
+            .fold(0.0f64, |m, (n, a)| m.max((n - a).abs()));
+        err / size
+    }
+
+    /// The backward pass against central differences of the forward one, in
+    /// f64, for the loss `L = Σ (r·y + y²/2)` (so `dy = r + y`). `L` is
+    /// quadratic in each parameter, so central differences have no
+    /// truncation error and only rounding (about `ε·|L| / h`, some 1e-11
+    /// here) separates them from the true gradient; 1e-7 of the gradient's
+    /// largest entry is far above that and far below any real mistake.
+    #[test]
+    fn backward_matches_finite_differences() {
+        const H: f64 = 1e-4;
+        const TOLERANCE: f64 = 1e-7;
+        on_each_path(|path| {
+            for g in [
+                geom(2, 5, 6, 3, 3, 2, 1),
+                geom(1, 7, 7, 4, 5, 1, 2),
+                geom(3, 6, 5, 2, 1, 1, 0),
+            ] {
+                let b = 2;
+                let x = values::<f64>(b * g.in_len(), 1, 0.3);
+                let w = values::<f64>(g.weight_len(), 2, 0.0);
+                let bias = values::<f64>(g.cout, 3, 0.0);
+                let r = values::<f64>(b * g.out_len(), 4, 0.0);
+                let loss = |x: &[f64], w: &[f64], bias: &[f64]| {
+                    let mut y = vec![0.0; b * g.out_len()];
+                    conv2d_forward_direct(&g, b, x, w, bias, &mut y);
+                    y.iter().zip(&r).map(|(y, r)| r * y + y * y / 2.0).sum::<f64>()
+                };
+                let numerical = |p: &[f64], with: &dyn Fn(&[f64]) -> f64| -> Vec<f64> {
+                    (0..p.len())
+                        .map(|i| {
+                            let (mut up, mut down) = (p.to_vec(), p.to_vec());
+                            up[i] += H;
+                            down[i] -= H;
+                            (with(&up) - with(&down)) / (2.0 * H)
+                        })
+                        .collect()
+                };
+                let mut y = vec![0.0; b * g.out_len()];
+                conv2d_forward_direct(&g, b, &x, &w, &bias, &mut y);
+                let dy: Vec<f64> = y.iter().zip(&r).map(|(y, r)| r + y).collect();
+                let (mut dw, mut db, mut dx) = (vec![0.0; w.len()], vec![0.0; bias.len()], vec![0.0; x.len()]);
+                let mut scratch = ConvScratch::default();
+                conv2d_backward(&g, b, &x, &w, &dy, &mut dw, &mut db, Some(&mut dx), &mut scratch);
+                let checks = [
+                    ("dx", numerical(&x, &|x| loss(x, &w, &bias)), dx),
+                    ("dweight", numerical(&w, &|w| loss(&x, w, &bias)), dw),
+                    ("dbias", numerical(&bias, &|bias| loss(&x, &w, bias)), db),
+                ];
+                for (what, num, analytic) in checks {
+                    assert!(
+                        num.iter().any(|v| v.abs() > 0.1),
+                        "{what}: a test with no gradient proves nothing"
+                    );
+                    let err = relative_error(&num, &analytic);
+                    assert!(err < TOLERANCE, "{path}, {g:?}: {what} off by {err:e} of its size");
+                    // the check itself rejects a gradient that is all zeros
+                    assert!(relative_error(&num, &vec![0.0; num.len()]) > TOLERANCE);
+                }
+            }
+        });
+    }
+
+    /// After the first call for a geometry, the scratch buffers are neither
+    /// grown nor moved: steady-state training allocates nothing here.
+    #[test]
+    fn scratch_is_reused() {
+        fn buffers(s: &ConvScratch<f32>) -> [(usize, usize); 7] {
+            [
+                (s.col.as_ptr() as usize, s.col.capacity()),
+                (s.weights.as_ptr() as usize, s.weights.capacity()),
+                (s.padded.as_ptr() as usize, s.padded.capacity()),
+                (s.indices.as_ptr() as usize, s.indices.capacity()),
+                (s.values.as_ptr() as usize, s.values.capacity()),
+                (s.offsets.as_ptr() as usize, s.offsets.capacity()),
+                (s.corners.as_ptr() as usize, s.corners.capacity()),
+            ]
+        }
+        on_each_path(|path| {
+            let g = GEOMETRIES[0];
+            let b = 3;
+            let x = values::<f32>(b * g.in_len(), 1, 0.8);
+            let w = values::<f32>(g.weight_len(), 2, 0.0);
+            let bias = values::<f32>(g.cout, 3, 0.0);
+            let dy = values::<f32>(b * g.out_len(), 4, 0.8);
+            let (mut y, mut dx) = (vec![0.0; b * g.out_len()], vec![0.0; x.len()]);
+            let (mut dw, mut db) = (vec![0.0; w.len()], vec![0.0; g.cout]);
+            let mut scratch = ConvScratch::default();
+            let mut step = |scratch: &mut ConvScratch<f32>| {
+                conv2d_forward(&g, b, &x, &w, &bias, &mut y, scratch);
+                conv2d_backward(&g, b, &x, &w, &dy, &mut dw, &mut db, Some(&mut dx), scratch);
+            };
+            step(&mut scratch);
+            let first = buffers(&scratch);
+            step(&mut scratch);
+            assert_eq!(buffers(&scratch), first, "{path}");
+        });
+    }
+
+    #[test]
+    fn scratch_is_send_sync_default() {
+        fn check<S: Send + Sync + Default>() {}
+        check::<ConvScratch<f32>>();
+        check::<ConvScratch<f64>>();
+    }
+
+    #[test]
+    fn output_size() {
+        let g = geom(1, 28, 28, 30, 5, 1, 0);
+        assert_eq!((g.ho(), g.wo(), g.taps(), g.out_len()), (24, 24, 25, 30 * 24 * 24));
+        let g = geom(3, 7, 10, 2, 3, 2, 1);
+        assert_eq!((g.ho(), g.wo()), (4, 5));
+    }
+
+    #[test]
+    #[should_panic(expected = "kernel larger")]
+    fn kernel_larger_than_padded_image_panics() {
+        let g = geom(1, 2, 2, 1, 5, 1, 1);
+        conv2d_forward_direct::<f32>(&g, 1, &[0.0; 4], &[0.0; 25], &[0.0], &mut []);
+    }
+}
+
 /// Gradients of a convolution with plain loops and no scratch (the
 /// training path without `alloc`), with the contract of
-/// [`conv2d_backward`]: `dweight` and `dbias` overwritten with the batch's
+/// `conv2d_backward`: `dweight` and `dbias` overwritten with the batch's
 /// sums, `dx` (if given) overwritten.
 #[cfg(not(feature = "alloc"))]
 #[allow(clippy::too_many_arguments)]
@@ -616,10 +934,8 @@ pub(crate) fn conv2d_backward_direct<T: crate::Scalar>(
                     for c in 0..g.cin {
                         for kh in 0..g.k {
                             for kw in 0..g.k {
-                                let (ih, iw) = (
-                                    (oh * g.stride + kh) as isize - g.pad as isize,
-                                    (ow * g.stride + kw) as isize - g.pad as isize,
-                                );
+                                let ih = (oh * g.stride + kh) as isize - g.pad as isize;
+                                let iw = (ow * g.stride + kw) as isize - g.pad as isize;
                                 if ih < 0 || iw < 0 || ih as usize >= g.h || iw as usize >= g.w {
                                     continue;
                                 }

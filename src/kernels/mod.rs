@@ -11,6 +11,10 @@ mod avx512;
 mod portable;
 
 pub(crate) mod conv;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod conv_avx512;
+#[cfg(all(test, feature = "std"))]
+mod conv_timing;
 pub(crate) mod pool;
 
 /// Matrix products on row-major slices; implemented for `f32` and `f64`.
@@ -336,6 +340,7 @@ pub(crate) fn nn<T: crate::Scalar>(m: usize, k: usize, n: usize, a: &[T], b: &[T
 
 /// `c[k×n] = aᵀ·b` for `a[m×k]`, `b[m×n]`.
 #[inline(always)]
+#[cfg_attr(not(feature = "alloc"), allow(dead_code))] // a convolution's dx, with alloc
 pub(crate) fn tn<T: crate::Scalar>(m: usize, k: usize, n: usize, a: &[T], b: &[T], c: &mut [T]) {
     if m * k * n <= INLINE_WORK {
         portable::gemm_tn(m, k, n, a, b, c)

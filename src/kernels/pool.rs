@@ -10,8 +10,8 @@
 //! - NaN propagates: the first NaN in a window is its maximum (output NaN),
 //!   and the gradient goes to it.
 //!
-//! Written as "take `v` if `!(v <= best)` while `best` is not NaN", which is
-//! branch-free, so the compiler vectorises the common 2×2 stride-2 case.
+//! The 2×2 stride-2 case (the book's) has AVX-512 kernels; other windows,
+//! and CPUs without AVX-512, take plain loops.
 //!
 //! The argmax of an output is the index of the chosen input within its own
 //! `H × W` plane (image and channel), `ih·W + iw`, as PyTorch's
@@ -69,13 +69,11 @@ impl PoolGeometry {
 }
 
 /// `true` if `v` replaces `best` as a window's maximum: it is larger, or it
-/// is the first NaN. Strict, so ties keep the earlier value.
+/// is the first NaN. Strict, so ties keep the earlier value; `&` and `|`
+/// rather than `&&` and `||`, so there is no branch.
 #[inline(always)]
 fn beats<T: crate::Scalar>(v: T, best: T) -> bool {
-    // `best == best` is false only for NaN, which nothing replaces
-    #[allow(clippy::eq_op)]
-    let settled = best != best;
-    !(v <= best) & !settled
+    ((v > best) | v.is_nan()) & !best.is_nan()
 }
 
 /// One `H × W` plane: `y` (and `argmax`, when `TRACK`) for every window.
@@ -84,7 +82,7 @@ fn plane<T: crate::Scalar, const TRACK: bool>(g: &PoolGeometry, x: &[T], y: &mut
     let (wo, w, s, ps) = (g.wo(), g.w, g.stride, g.size);
     if ps == 2 && s == 2 {
         // the book's pooling: two input rows per output row, pairs of
-        // columns; the fixed window lets the compiler vectorise it
+        // columns, three branch-free comparisons per window
         for (oh, out) in y.chunks_exact_mut(wo).enumerate() {
             let r0 = &x[2 * oh * w..2 * oh * w + 2 * wo];
             let r1 = &x[(2 * oh + 1) * w..(2 * oh + 1) * w + 2 * wo];
@@ -148,29 +146,20 @@ pub(crate) fn max_pool2d_forward<T: crate::Scalar>(
     g.check();
     assert_eq!(x.len(), b * g.in_len(), "max pool input length");
     assert_eq!(y.len(), b * g.out_len(), "max pool output length");
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if super::avx512::available() {
-        // SAFETY: the CPU has AVX-512F, the function's only feature.
-        return unsafe { forward_wide(&g, x, y, argmax) };
+    if let Some(argmax) = argmax.as_deref() {
+        assert_eq!(argmax.len(), y.len(), "max pool argmax length");
     }
-    forward_planes(&g, x, y, argmax)
-}
-
-/// [`forward_planes`] compiled for AVX-512.
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-#[target_feature(enable = "avx512f")]
-fn forward_wide<T: crate::Scalar>(g: &PoolGeometry, x: &[T], y: &mut [T], argmax: Option<&mut [u32]>) {
-    forward_planes(g, x, y, argmax)
-}
-
-/// Every plane of the batch.
-#[inline(always)]
-fn forward_planes<T: crate::Scalar>(g: &PoolGeometry, x: &[T], y: &mut [T], argmax: Option<&mut [u32]>) {
-    let g = *g;
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    let argmax = {
+        let mut argmax = argmax;
+        if g.size == 2 && g.stride == 2 && super::conv_avx512::pool2_forward(g.h, g.w, x, y, argmax.as_deref_mut()) {
+            return;
+        }
+        argmax
+    };
     let (hw, out) = (g.h * g.w, g.ho() * g.wo());
     match argmax {
         Some(argmax) => {
-            assert_eq!(argmax.len(), y.len(), "max pool argmax length");
             for ((xp, yp), ap) in x
                 .chunks_exact(hw)
                 .zip(y.chunks_exact_mut(out))
@@ -188,12 +177,14 @@ fn forward_planes<T: crate::Scalar>(g: &PoolGeometry, x: &[T], y: &mut [T], argm
 }
 
 /// `dx` = the gradient of max pooling: zero everywhere except at each
-/// window's maximum (`argmax`, from [`max_pool2d_forward`]), which receives
-/// that window's `dy`, summed where overlapping windows share a maximum.
+/// window's maximum (`argmax`, from [`max_pool2d_forward`] with the same
+/// geometry), which receives that window's `dy`, summed where overlapping
+/// windows share a maximum.
 ///
 /// # Panics
 /// If a slice's length does not match `geom` and `b`, or an argmax is
-/// outside its plane.
+/// outside its plane (with AVX-512 and a 2×2 stride-2 window: outside its
+/// window).
 pub(crate) fn max_pool2d_backward<T: crate::Scalar>(
     geom: &PoolGeometry,
     b: usize,
@@ -206,6 +197,10 @@ pub(crate) fn max_pool2d_backward<T: crate::Scalar>(
     assert_eq!(dx.len(), b * g.in_len(), "max pool input gradient length");
     assert_eq!(dy.len(), b * g.out_len(), "max pool output gradient length");
     assert_eq!(argmax.len(), dy.len(), "max pool argmax length");
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if g.size == 2 && g.stride == 2 && super::conv_avx512::pool2_backward(g.h, g.w, argmax, dy, dx) {
+        return;
+    }
     let (hw, out) = (g.h * g.w, g.ho() * g.wo());
     dx.fill(T::ZERO);
     for ((dxp, dyp), ap) in dx
@@ -217,5 +212,204 @@ pub(crate) fn max_pool2d_backward<T: crate::Scalar>(
             let at = &mut dxp[i as usize];
             *at = *at + d;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::conv::tests::{on_each_path, values};
+    use std::vec::Vec;
+
+    const fn geom(c: usize, h: usize, w: usize, size: usize, stride: usize) -> PoolGeometry {
+        PoolGeometry { c, h, w, size, stride }
+    }
+
+    /// The book's 2×2 stride 2 (the fast path) on even, odd and wide planes
+    /// (more than one vector of outputs per row), and other windows and
+    /// strides, overlapping or leaving pixels out.
+    const GEOMETRIES: [PoolGeometry; 11] = [
+        geom(30, 24, 24, 2, 2),
+        geom(3, 4, 4, 2, 2),
+        geom(2, 7, 9, 2, 2),
+        geom(2, 9, 70, 2, 2),
+        geom(1, 2, 2, 2, 2),
+        geom(3, 35, 33, 2, 2),
+        geom(2, 5, 7, 3, 2),
+        geom(1, 6, 5, 3, 3),
+        geom(4, 8, 8, 2, 1),
+        geom(2, 9, 8, 1, 1),
+        geom(2, 10, 13, 4, 3),
+    ];
+
+    /// The maximum of each window from the definition: the first NaN if
+    /// there is one, else the first of the largest values.
+    fn reference_forward<T: crate::Scalar>(g: &PoolGeometry, b: usize, x: &[T]) -> (Vec<T>, Vec<u32>) {
+        let (ho, wo) = (g.ho(), g.wo());
+        let (mut y, mut at) = (Vec::new(), Vec::new());
+        for plane in x.chunks_exact(g.h * g.w).take(b * g.c) {
+            for oh in 0..ho {
+                for ow in 0..wo {
+                    let window = (0..g.size)
+                        .flat_map(|dh| (0..g.size).map(move |dw| (oh * g.stride + dh) * g.w + ow * g.stride + dw));
+                    let best = window.clone().find(|&i| plane[i].is_nan()).unwrap_or_else(|| {
+                        window.fold(usize::MAX, |best, i| {
+                            if best == usize::MAX || plane[i] > plane[best] {
+                                i
+                            } else {
+                                best
+                            }
+                        })
+                    });
+                    y.push(plane[best]);
+                    at.push(best as u32);
+                }
+            }
+        }
+        (y, at)
+    }
+
+    /// Inputs with many ties (few distinct values), infinities and NaNs.
+    fn inputs<T: crate::Scalar>(n: usize, seed: u64) -> Vec<T> {
+        values::<T>(n, seed, 0.3)
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| match (i * 7 + seed as usize) % 41 {
+                0 => T::nan(),
+                1 => T::infinity(),
+                2 => T::neg_infinity(),
+                _ => T::of((v.as_f64() * 3.0).round() / 2.0),
+            })
+            .collect()
+    }
+
+    fn same<T: crate::Scalar>(a: T, b: T) -> bool {
+        a == b || (a.is_nan() && b.is_nan())
+    }
+
+    fn forward_matches_reference<T: crate::Scalar>() {
+        on_each_path(|path| {
+            for (gi, g) in GEOMETRIES.iter().enumerate() {
+                for b in [1, 7] {
+                    let what = format!("{path}, {} {g:?}, batch {b}", core::any::type_name::<T>());
+                    let x = inputs::<T>(b * g.in_len(), gi as u64 + 1);
+                    let (want, want_at) = reference_forward(g, b, &x);
+                    let mut y = vec![T::of(9.0); b * g.out_len()];
+                    let mut at = vec![u32::MAX; b * g.out_len()];
+                    max_pool2d_forward(g, b, &x, &mut y, Some(&mut at));
+                    for (i, (&got, &want)) in y.iter().zip(&want).enumerate() {
+                        assert!(same(got, want), "{what}: output {i} is {got}, want {want}");
+                    }
+                    assert_eq!(at, want_at, "{what}: argmax");
+                    let mut y = vec![T::of(9.0); b * g.out_len()];
+                    max_pool2d_forward(g, b, &x, &mut y, None);
+                    assert!(y.iter().zip(&want).all(|(&a, &b)| same(a, b)), "{what}: without argmax");
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn forward_matches_reference_f32() {
+        forward_matches_reference::<f32>();
+    }
+
+    #[test]
+    fn forward_matches_reference_f64() {
+        forward_matches_reference::<f64>();
+    }
+
+    fn backward_matches_reference<T: crate::Scalar>() {
+        on_each_path(|path| {
+            for (gi, g) in GEOMETRIES.iter().enumerate() {
+                for b in [1, 7] {
+                    let what = format!("{path}, {} {g:?}, batch {b}", core::any::type_name::<T>());
+                    let x = inputs::<T>(b * g.in_len(), gi as u64 + 100);
+                    let (_, at) = reference_forward(g, b, &x);
+                    let dy = values::<T>(b * g.out_len(), gi as u64 + 200, 0.2);
+                    let mut want = vec![0.0; b * g.in_len()];
+                    let out = g.ho() * g.wo();
+                    for (o, (&i, &d)) in at.iter().zip(&dy).enumerate() {
+                        want[(o / out) * g.h * g.w + i as usize] += d.as_f64();
+                    }
+                    // garbage first: every input gradient must be written
+                    let mut dx = vec![T::of(9.0); b * g.in_len()];
+                    max_pool2d_backward(g, b, &at, &dy, &mut dx);
+                    for (i, (&got, &want)) in dx.iter().zip(&want).enumerate() {
+                        // at most size² sums into one input
+                        let tol = if size_of::<T>() == 4 { 1e-6 } else { 1e-15 } * (g.size * g.size) as f64;
+                        assert!(
+                            (got.as_f64() - want).abs() <= tol,
+                            "{what}: dx[{i}] is {got}, want {want}"
+                        );
+                    }
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn backward_matches_reference_f32() {
+        backward_matches_reference::<f32>();
+    }
+
+    #[test]
+    fn backward_matches_reference_f64() {
+        backward_matches_reference::<f64>();
+    }
+
+    /// The documented rule on single windows: NaN wins (the first of
+    /// several) and takes the gradient; ties go to the first maximum.
+    fn nan_and_ties<T: crate::Scalar>() {
+        on_each_path(|path| {
+            let g = geom(1, 2, 2, 2, 2);
+            let nan = T::nan();
+            let one = T::ONE;
+            let cases: [([T; 4], u32); 7] = [
+                ([one, nan, nan, one + one], 1),
+                ([T::ZERO, one, T::ZERO, nan], 3),
+                ([nan, one, one, one], 0),
+                ([one, one, one, one], 0),
+                ([T::ZERO, one + one, one, one + one], 1),
+                (
+                    [
+                        T::neg_infinity(),
+                        T::neg_infinity(),
+                        T::neg_infinity(),
+                        T::neg_infinity(),
+                    ],
+                    0,
+                ),
+                ([-one, T::infinity(), T::infinity(), nan], 3),
+            ];
+            for (x, want) in cases {
+                let (mut y, mut at) = ([T::ZERO], [9]);
+                max_pool2d_forward(&g, 1, &x, &mut y, Some(&mut at));
+                assert_eq!(at[0], want, "{path}: {x:?}");
+                assert!(same(y[0], x[want as usize]), "{path}: {x:?} gives {}", y[0]);
+                let mut dx = [T::of(5.0); 4];
+                max_pool2d_backward(&g, 1, &at, &[T::of(3.0)], &mut dx);
+                for (i, d) in dx.iter().enumerate() {
+                    assert_eq!(d.as_f64(), if i == want as usize { 3.0 } else { 0.0 }, "{path}: {x:?}");
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn nan_and_ties_f32() {
+        nan_and_ties::<f32>();
+    }
+
+    #[test]
+    fn nan_and_ties_f64() {
+        nan_and_ties::<f64>();
+    }
+
+    #[test]
+    #[should_panic]
+    fn argmax_outside_its_plane_panics() {
+        let g = geom(1, 4, 4, 2, 2);
+        max_pool2d_backward(&g, 1, &[0, 1, 2, 16], &[1.0f32; 4], &mut [0.0; 16]);
     }
 }

@@ -10,6 +10,7 @@
 
 // written by the exporter, kept exactly as written
 #[rustfmt::skip]
+#[allow(clippy::large_const_arrays)] // copied once, into a static
 mod digits;
 #[rustfmt::skip]
 mod model;
