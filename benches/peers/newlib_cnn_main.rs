@@ -26,6 +26,7 @@ type SimpleConvNet = lib::Chain![
 
 struct TypenetCnn {
     training: DataParallel<Digit, SimpleConvNet, Sgd, 10>,
+    ws: lib::WorkspaceOf<SimpleConvNet, Digit, lib::Dyn>,
 }
 
 impl TypenetCnn {
@@ -43,6 +44,7 @@ impl TypenetCnn {
         let train = lib::data::Dataset::new(images, labels).expect("a label per image");
         TypenetCnn {
             training: DataParallel::new(net, Sgd::new(LR as f64), train, threads, 0).expect("threads start"),
+            ws: Default::default(),
         }
     }
 }
@@ -54,7 +56,8 @@ impl CnnModel for TypenetCnn {
 
     fn predict(&mut self, x: &[f32], n: usize) -> Vec<usize> {
         let batch = Batch::<Digit>::from_flat(&x[..n * 784]).expect("whole images");
-        let scores = self.training.net().predict(&batch).expect("finite pixels");
+        let net = self.training.net();
+        let scores = net.scores_with(&mut self.ws, &batch);
         scores.rows().iter().map(|s| lib::argmax(s)).collect()
     }
 }
