@@ -1,12 +1,15 @@
 //! Speed and allocation figures for the project's performance targets, in
-//! the peer benchmark's terms (`../shared/bench` protocol: the same
-//! SplitMix64 initial weights and mini-batch index sequence, every step
-//! timed, medians over steps 101–10,000).
+//! the peer benchmarks' terms (`../shared/bench` protocol: the same
+//! SplitMix64 initial weights and mini-batch index sequence): the dense
+//! seed net (every step timed, medians over steps 101–10,000), the tiny
+//! net, and the book's SimpleConvNet (steps 20–319 timed, test accuracy
+//! after 2,000 steps, and one image classified at a time).
 //!
 //! ```text
 //! cargo bench --bench speed              # the full run (about a minute)
 //! cargo bench --bench speed -- --quick   # 1,100 steps, short small-net timing
 //! cargo bench --bench speed -- --tiny    # the small net only
+//! cargo bench --bench speed -- --dense   # the seed net, f32, one thread, only
 //! ```
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -56,6 +59,9 @@ const STREAM_SMALL_W1: u64 = 3;
 const STREAM_SMALL_W2: u64 = 4;
 const STREAM_SMALL_X: u64 = 5;
 const STREAM_SMALL_Y: u64 = 6;
+const STREAM_CONV: u64 = 7;
+const STREAM_CNN_A1: u64 = 8;
+const STREAM_CNN_A2: u64 = 9;
 
 fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -115,6 +121,7 @@ struct Options {
     warmup: usize,
     small_warmup: usize,
     small_blocks: usize,
+    cnn_steps: usize,
 }
 
 const SEED: u64 = 42;
@@ -130,28 +137,11 @@ fn seed_run<T: Scalar>(o: &Options, threads: usize, train: &Dataset<[T; 784], 10
         .then(Relu)
         .then(seeded_affine(SEED, STREAM_W2))
         .then(SoftmaxWithLoss);
-    let n = train.len() as u64;
-    let indices: Vec<usize> = (0..(o.steps * BATCH) as u64)
-        .map(|i| below(stream(SEED, STREAM_BATCH, i), n) as usize)
-        .collect();
-    let mut times = Vec::with_capacity(o.steps);
-    let mut allocations = 0;
-    let mut replicas = DataParallel::new(net, Sgd::new(0.1), train.clone(), threads, SEED).expect("threads start");
-    let wall = Instant::now();
-    for step in 0..o.steps {
-        let before = ALLOCATIONS.load(Ordering::Relaxed);
-        let t0 = Instant::now();
-        replicas
-            .step(&indices[step * BATCH..(step + 1) * BATCH])
-            .expect("finite");
-        times.push(t0.elapsed().as_secs_f64() * 1e6);
-        if step >= o.warmup {
-            allocations += ALLOCATIONS.load(Ordering::Relaxed) - before;
-        }
-    }
-    let wall = wall.elapsed().as_secs_f64();
-    let (net, _) = replicas.into_parts();
-    let s = stats(times[o.warmup..].to_vec());
+    let replicas = DataParallel::new(net, Sgd::new(0.1), train.clone(), threads, SEED).expect("threads start");
+    let (net, timed) = timed_steps(replicas, train.len(), o.steps, o.warmup..o.steps);
+    let times: Vec<f64> = timed.times.iter().map(|t| t * 1e6).collect();
+    let (wall, allocations) = (timed.wall, timed.allocations);
+    let s = stats(times);
     println!(
         "| seed step 784-50-10, batch 100, {} | {threads} | {:.1} µs [{:.1}–{:.1}] | {:.2} s | {:.2} % | {:.2} |",
         std::any::type_name::<T>(),
@@ -162,6 +152,123 @@ fn seed_run<T: Scalar>(o: &Options, threads: usize, train: &Dataset<[T; 784], 10
         100.0 * accuracy(&net, test),
         allocations as f64 / (o.steps - o.warmup) as f64,
     );
+}
+
+/// What [`timed_steps`] measured.
+struct Timed {
+    /// Seconds per step, for the steps in the timed range.
+    times: Vec<f64>,
+    /// Heap allocations in the timed range.
+    allocations: usize,
+    /// Seconds for all steps.
+    wall: f64,
+}
+
+/// Runs `steps` SGD steps on the peer benchmark's batches (its batch
+/// stream, drawn with replacement), timing each step in `timed`; returns the
+/// trained net.
+fn timed_steps<In, N>(
+    mut replicas: DataParallel<In, N, Sgd, 10>,
+    samples: usize,
+    steps: usize,
+    timed: std::ops::Range<usize>,
+) -> (N, Timed)
+where
+    In: Row,
+    N: Network<In, Out = [In::Scalar; 10]> + Clone + Send + Sync + 'static,
+{
+    let indices: Vec<usize> = (0..(steps * BATCH) as u64)
+        .map(|i| below(stream(SEED, STREAM_BATCH, i), samples as u64) as usize)
+        .collect();
+    let (mut times, mut allocations) = (Vec::with_capacity(timed.len()), 0);
+    let wall = Instant::now();
+    for step in 0..steps {
+        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        let t0 = Instant::now();
+        replicas
+            .step(&indices[step * BATCH..(step + 1) * BATCH])
+            .expect("finite");
+        let elapsed = t0.elapsed().as_secs_f64();
+        if timed.contains(&step) {
+            times.push(elapsed);
+            allocations += ALLOCATIONS.load(Ordering::Relaxed) - before;
+        }
+    }
+    let wall = wall.elapsed().as_secs_f64();
+    (
+        replicas.into_parts().0,
+        Timed {
+            times,
+            allocations,
+            wall,
+        },
+    )
+}
+
+type Digit<T> = Image<T, 1, 28, 28>;
+type SimpleConvNet<T> = Chain![
+    Input<Digit<T>, Conv2d<T, 1, 30, 5>>,
+    Relu,
+    MaxPool2d<2>,
+    Affine<Image<T, 30, 12, 12>, 100>,
+    Relu,
+    Affine<[T; 100], 10>,
+    SoftmaxWithLoss<10>
+];
+
+/// The book's SimpleConvNet from the CNN peer benchmark's weights: streams
+/// 7, 8, 9, 0.01·N(0, 1), conv weights (30, 1, 5, 5), biases 0.
+fn simple_conv_net<T: Scalar>() -> SimpleConvNet<T> {
+    let w = |s: u64, k: usize| T::of(normal(SEED, s, k as u64, 0.01) as f32 as f64);
+    Input::new()
+        .then(Conv2d::from_fn(
+            |o, _, i, j| w(STREAM_CONV, (o * 5 + i) * 5 + j),
+            |_| T::ZERO,
+        ))
+        .then(Relu)
+        .then(MaxPool2d)
+        .then(Affine::from_fn(|i, j| w(STREAM_CNN_A1, i * 100 + j), |_| T::ZERO))
+        .then(Relu)
+        .then(Affine::from_fn(|i, j| w(STREAM_CNN_A2, i * 10 + j), |_| T::ZERO))
+        .then(SoftmaxWithLoss)
+}
+
+/// SimpleConvNet trained as the CNN peer benchmark does (SGD 0.1, batch
+/// 100, its batches), steps 20–319 timed, test accuracy at the end; then
+/// one image classified at a time.
+fn cnn_run<T: Scalar>(o: &Options, threads: usize, train: &Dataset<Digit<T>, 10>, test: &Dataset<Digit<T>, 10>) {
+    let replicas =
+        DataParallel::new(simple_conv_net::<T>(), Sgd::new(0.1), train.clone(), threads, SEED).expect("threads start");
+    let (net, timed) = timed_steps(replicas, train.len(), o.cnn_steps, 20..320);
+    let times: Vec<f64> = timed.times.iter().map(|t| t * 1e3).collect();
+    let (wall, allocations) = (timed.wall, timed.allocations);
+    let s = stats(times);
+    println!(
+        "| SimpleConvNet step, batch 100, {} | {threads} | {:.2} ms [{:.2}–{:.2}] | {:.1} s | {:.2} % | {:.2} |",
+        std::any::type_name::<T>(),
+        s.median,
+        s.p10,
+        s.p90,
+        wall,
+        100.0 * accuracy(&net, test),
+        allocations as f64 / 300.0,
+    );
+    if threads == 1 {
+        let images: Vec<Digit<T>> = (0..100).map(|i| test.image(i).expect("100 test images")).collect();
+        let mut calls = Vec::with_capacity(1000);
+        for k in 0..1100 {
+            let t0 = Instant::now();
+            std::hint::black_box(net.classify(&images[k % 100]).expect("finite pixels"));
+            if k >= 100 {
+                calls.push(t0.elapsed().as_secs_f64() * 1e6);
+            }
+        }
+        println!(
+            "| SimpleConvNet inference, one image, {} | 1 | {:.1} µs | | | |",
+            std::any::type_name::<T>(),
+            stats(calls).median
+        );
+    }
 }
 
 type Small = Chain![Affine<[f32; 4], 16, Inline>, Relu, Affine<[f32; 16], 3, Inline>, SoftmaxWithLoss<3>];
@@ -238,12 +345,14 @@ fn small_net(o: &Options) {
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let only_tiny = std::env::args().any(|a| a == "--tiny");
+    let only_dense = std::env::args().any(|a| a == "--dense");
     let o = if quick {
         Options {
             steps: 1100,
             warmup: 100,
             small_warmup: 200,
             small_blocks: 20,
+            cnn_steps: 320,
         }
     } else {
         Options {
@@ -251,6 +360,7 @@ fn main() {
             warmup: 100,
             small_warmup: 2_000,
             small_blocks: 200,
+            cnn_steps: 2_000,
         }
     };
     if only_tiny {
@@ -273,7 +383,17 @@ fn main() {
     println!("| what | threads | median [p10–p90] | wall (all steps) | test acc | heap allocations per step |");
     println!("| --- | --- | --- | --- | --- | --- |");
     seed_run(&o, 1, &train32, &test32);
+    if only_dense {
+        return;
+    }
     seed_run(&o, 2, &train32, &test32);
     seed_run(&o, 1, &train64, &test64);
     small_net(&o);
+    let digits32 = |p: &typenet::data::IdxPair| Dataset::<Digit<f32>, 10>::load(&p.images, &p.labels, Pixels::Unit);
+    let digits64 = |p: &typenet::data::IdxPair| Dataset::<Digit<f64>, 10>::load(&p.images, &p.labels, Pixels::Unit);
+    let (train32, test32) = (digits32(&files.train).unwrap(), digits32(&files.test).unwrap());
+    cnn_run(&o, 1, &train32, &test32);
+    cnn_run(&o, 2, &train32, &test32);
+    let (train64, test64) = (digits64(&files.train).unwrap(), digits64(&files.test).unwrap());
+    cnn_run(&o, 1, &train64, &test64);
 }

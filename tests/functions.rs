@@ -99,3 +99,14 @@ fn row_count_mismatch_is_reported() {
     let y: Batch<[f32; 2]> = Batch::from_rows(vec![[0.5, 0.5], [0.5, 0.5]]);
     cross_entropy_error(&y, &Labels::<2>::from_slice(&[1]).unwrap());
 }
+
+/// A negative label is reported as itself, not as a huge unsigned number.
+#[test]
+fn negative_labels_are_reported_as_given() {
+    let err = Labels::<10>::from_slice(&[3i32, -1]).unwrap_err();
+    assert_eq!((err.index, err.label), (1, -1));
+    assert_eq!(
+        err.to_string(),
+        "label -1 at position 1 is out of range: there are 10 classes (0..=9)"
+    );
+}

@@ -339,3 +339,19 @@ fn inference_with_kept_buffers_agrees_with_plain_inference() {
         assert_eq!(kept, net.predict(&x).unwrap(), "{rows} rows");
     }
 }
+
+/// He and Xavier scale a convolution's weights by its fan-in, CIN·K·K.
+#[test]
+fn convolution_weights_start_from_their_fan_in() {
+    let mut net = Input::<Image<f64, 3, 12, 12>>::new()
+        .then(Conv2d::<f64, 3, 64, 5>::zeros())
+        .then(MaxPool2d::<2>)
+        .then(Affine::<_, 2>::zeros())
+        .then(SoftmaxWithLoss);
+    net.initialize(Init::He, &mut rng(3));
+    let w = net.layer::<0>().weights();
+    let variance = w.iter().map(|v| v * v).sum::<f64>() / w.len() as f64;
+    let want = 2.0 / (3.0 * 5.0 * 5.0);
+    assert!((variance / want - 1.0).abs() < 0.1, "He variance {variance} vs {want}");
+    assert_eq!(net.layer::<0>().bias(), &[0.0; 64]);
+}

@@ -556,3 +556,58 @@ fn every_error_of_save_and_load_names_the_path() {
         ModelErrorKind::NotAFile { found: "no file name" }
     ));
 }
+
+/// A saved convolutional net keeps PyTorch's (out, in, kh, kw) layout for
+/// its filters, round-trips exactly, and is refused by a net of another
+/// shape, naming the tensor and both shapes, with that net untouched.
+#[test]
+fn conv_nets_round_trip_and_refuse_other_shapes() {
+    let mut g = rng(8);
+    let net = Input::<Image<f32, 2, 9, 9>>::new()
+        .then(Conv2d::<f32, 2, 3, 3>::init(Init::He, &mut g))
+        .then(Relu)
+        .then(MaxPool2d::<2>)
+        .then(Affine::<_, 4>::init(Init::He, &mut g))
+        .then(SoftmaxWithLoss);
+    let bytes = to_bytes(&net).unwrap();
+    let mut copy = Input::<Image<f32, 2, 9, 9>>::new()
+        .then(Conv2d::<f32, 2, 3, 3>::zeros())
+        .then(Relu)
+        .then(MaxPool2d::<2>)
+        .then(Affine::<_, 4>::zeros())
+        .then(SoftmaxWithLoss);
+    from_bytes(&mut copy, &bytes).unwrap();
+    assert_eq!(copy, net);
+    // the filters as saved: filter o, channel c, row i, column j at
+    // ((o·CIN + c)·K + i)·K + j, PyTorch's (out, in, kh, kw)
+    let probe = Input::<Image<f32, 2, 9, 9>>::new()
+        .then(Conv2d::<f32, 2, 3, 3>::from_fn(
+            |o, c, i, j| (1000 * o + 100 * c + 10 * i + j) as f32,
+            |o| o as f32,
+        ))
+        .then(Relu)
+        .then(MaxPool2d::<2>)
+        .then(Affine::<_, 4>::zeros())
+        .then(SoftmaxWithLoss);
+    let mut tensors = Vec::new();
+    probe.visit_params(0, &mut |p| {
+        tensors.push((p.name, p.shape.dims().to_vec(), p.value.to_vec()))
+    });
+    assert_eq!(tensors[0].1, [3, 2, 3, 3]);
+    assert_eq!(tensors[0].2[((2 + 1) * 3 + 2) * 3 + 1], 1121.0);
+    assert_eq!(tensors[0].2[((2 * 2) * 3 + 1) * 3 + 2], 2012.0);
+
+    let mut wider = Input::<Image<f32, 2, 9, 9>>::new()
+        .then(Conv2d::<f32, 2, 5, 3>::zeros())
+        .then(Relu)
+        .then(MaxPool2d::<2>)
+        .then(Affine::<_, 4>::zeros())
+        .then(SoftmaxWithLoss);
+    let before = wider.clone();
+    let err = from_bytes(&mut wider, &bytes).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"tensor "0.W" has shape [3, 2, 3, 3], the net's parameter has [5, 2, 3, 3]"#
+    );
+    assert_eq!(wider, before);
+}

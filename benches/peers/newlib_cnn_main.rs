@@ -24,6 +24,15 @@ type SimpleConvNet = lib::Chain![
     SoftmaxWithLoss<10>
 ];
 
+/// The training images as typenet keeps MNIST: the IDX bytes, scaled to
+/// [0, 1] as each batch is gathered (the harness's pixel / 255 values are
+/// those bytes exactly).
+fn dataset(data: &Dataset) -> lib::data::Dataset<Digit, 10> {
+    let bytes = data.train_x.iter().map(|&v| (v * 255.0).round() as u8).collect();
+    let images = lib::data::IdxImages::new(data.n_train as u32, 28, 28, bytes).expect("28x28 images");
+    lib::data::Dataset::from_idx(&images, &data.train_y, lib::data::Pixels::Unit).expect("labels below 10")
+}
+
 struct TypenetCnn {
     training: DataParallel<Digit, SimpleConvNet, Sgd, 10>,
     ws: lib::WorkspaceOf<SimpleConvNet, Digit, lib::Dyn>,
@@ -39,9 +48,7 @@ impl TypenetCnn {
             .then(Relu)
             .then(Affine::from_fn(|i, j| init.w2[i * 10 + j], |j| init.b2[j]))
             .then(SoftmaxWithLoss);
-        let images = Batch::from_flat(&data.train_x).expect("whole images");
-        let labels = lib::Labels::from_slice(&data.train_y).expect("labels below 10");
-        let train = lib::data::Dataset::new(images, labels).expect("a label per image");
+        let train = dataset(data);
         TypenetCnn {
             training: DataParallel::new(net, Sgd::new(LR as f64), train, threads, 0).expect("threads start"),
             ws: Default::default(),

@@ -67,9 +67,12 @@ fn main() {
         threads,
         |data, init| {
             let net: Seed = affine(&init.w1, &init.b1).then(Relu).then(affine(&init.w2, &init.b2)).then(SoftmaxWithLoss);
-            let images = Batch::from_flat(&data.train_x).expect("whole rows");
-            let labels = lib::Labels::from_slice(&data.train_y).expect("labels below 10");
-            let train = lib::data::Dataset::new(images, labels).expect("a label per image");
+            // the images as typenet keeps MNIST: the IDX bytes, scaled to
+            // [0, 1] as each batch is gathered (the harness's pixel / 255
+            // values are those bytes exactly)
+            let bytes = data.train_x.iter().map(|&v| (v * 255.0).round() as u8).collect();
+            let images = lib::data::IdxImages::new(data.n_train as u32, 28, 28, bytes).expect("28x28 images");
+            let train = lib::data::Dataset::from_idx(&images, &data.train_y, lib::data::Pixels::Unit).expect("labels below 10");
             TypenetMnist {
                 training: DataParallel::new(net, Sgd::new(LR as f64), train, threads, 0).expect("threads start"),
             }

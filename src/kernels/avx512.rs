@@ -109,10 +109,13 @@ fn nonzero_ks(layout: ALayout, map: &Bitmap<'_>, k: usize, i0: usize, rows: usiz
                 for r in 0..rows {
                     any |= map.bits[(i0 + r) * map.words + w];
                 }
-                while any != 0 {
-                    ks[found] = (64 * w) as u32 + any.trailing_zeros();
-                    found += 1;
-                    any &= any - 1;
+                // 16 candidates at a time, compressed in a register: far
+                // fewer steps than one per set bit when half of them are set
+                for quarter in 0..4 {
+                    let mask = (any >> (16 * quarter)) as u16;
+                    if mask != 0 {
+                        found = push_indices(ks, found, (64 * w + 16 * quarter) as u32, mask);
+                    }
                 }
             }
         }
@@ -189,10 +192,20 @@ macro_rules! kernels {
                 bits.resize(rows * words, 0);
                 for (i, row) in x.chunks_exact(cols).take(rows).enumerate() {
                     for (w, run) in row.chunks(64).enumerate() {
-                        // one word: 64 / LANES vector compares
+                        // one word: 64 / LANES vector compares, independent
+                        // of each other until they are joined
                         let mut word = 0u64;
-                        for (c, chunk) in run.chunks(LANES).enumerate() {
-                            word |= ($cmpneq(load(chunk), $zero()) as u64) << (c * LANES);
+                        if let Ok(run) = <&[$t; 64]>::try_from(run) {
+                            let masks: [u64; 64 / LANES] = core::array::from_fn(|c| {
+                                $cmpneq(load(&run[c * LANES..(c + 1) * LANES]), $zero()) as u64
+                            });
+                            for (c, m) in masks.iter().enumerate() {
+                                word |= m << (c * LANES);
+                            }
+                        } else {
+                            for (c, chunk) in run.chunks(LANES).enumerate() {
+                                word |= ($cmpneq(load(chunk), $zero()) as u64) << (c * LANES);
+                            }
                         }
                         let at = match layout {
                             ALayout::RowMajor => i * words + w,

@@ -34,7 +34,9 @@
 //! then never leaves the cache, where layer by layer it (6.9 MB per batch)
 //! and its gradient make several trips through memory. SimpleConvNet's whole
 //! training step measured 3.5–3.7 ms that way against 4.4–5.0 ms layer by
-//! layer (f32; f64 6.6–7.4 against 11–14 ms); `conv_timing` has both.
+//! layer (f32; f64 6.6–7.4 against 11–14 ms), in a hand-wired timing
+//! harness; the layers run layer by layer (`cargo bench --bench speed`
+//! measures the real step).
 //!
 //! [`conv2d_forward_direct`] is the same convolution in plain loops with no
 //! buffers: the reference in tests and the path for targets without a heap.

@@ -13,8 +13,6 @@ mod portable;
 pub(crate) mod conv;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod conv_avx512;
-#[cfg(all(test, feature = "std"))]
-mod conv_timing;
 pub(crate) mod pool;
 
 /// Matrix products on row-major slices; implemented for `f32` and `f64`.
