@@ -16,8 +16,11 @@ impl Activation for Relu {
     }
 
     #[inline(always)]
-    fn derivative<T: Scalar>(x: T, _: T, dy: T) -> T {
-        if x <= T::ZERO { T::ZERO } else { dy }
+    fn derivative<T: Scalar>(_: T, y: T, dy: T) -> T {
+        // y ≤ 0 exactly where x ≤ 0 (and y is NaN where x is); reading y
+        // alone lets the backward pass skip loading x, a third of its
+        // memory traffic on a conv net's large activations
+        if y <= T::ZERO { T::ZERO } else { dy }
     }
 }
 
