@@ -224,7 +224,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("gate openness (the buffer): {:.3?}", net.layer::<1>().openness());
 
     // 3. saved and loaded with its buffer
-    let path = std::env::temp_dir().join("typenet-custom-layer.safetensors");
+    let path = std::env::temp_dir().join(format!("typenet-custom-layer-{}.safetensors", std::process::id()));
     typenet::io::save(&net, &path)?;
     let mut copy = Affine::<[f64; 6], 8>::zeros()
         .then(Gate::init(Init::Zeros, &mut rng))

@@ -21,6 +21,9 @@ use common::{idx_images, idx_labels, scratch_dir};
 
 const EXAMPLES: [&str; 5] = ["mnist", "mnist_deep", "classify", "convnet", "deep_convnet"];
 
+/// The examples that take no flags and check what they show as they run.
+const WALKTHROUGHS: [&str; 3] = ["custom_layer", "static_classifier", "apple_orange"];
+
 /// The folder the example binaries are built in, built on first use.
 fn examples_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -32,7 +35,7 @@ fn examples_dir() -> &'static Path {
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
             .arg("--target-dir")
             .arg(&target);
-        for name in EXAMPLES {
+        for name in EXAMPLES.iter().chain(&WALKTHROUGHS) {
             cargo.args(["--example", name]);
         }
         let built = cargo.output().expect("run cargo");
@@ -45,11 +48,13 @@ fn examples_dir() -> &'static Path {
     })
 }
 
-/// Runs example `name` with `args`.
+/// Runs example `name` with `args`, in a scratch folder, so that outputs
+/// with default names (a chart) stay out of the source tree.
 fn run(name: &str, args: &[&str]) -> Output {
     let exe = examples_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     Command::new(&exe)
         .args(args)
+        .current_dir(env!("CARGO_TARGET_TMPDIR"))
         .output()
         .unwrap_or_else(|e| panic!("run {}: {e}", exe.display()))
 }
@@ -92,6 +97,18 @@ fn help_prints_the_usage_and_exits_0() {
         );
         assert!(out.stderr.is_empty(), "{name} --help wrote to stderr");
     }
+}
+
+/// The walkthroughs run to the end: `custom_layer` gradient-checks, trains,
+/// saves and reloads its layer, asserting each step.
+#[test]
+fn the_walkthroughs_run_and_succeed() {
+    for name in WALKTHROUGHS {
+        let out = run(name, &[]);
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+    }
+    let out = text(&run("custom_layer", &[]).stdout);
+    assert!(out.contains("the same net, buffer included"), "{out}");
 }
 
 #[test]

@@ -355,3 +355,25 @@ fn convolution_weights_start_from_their_fan_in() {
     assert!((variance / want - 1.0).abs() < 0.1, "He variance {variance} vs {want}");
     assert_eq!(net.layer::<0>().bias(), &[0.0; 64]);
 }
+
+/// The size tables reach the limits the docs state: a side of 256, an
+/// 11×11 kernel, stride 4, padding 5 ((256 + 10 − 11) / 4 + 1 = 64), and an
+/// 11-wide pooling window at stride 4 ((64 − 11) / 4 + 1 = 14). The types
+/// written here are checked by the compiler; the summary prints them.
+#[test]
+fn sizes_reach_the_stated_limits() {
+    let net = Input::<Image<f32, 1, 256, 256>>::new()
+        .then(Conv2d::<f32, 1, 2, 11, 4, 5>::init(Init::He, &mut rng(3)))
+        .then(Relu)
+        .then(MaxPool2d::<11, 4>)
+        .then(Affine::<Image<f32, 2, 14, 14>, 3>::init(Init::He, &mut rng(4)))
+        .then(SoftmaxWithLoss);
+    let table = net.summary().to_string();
+    for shape in ["1×256×256", "2×64×64", "2×14×14"] {
+        assert!(table.contains(shape), "{shape} missing from\n{table}");
+    }
+    let mut image = Image::<f32, 1, 256, 256>([[[0.0; 256]; 256]; 1]);
+    image.0[0][128][128] = 1.0;
+    let p = net.probabilities(&image).unwrap();
+    assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5, "{p:?}");
+}

@@ -325,6 +325,23 @@ fn a_conv_net_refuses_a_nan_batch() {
     }
 }
 
+/// A run of 10¹⁸ steps starts without reserving its loss history up front
+/// (8·10¹⁸ bytes would abort the process): here its first step meets a NaN
+/// and ends it with an error.
+#[test]
+fn a_huge_step_count_allocates_nothing_up_front() {
+    let (train, _) = mnist::<f32>();
+    let mut images = train.take(100).to_batch();
+    images.rows_mut().iter_mut().for_each(|row| row[0] = f32::NAN);
+    let poisoned = Dataset::new(images, train.take(100).labels().clone()).unwrap();
+    let mut net: TwoLayerNet<f32, 784, 50, 10> = two_layer_net(0.01, &mut rng(1));
+    let err = Trainer::new(Sgd::new(0.1))
+        .iterations(1_000_000_000_000_000_000)
+        .train(&mut net, &poisoned, None, |_| {})
+        .unwrap_err();
+    assert!(matches!(err, TrainError::NonFinite { step: 0, .. }), "{err:?}");
+}
+
 /// `epochs` whose step count overflows a counter is an error, not a
 /// wrapped-around short run.
 #[test]

@@ -450,7 +450,10 @@ fn sparse_weight_gradient<T: crate::Scalar>(
 ) -> bool {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     {
-        if !super::conv_avx512::available() {
+        // A skipped zero of dy adds 0·x, exactly zero only while x is
+        // finite: an infinite or NaN input takes the dense products, which
+        // give the NaN IEEE arithmetic does, as the portable path would.
+        if !super::conv_avx512::available() || !T::all_finite(x) {
             return false;
         }
         // the image with its zero border and some slack after it, so every
@@ -754,6 +757,30 @@ pub(crate) mod tests {
                         );
                     }
                 }
+            }
+        });
+    }
+
+    /// A zero of dy against an infinite input is 0·∞ = NaN in dW on both
+    /// paths: the AVX-512 path, which skips dy's zeros, must not skip it.
+    #[test]
+    fn an_infinite_input_makes_the_weight_gradient_nan_on_every_path() {
+        let g = geom(1, 8, 8, 2, 3, 1, 0);
+        let mut x = values::<f32>(g.in_len(), 5, 0.3);
+        x[9] = f32::NEG_INFINITY; // row 1, column 1
+        let w = values::<f32>(g.weight_len(), 6, 0.0);
+        let mut dy = values::<f32>(g.out_len(), 7, 0.0);
+        // filter 0's outputs whose windows hold the infinity under taps
+        // (0..2, 0..2) are all zero: those taps' sums are 0·∞ plus finite
+        for p in [0, 1, g.wo(), g.wo() + 1] {
+            dy[p] = 0.0;
+        }
+        on_each_path(|what| {
+            let mut scratch = ConvScratch::<f32>::default();
+            let (mut dw, mut db) = (vec![0.0; g.weight_len()], vec![0.0; g.cout]);
+            conv2d_backward(&g, 1, &x, &w, &dy, &mut dw, &mut db, None, &mut scratch);
+            for tap in [0, 1, 3, 4] {
+                assert!(dw[tap].is_nan(), "{what}: filter 0, tap {tap}: {}", dw[tap]);
             }
         });
     }

@@ -228,9 +228,27 @@ macro_rules! kernels_for {
             ) {
                 #[cfg(all(feature = "std", target_arch = "x86_64"))]
                 if avx512::available() {
-                    keep.of = Nonzero::identity(a, m * k);
-                    let memo = avx512::Memo::Keep(&mut keep.words);
-                    return avx512::$t::gemm(avx512::ALayout::RowMajor, m, k, n, a, b, c, accumulate, memo);
+                    keep.words.clear();
+                    avx512::$t::gemm(
+                        avx512::ALayout::RowMajor,
+                        m,
+                        k,
+                        n,
+                        a,
+                        b,
+                        c,
+                        accumulate,
+                        avx512::Memo::Keep(&mut keep.words),
+                    );
+                    // no bitmap when the product visited every index (a
+                    // non-finite B, or nothing to multiply): the backward
+                    // product must then scan x afresh, not skip all of it
+                    keep.of = if keep.words.is_empty() {
+                        (0, 0)
+                    } else {
+                        Nonzero::identity(a, m * k)
+                    };
+                    return;
                 }
                 keep.forget();
                 portable::gemm_nn(m, k, n, a, b, c, accumulate)
@@ -541,6 +559,36 @@ mod tests {
             assert_eq!(g.is_finite(), w.is_finite(), "element {i}: {g} vs {w}");
         }
         assert!(got[2 * n..3 * n].iter().all(|v| v.is_nan()));
+    }
+
+    /// An Affine layer's forward product keeps x's zero pattern for the
+    /// weight gradient; when non-finite weights made it visit every index
+    /// (and keep no pattern), the gradient must still read x, not skip it.
+    #[test]
+    fn a_weight_gradient_after_non_finite_weights_reads_its_input() {
+        let (batch, inputs, outputs) = (20, 40, 33);
+        let mut x = values::<f32>(batch * inputs, 1);
+        for row in x.chunks_exact_mut(inputs) {
+            row[3] = 0.0;
+        }
+        let mut w = values::<f32>(inputs * outputs, 2);
+        w[5] = f32::INFINITY;
+        let mut y = vec![0.0; batch * outputs];
+        let mut kept = super::Nonzero::default();
+        f32::gemm_nn_keep(batch, inputs, outputs, &x, &w, &mut y, false, &mut kept);
+        let dy = values::<f32>(batch * outputs, 3);
+        let (mut got, mut want) = (vec![0.0; inputs * outputs], vec![0.0; inputs * outputs]);
+        f32::gemm_tn_reuse(batch, inputs, outputs, &x, &dy, &mut got, &kept);
+        portable::gemm_tn(batch, inputs, outputs, &x, &dy, &mut want);
+        let scale = magnitudes(
+            inputs,
+            batch,
+            outputs,
+            |i, p| x[p * inputs + i],
+            |p, j| dy[p * outputs + j],
+        );
+        close(&got, &want, &scale, "xᵀ·dy after a non-finite x·W");
+        assert!(got.iter().any(|&v| v != 0.0));
     }
 
     #[test]
