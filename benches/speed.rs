@@ -216,36 +216,81 @@ type SimpleConvNet<T> = Chain![
     SoftmaxWithLoss<10>
 ];
 
-/// The book's SimpleConvNet from the CNN peer benchmark's weights: streams
-/// 7, 8, 9, 0.01·N(0, 1), conv weights (30, 1, 5, 5), biases 0.
+/// The same net with conv → ReLU → pool run as one layer, image by image.
+type FusedConvNet<T> = Chain![
+    Input<Digit<T>, ConvReluPool<Conv2d<T, 1, 30, 5>, MaxPool2d<2>>>,
+    Affine<Image<T, 30, 12, 12>, 100>,
+    Relu,
+    Affine<[T; 100], 10>,
+    SoftmaxWithLoss<10>
+];
+
+/// The CNN peer benchmark's initial weights: streams 7, 8, 9,
+/// 0.01·N(0, 1), conv weights (30, 1, 5, 5), biases 0.
+fn cnn_weight<T: Scalar>(stream: u64, k: usize) -> T {
+    T::of(normal(SEED, stream, k as u64, 0.01) as f32 as f64)
+}
+
+fn first_conv<T: Scalar>() -> Conv2d<T, 1, 30, 5> {
+    Conv2d::from_fn(|o, _, i, j| cnn_weight(STREAM_CONV, (o * 5 + i) * 5 + j), |_| T::ZERO)
+}
+
+/// The book's SimpleConvNet from the CNN peer benchmark's weights.
 fn simple_conv_net<T: Scalar>() -> SimpleConvNet<T> {
-    let w = |s: u64, k: usize| T::of(normal(SEED, s, k as u64, 0.01) as f32 as f64);
     Input::new()
-        .then(Conv2d::from_fn(
-            |o, _, i, j| w(STREAM_CONV, (o * 5 + i) * 5 + j),
+        .then(first_conv())
+        .then(Relu)
+        .then(MaxPool2d)
+        .then(Affine::from_fn(
+            |i, j| cnn_weight(STREAM_CNN_A1, i * 100 + j),
             |_| T::ZERO,
         ))
         .then(Relu)
-        .then(MaxPool2d)
-        .then(Affine::from_fn(|i, j| w(STREAM_CNN_A1, i * 100 + j), |_| T::ZERO))
-        .then(Relu)
-        .then(Affine::from_fn(|i, j| w(STREAM_CNN_A2, i * 10 + j), |_| T::ZERO))
+        .then(Affine::from_fn(
+            |i, j| cnn_weight(STREAM_CNN_A2, i * 10 + j),
+            |_| T::ZERO,
+        ))
         .then(SoftmaxWithLoss)
 }
 
-/// SimpleConvNet trained as the CNN peer benchmark does (SGD 0.1, batch
-/// 100, its batches), steps 20–319 timed, test accuracy at the end; then
-/// one image classified at a time.
-fn cnn_run<T: Scalar>(o: &Options, threads: usize, train: &Dataset<Digit<T>, 10>, test: &Dataset<Digit<T>, 10>) {
-    let replicas =
-        DataParallel::new(simple_conv_net::<T>(), Sgd::new(0.1), train.clone(), threads, SEED).expect("threads start");
+/// [`simple_conv_net`] with its first three layers fused.
+fn fused_conv_net<T: Scalar>() -> FusedConvNet<T> {
+    Input::new()
+        .then(ConvReluPool::new(first_conv(), MaxPool2d))
+        .then(Affine::from_fn(
+            |i, j| cnn_weight(STREAM_CNN_A1, i * 100 + j),
+            |_| T::ZERO,
+        ))
+        .then(Relu)
+        .then(Affine::from_fn(
+            |i, j| cnn_weight(STREAM_CNN_A2, i * 10 + j),
+            |_| T::ZERO,
+        ))
+        .then(SoftmaxWithLoss)
+}
+
+/// A SimpleConvNet (`name`) trained as the CNN peer benchmark does (SGD
+/// 0.1, batch 100, its batches), steps 20–319 timed, test accuracy at the
+/// end; then one image classified at a time.
+fn cnn_run<T, N>(
+    o: &Options,
+    name: &str,
+    net: N,
+    threads: usize,
+    data: (&Dataset<Digit<T>, 10>, &Dataset<Digit<T>, 10>),
+) where
+    T: Scalar,
+    N: Network<Digit<T>, Out = [T; 10]> + Clone + Send + Sync + 'static,
+{
+    let (train, test) = data;
+    let replicas = DataParallel::new(net, Sgd::new(0.1), train.clone(), threads, SEED).expect("threads start");
     let (net, timed) = timed_steps(replicas, train.len(), o.cnn_steps, 20..320);
     let times: Vec<f64> = timed.times.iter().map(|t| t * 1e3).collect();
     let (wall, allocations) = (timed.wall, timed.allocations);
     let s = stats(times);
+    let scalar = std::any::type_name::<T>();
     println!(
-        "| SimpleConvNet step, batch 100, {} | {threads} | {:.2} ms [{:.2}–{:.2}] | {:.1} s | {:.2} % | {:.2} |",
-        std::any::type_name::<T>(),
+        "| {name} step, batch 100, {scalar} | {threads} | {:.2} ms [{:.2}–{:.2}] | {:.1} s | {:.2} % | {:.2} |",
         s.median,
         s.p10,
         s.p90,
@@ -264,8 +309,7 @@ fn cnn_run<T: Scalar>(o: &Options, threads: usize, train: &Dataset<Digit<T>, 10>
             }
         }
         println!(
-            "| SimpleConvNet inference, one image, {} | 1 | {:.1} µs | | | |",
-            std::any::type_name::<T>(),
+            "| {name} inference, one image, {scalar} | 1 | {:.1} µs | | | |",
             stats(calls).median
         );
     }
@@ -392,8 +436,20 @@ fn main() {
     let digits32 = |p: &typenet::data::IdxPair| Dataset::<Digit<f32>, 10>::load(&p.images, &p.labels, Pixels::Unit);
     let digits64 = |p: &typenet::data::IdxPair| Dataset::<Digit<f64>, 10>::load(&p.images, &p.labels, Pixels::Unit);
     let (train32, test32) = (digits32(&files.train).unwrap(), digits32(&files.test).unwrap());
-    cnn_run(&o, 1, &train32, &test32);
-    cnn_run(&o, 2, &train32, &test32);
     let (train64, test64) = (digits64(&files.train).unwrap(), digits64(&files.test).unwrap());
-    cnn_run(&o, 1, &train64, &test64);
+    let (f32s, f64s) = ((&train32, &test32), (&train64, &test64));
+    for threads in [1, 2] {
+        cnn_run(&o, "SimpleConvNet", simple_conv_net::<f32>(), threads, f32s);
+    }
+    cnn_run(&o, "SimpleConvNet", simple_conv_net::<f64>(), 1, f64s);
+    for threads in [1, 2] {
+        cnn_run(
+            &o,
+            "SimpleConvNet, ConvReluPool",
+            fused_conv_net::<f32>(),
+            threads,
+            f32s,
+        );
+    }
+    cnn_run(&o, "SimpleConvNet, ConvReluPool", fused_conv_net::<f64>(), 1, f64s);
 }

@@ -99,6 +99,8 @@ pub use compose::{Chain, Concat, Input, Residual, Sum};
 pub use diagnostics::{
     Gradient, GradientDiff, Summary, gradient_check, numerical_gradient, numerical_gradient_of_net, stored_gradients,
 };
+#[cfg(feature = "alloc")]
+pub use layers::ConvReluPool;
 pub use layers::{Activation, Affine, BatchNorm, Conv2d, Dropout, MaxPool2d, Relu, Sigmoid, SoftmaxWithLoss};
 pub use math::{Init, cross_entropy_error, relu, sigmoid, softmax, softmax_rows};
 #[cfg(feature = "alloc")]
@@ -121,6 +123,8 @@ struct ReadmeExamples;
 
 /// The names most programs need: `use typenet::prelude::*;`.
 pub mod prelude {
+    #[cfg(feature = "alloc")]
+    pub use crate::ConvReluPool;
     pub use crate::{
         Affine, Batch, BatchNorm, Chain, Concat, Const, Conv2d, Dropout, Dyn, Image, Init, Inline, Input, Labels,
         Layer, Loss, MaxPool2d, Network, Optimizer, Pair, Relu, Residual, Row, Rows, Scalar, Sgd, Sigmoid,

@@ -488,6 +488,37 @@ fn simple_conv_net<T: Scalar>() -> (SmallConvNet<T>, Batch<Image<T, 1, 10, 10>>,
         .expect("some seed")
 }
 
+/// Conv → ReLU → 2×2 pool run as one layer, one image at a time.
+type Fused<T> = Chain![
+    Input<Image<T, 2, 6, 6>, ConvReluPool<Conv2d<T, 2, 3, 3>, MaxPool2d<2>>>,
+    Affine<Image<T, 3, 2, 2>, 3>,
+    SoftmaxWithLoss<3>
+];
+fn conv_relu_pool<T: Scalar>() -> (Fused<T>, Batch<Image<T, 2, 6, 6>>, Labels<3>) {
+    let mut g = rng(31);
+    let net = Input::new()
+        .then(ConvReluPool::new(Conv2d::init(Init::Normal(0.5), &mut g), MaxPool2d))
+        .then(Affine::init(Init::Normal(0.5), &mut g))
+        .then(SoftmaxWithLoss);
+    (net, inputs(3, -1.0, 1.0, 32), Labels::from_slice(&[2, 0, 1]).unwrap())
+}
+
+/// The same with stride 2 and padding 1 (9×9 → 5×5) and overlapping 3×3
+/// windows at stride 2 (5×5 → 2×2), which take the general pooling path.
+type FusedStrided<T> = Chain![
+    Input<Image<T, 1, 9, 9>, ConvReluPool<Conv2d<T, 1, 2, 3, 2, 1>, MaxPool2d<3, 2>>>,
+    Affine<Image<T, 2, 2, 2>, 3>,
+    SoftmaxWithLoss<3>
+];
+fn conv_relu_pool_strided<T: Scalar>() -> (FusedStrided<T>, Batch<Image<T, 1, 9, 9>>, Labels<3>) {
+    let mut g = rng(33);
+    let net = Input::new()
+        .then(ConvReluPool::new(Conv2d::init(Init::Normal(0.5), &mut g), MaxPool2d))
+        .then(Affine::init(Init::Normal(0.5), &mut g))
+        .then(SoftmaxWithLoss);
+    (net, inputs(2, -1.0, 1.0, 34), Labels::from_slice(&[1, 2]).unwrap())
+}
+
 gradient_checks! {
     affine: 2;
     relu: 2;
@@ -504,6 +535,8 @@ gradient_checks! {
     max_pool: 4;
     batch_norm_2d: 6;
     simple_conv_net: 6;
+    conv_relu_pool: 4;
+    conv_relu_pool_strided: 4;
 }
 
 /// One-hot targets give the gradient labels give.

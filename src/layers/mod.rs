@@ -16,6 +16,8 @@ pub use activation::Activation;
 pub use affine::{Affine, AffineCache};
 pub use batch_norm::{BatchNorm, BatchNormCache};
 pub use conv::{Conv2d, ConvCache, MaxPool2d, PoolCache};
+#[cfg(feature = "alloc")]
+pub use conv::{ConvReluPool, ConvReluPoolCache};
 pub use dropout::Dropout;
 pub use relu::Relu;
 pub use sigmoid::Sigmoid;

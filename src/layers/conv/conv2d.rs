@@ -119,7 +119,7 @@ impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: us
         &self.db.as_slice()[0]
     }
 
-    fn geometry(h: usize, w: usize) -> Conv2dGeometry {
+    pub(super) fn geometry(h: usize, w: usize) -> Conv2dGeometry {
         Conv2dGeometry {
             cin: CIN,
             h,
@@ -167,7 +167,7 @@ impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: us
 {
     /// `y` = the convolution of `x`, images of `h` × `w`, with `cache`'s
     /// buffers.
-    fn convolve(&self, h: usize, w: usize, rows: usize, x: &[T], y: &mut [T], cache: &mut ConvCache<T>) {
+    pub(super) fn convolve(&self, h: usize, w: usize, rows: usize, x: &[T], y: &mut [T], cache: &mut ConvCache<T>) {
         let g = Self::geometry(h, w);
         #[cfg(feature = "alloc")]
         conv::conv2d_forward(&g, rows, x, self.weights(), self.bias(), y, &mut cache.scratch);
@@ -176,6 +176,43 @@ impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: us
             let _ = cache;
             conv::conv2d_forward_direct(&g, rows, x, self.weights(), self.bias(), y);
         }
+    }
+
+    /// Adds the gradients of one image of `h` × `w` (input `x`, output
+    /// gradient `dy`) to the layer's, through `sums`, and writes its input
+    /// gradient to `dx` if given: the per-image backward pass of
+    /// [`ConvReluPool`](super::ConvReluPool).
+    #[cfg(feature = "alloc")]
+    pub(super) fn add_image_gradient(
+        &mut self,
+        (h, w): (usize, usize),
+        x: &[T],
+        dy: &[T],
+        dx: Option<&mut [T]>,
+        sums: &mut alloc::vec::Vec<T>,
+        cache: &mut ConvCache<T>,
+    ) {
+        let g = Self::geometry(h, w);
+        let (weights, dw, db) = (
+            Image::flatten(self.w.as_slice()),
+            Image::flatten_mut(self.dw.as_mut_slice()),
+            &mut self.db.as_mut_slice()[0],
+        );
+        // the kernel overwrites the gradients it is given: one image's go
+        // to `sums` and are added to the layer's
+        sums.resize(dw.len() + COUT, T::ZERO);
+        let (sw, sb) = sums.split_at_mut(dw.len());
+        conv::conv2d_backward(&g, 1, x, weights, dy, sw, sb, dx, &mut cache.scratch);
+        for (d, &s) in dw.iter_mut().zip(sw.iter()).chain(db.iter_mut().zip(sb.iter())) {
+            *d = *d + s;
+        }
+    }
+
+    /// Sets the weight and bias gradients to zero.
+    #[cfg(feature = "alloc")]
+    pub(super) fn zero_gradients(&mut self) {
+        Image::flatten_mut(self.dw.as_mut_slice()).fill(T::ZERO);
+        self.db.as_mut_slice()[0].fill(T::ZERO);
     }
 }
 

@@ -52,7 +52,7 @@ impl<const C: usize, const HO: usize, const WO: usize, R: Rows> PoolCache<C, HO,
     }
 }
 
-fn geometry<const PS: usize, const PST: usize>(c: usize, h: usize, w: usize) -> PoolGeometry {
+pub(super) fn geometry<const PS: usize, const PST: usize>(c: usize, h: usize, w: usize) -> PoolGeometry {
     PoolGeometry {
         c,
         h,

@@ -1,0 +1,247 @@
+//! A convolution, a ReLU and a max-pool run as one layer, one image at a
+//! time.
+
+use alloc::vec::Vec;
+
+use super::conv2d::{Conv2d, ConvCache};
+use super::max_pool2d::{self, MaxPool2d};
+use super::sides::{ConvSide, Side};
+use crate::kernels::pool;
+use crate::model::Storage;
+use crate::{Batch, Image, Layer, LayerInfo, Param, ParamMut, Relu, Row, Rows, Scalar, Training, expect_rows};
+
+/// `conv` → [`Relu`] → `pool`, computed image by image: the same net as the
+/// three layers chained, with the same numbers, but faster to train.
+///
+/// Chained, each layer runs over the whole batch before the next starts, so
+/// the convolution's output (69 KB per 28×28 image for 30 filters, 6.9 MB
+/// for a batch of 100) is written to memory, read back by the ReLU, written
+/// again, read by the pool, and its gradient makes the same trips
+/// backwards. Here one image's convolution output stays in the cache from
+/// the convolution to the pool and back: the layer keeps only the pooled
+/// output and where each maximum came from. On SimpleConvNet this takes a
+/// training step from about 5.6 ms to under 4 ms (see the README's speed
+/// section). The ReLU's gradient is taken at the pooled values, which is
+/// the same: only each window's maximum receives a gradient, and it passes
+/// the ReLU exactly where that maximum is positive.
+///
+/// To everything outside it the block is its three layers: it takes three
+/// positions in the net's numbering, a [`summary`](crate::Network::summary)
+/// lists `Conv2d`, `Relu` and `MaxPool2d`, and a saved file (or PyTorch's
+/// `Conv2d`, `ReLU`, `MaxPool2d`) loads into either form.
+///
+/// ```
+/// use rand::{SeedableRng, rngs::StdRng};
+/// use typenet::prelude::*;
+///
+/// let mut rng = StdRng::seed_from_u64(0);
+/// let net = Input::<Image<f32, 1, 28, 28>>::new()
+///     .then(ConvReluPool::new(Conv2d::<f32, 1, 30, 5>::init(Init::Normal(0.01), &mut rng), MaxPool2d::<2>))
+///     .then(Affine::<_, 100>::init(Init::Normal(0.01), &mut rng)) // 30 × 12 × 12 inputs
+///     .then(Relu)
+///     .then(Affine::<_, 10>::init(Init::Normal(0.01), &mut rng))
+///     .then(SoftmaxWithLoss);
+/// assert_eq!(net.summary().layers[2].kind, "MaxPool2d");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConvReluPool<C, P> {
+    conv: C,
+    pool: P,
+}
+
+impl<C, P> ConvReluPool<C, P> {
+    /// `conv`, a ReLU, then `pool`.
+    pub const fn new(conv: C, pool: P) -> Self {
+        ConvReluPool { conv, pool }
+    }
+
+    /// The convolution.
+    pub fn conv(&self) -> &C {
+        &self.conv
+    }
+
+    /// The convolution, mutably.
+    pub fn conv_mut(&mut self) -> &mut C {
+        &mut self.conv
+    }
+
+    /// The pooling.
+    pub fn pool(&self) -> &P {
+        &self.pool
+    }
+}
+
+/// What a [`ConvReluPool`] keeps: where each pooled maximum came from, for
+/// the whole batch, and one image's worth of buffers.
+pub struct ConvReluPoolCache<T> {
+    argmax: Vec<u32>,
+    conv: ConvCache<T>,
+    /// One image's convolution output, then its gradient.
+    image: Vec<T>,
+    /// One image's pooled gradient, masked by the ReLU.
+    pooled: Vec<T>,
+    /// One image's weight and bias gradients.
+    sums: Vec<T>,
+}
+
+impl<T> Default for ConvReluPoolCache<T>
+where
+    ConvCache<T>: Default,
+{
+    fn default() -> Self {
+        ConvReluPoolCache {
+            argmax: Vec::new(),
+            conv: ConvCache::default(),
+            image: Vec::new(),
+            pooled: Vec::new(),
+            sums: Vec::new(),
+        }
+    }
+}
+
+impl<
+    T: Scalar,
+    const CIN: usize,
+    const COUT: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+    St: Storage,
+    const PS: usize,
+    const PST: usize,
+> ConvReluPool<Conv2d<T, CIN, COUT, K, S, P, St>, MaxPool2d<PS, PST>>
+{
+    /// The pooled output of every image of `x` (convolution outputs of
+    /// `hc` × `wc`), and with `argmax` where each maximum came from.
+    fn run<const H: usize, const W: usize, const HO: usize, const WO: usize>(
+        &self,
+        (hc, wc): (usize, usize),
+        x: &[Image<T, CIN, H, W>],
+        y: &mut [Image<T, COUT, HO, WO>],
+        mut argmax: Option<&mut [u32]>,
+        cache: &mut ConvReluPoolCache<T>,
+    ) {
+        let pooling = max_pool2d::geometry::<PS, PST>(COUT, hc, wc);
+        let out = COUT * HO * WO;
+        cache.image.resize(COUT * hc * wc, T::ZERO);
+        for (i, (x, y)) in x.iter().zip(y.iter_mut()).enumerate() {
+            let a = &mut cache.image[..];
+            self.conv.convolve(H, W, 1, x.as_slice(), a, &mut cache.conv);
+            a.iter_mut().for_each(|v| *v = crate::relu(*v));
+            let argmax = argmax.as_deref_mut().map(|m| &mut m[i * out..(i + 1) * out]);
+            pool::max_pool2d_forward(&pooling, 1, a, y.as_mut_slice(), argmax);
+        }
+    }
+}
+
+impl<
+    T: Scalar,
+    const CIN: usize,
+    const COUT: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+    St: Storage,
+    const PS: usize,
+    const PST: usize,
+    const H: usize,
+    const W: usize,
+    const HC: usize,
+    const WC: usize,
+    const HO: usize,
+    const WO: usize,
+> Layer<Image<T, CIN, H, W>> for ConvReluPool<Conv2d<T, CIN, COUT, K, S, P, St>, MaxPool2d<PS, PST>>
+where
+    Side<H>: ConvSide<K, S, P, Out = Side<HC>>,
+    Side<W>: ConvSide<K, S, P, Out = Side<WC>>,
+    Side<HC>: ConvSide<PS, PST, 0, Out = Side<HO>>,
+    Side<WC>: ConvSide<PS, PST, 0, Out = Side<WO>>,
+{
+    type Out = Image<T, COUT, HO, WO>;
+    type Cache<R: Rows> = ConvReluPoolCache<T>;
+    const LAYERS: usize = 3;
+
+    fn infer<R: Rows>(&self, x: &Batch<Image<T, CIN, H, W>, R>, y: &mut Batch<Self::Out, R>) {
+        self.infer_with(x, y, &mut ConvReluPoolCache::default())
+    }
+
+    fn infer_with<R: Rows>(
+        &self,
+        x: &Batch<Image<T, CIN, H, W>, R>,
+        y: &mut Batch<Self::Out, R>,
+        cache: &mut ConvReluPoolCache<T>,
+    ) {
+        y.set_rows(x.nrows());
+        self.run((HC, WC), x.rows(), y.rows_mut(), None, cache);
+    }
+
+    fn forward<R: Rows>(
+        &mut self,
+        x: &Batch<Image<T, CIN, H, W>, R>,
+        y: &mut Batch<Self::Out, R>,
+        cache: &mut ConvReluPoolCache<T>,
+        _: &mut Training,
+    ) {
+        y.set_rows(x.nrows());
+        let mut argmax = core::mem::take(&mut cache.argmax);
+        argmax.resize(x.nrows() * COUT * HO * WO, 0);
+        self.run((HC, WC), x.rows(), y.rows_mut(), Some(&mut argmax), cache);
+        cache.argmax = argmax;
+    }
+
+    fn backward<R: Rows>(
+        &mut self,
+        x: &Batch<Image<T, CIN, H, W>, R>,
+        y: &Batch<Self::Out, R>,
+        dy: &Batch<Self::Out, R>,
+        cache: &mut ConvReluPoolCache<T>,
+        mut dx: Option<&mut Batch<Image<T, CIN, H, W>, R>>,
+    ) {
+        let n = x.nrows();
+        expect_rows::<Self>("dy", n, dy.nrows());
+        expect_rows::<Self>("y", n, y.nrows());
+        let out = COUT * HO * WO;
+        expect_rows::<Self>("the argmax of the training pass", n * out, cache.argmax.len());
+        if let Some(dx) = dx.as_deref_mut() {
+            dx.set_rows(n);
+        }
+        let pooling = max_pool2d::geometry::<PS, PST>(COUT, HC, WC);
+        self.conv.zero_gradients();
+        cache.image.resize(COUT * HC * WC, T::ZERO);
+        cache.pooled.resize(out, T::ZERO);
+        for i in 0..n {
+            // the ReLU's gradient at the pooled values: a window's maximum
+            // passes its gradient exactly where it is positive (and, as a
+            // chained Relu does, where it is NaN)
+            let dy_i = dy[i].as_slice();
+            for ((d, &g), &v) in cache.pooled.iter_mut().zip(dy_i).zip(y[i].as_slice()) {
+                *d = if v <= T::ZERO { T::ZERO } else { g };
+            }
+            let argmax = &cache.argmax[i * out..(i + 1) * out];
+            pool::max_pool2d_backward(&pooling, 1, argmax, &cache.pooled, &mut cache.image);
+            let dx_i = dx.as_deref_mut().map(|dx| dx.rows_mut()[i].as_mut_slice());
+            self.conv.add_image_gradient(
+                (H, W),
+                x[i].as_slice(),
+                &cache.image,
+                dx_i,
+                &mut cache.sums,
+                &mut cache.conv,
+            );
+        }
+    }
+
+    fn visit_params<V: FnMut(Param<'_, T>) + ?Sized>(&self, layer: usize, f: &mut V) {
+        <Conv2d<T, CIN, COUT, K, S, P, St> as Layer<Image<T, CIN, H, W>>>::visit_params(&self.conv, layer, f)
+    }
+
+    fn visit_params_mut<V: FnMut(ParamMut<'_, T>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
+        <Conv2d<T, CIN, COUT, K, S, P, St> as Layer<Image<T, CIN, H, W>>>::visit_params_mut(&mut self.conv, layer, f)
+    }
+
+    fn describe(&self, layer: usize, depth: usize, f: &mut dyn FnMut(LayerInfo)) {
+        <Conv2d<T, CIN, COUT, K, S, P, St> as Layer<Image<T, CIN, H, W>>>::describe(&self.conv, layer, depth, f);
+        <Relu as Layer<Image<T, COUT, HC, WC>>>::describe(&Relu, layer + 1, depth, f);
+        <MaxPool2d<PS, PST> as Layer<Image<T, COUT, HC, WC>>>::describe(&self.pool, layer + 2, depth, f);
+    }
+}

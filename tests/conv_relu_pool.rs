@@ -1,0 +1,198 @@
+//! `ConvReluPool` is its three layers run one image at a time: the same
+//! outputs, gradients, summary and saved file as `Conv2d` → `Relu` →
+//! `MaxPool2d` chained, and the trainer's guards hold for it.
+
+mod common;
+
+use common::{rng, uniform_batch};
+use typenet::io::{from_bytes, to_bytes};
+use typenet::prelude::*;
+use typenet::train::{TrainError, Trainer};
+use typenet::{Dyn, Param, data::Dataset};
+
+/// Every tensor's values and gradients, in order.
+fn tensors<X: Row, L: Layer<X>>(layer: &L) -> Vec<(String, Vec<f64>, Vec<f64>)> {
+    let mut out = Vec::new();
+    layer.visit_params(0, &mut |p: Param<'_, X::Scalar>| {
+        out.push((
+            format!("{}.{}", p.layer, p.name),
+            p.value.iter().map(|v| v.as_f64()).collect(),
+            p.grad.iter().map(|v| v.as_f64()).collect(),
+        ))
+    });
+    out
+}
+
+/// `got` equals `want` within `rel` of the largest |want|: sums taken in
+/// another order differ by rounding, a wrong gradient by far more.
+fn close(what: &str, got: &[f64], want: &[f64], rel: f64) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(scale > 0.0, "{what}: all zero, which checks nothing");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!((g - w).abs() <= rel * scale, "{what}[{i}]: {g} vs {w} (scale {scale})");
+    }
+}
+
+/// Runs the chained block and the fused one on the same batch, training
+/// pass then backward pass with an input gradient, and compares.
+fn agree<X, C, F>(chained: &mut C, fused: &mut F, x: &Batch<X>, rel: f64)
+where
+    X: Row,
+    C: Layer<X>,
+    F: Layer<X, Out = C::Out>,
+{
+    let (mut y_chained, mut y_fused) = (Batch::zeros(0), Batch::zeros(0));
+    let (mut cache_chained, mut cache_fused) = (chained.cache::<Dyn>(), fused.cache::<Dyn>());
+    chained.forward(x, &mut y_chained, &mut cache_chained, &mut Training::new(0));
+    fused.forward(x, &mut y_fused, &mut cache_fused, &mut Training::new(0));
+    assert_eq!(y_fused, y_chained, "outputs");
+    let (mut inferred_chained, mut inferred_fused) = (Batch::zeros(0), Batch::zeros(0));
+    chained.infer(x, &mut inferred_chained);
+    fused.infer(x, &mut inferred_fused);
+    assert_eq!(inferred_fused, inferred_chained, "inference outputs");
+    assert_eq!(inferred_fused, y_fused, "inference and training outputs");
+
+    let dy = uniform_batch::<C::Out>(x.nrows(), -1.0, 1.0, &mut rng(5));
+    let (mut dx_chained, mut dx_fused) = (Batch::zeros(0), Batch::zeros(0));
+    chained.backward(x, &y_chained, &dy, &mut cache_chained, Some(&mut dx_chained));
+    fused.backward(x, &y_fused, &dy, &mut cache_fused, Some(&mut dx_fused));
+    let as_f64 = |b: &Batch<X>| b.as_slice().iter().map(|v| v.as_f64()).collect::<Vec<_>>();
+    close("dx", &as_f64(&dx_fused), &as_f64(&dx_chained), rel);
+    for ((name, value_f, grad_f), (_, value_c, grad_c)) in tensors(fused).into_iter().zip(tensors(chained)) {
+        assert_eq!(value_f, value_c, "{name}");
+        close(&format!("gradient of {name}"), &grad_f, &grad_c, rel);
+    }
+}
+
+fn simple_block<T: Scalar>(rel: f64) {
+    let conv = Conv2d::<T, 1, 6, 5>::init(Init::He, &mut rng(1));
+    let mut chained = Input::<Image<T, 1, 28, 28>>::new()
+        .then(conv.clone())
+        .then(Relu)
+        .then(MaxPool2d::<2>);
+    let mut fused = ConvReluPool::new(conv, MaxPool2d::<2>);
+    let x = uniform_batch::<Image<T, 1, 28, 28>>(7, -1.0, 1.0, &mut rng(2));
+    agree(&mut chained, &mut fused, &x, rel);
+}
+
+fn strided_block<T: Scalar>(rel: f64) {
+    let conv = Conv2d::<T, 2, 3, 3, 2, 1>::init(Init::He, &mut rng(3));
+    let mut chained = Input::<Image<T, 2, 11, 9>>::new()
+        .then(conv.clone())
+        .then(Relu)
+        .then(MaxPool2d::<3, 2>);
+    let mut fused = ConvReluPool::new(conv, MaxPool2d::<3, 2>);
+    let x = uniform_batch::<Image<T, 2, 11, 9>>(5, -1.0, 1.0, &mut rng(4));
+    agree(&mut chained, &mut fused, &x, rel);
+}
+
+#[test]
+fn the_fused_block_computes_what_the_three_layers_do_f32() {
+    simple_block::<f32>(1e-5);
+    strided_block::<f32>(1e-5);
+}
+
+#[test]
+fn the_fused_block_computes_what_the_three_layers_do_f64() {
+    simple_block::<f64>(1e-12);
+    strided_block::<f64>(1e-12);
+}
+
+type Chained = Chain![
+    Input<Image<f32, 1, 12, 12>, Conv2d<f32, 1, 4, 3>>,
+    Relu,
+    MaxPool2d<2>,
+    Affine<Image<f32, 4, 5, 5>, 3>,
+    SoftmaxWithLoss<3>
+];
+type Fused = Chain![
+    Input<Image<f32, 1, 12, 12>, ConvReluPool<Conv2d<f32, 1, 4, 3>, MaxPool2d<2>>>,
+    Affine<Image<f32, 4, 5, 5>, 3>,
+    SoftmaxWithLoss<3>
+];
+
+fn chained(seed: u64) -> Chained {
+    let mut g = rng(seed);
+    Input::new()
+        .then(Conv2d::init(Init::He, &mut g))
+        .then(Relu)
+        .then(MaxPool2d)
+        .then(Affine::init(Init::He, &mut g))
+        .then(SoftmaxWithLoss)
+}
+
+fn fused(seed: u64) -> Fused {
+    let mut g = rng(seed);
+    Input::new()
+        .then(ConvReluPool::new(Conv2d::init(Init::He, &mut g), MaxPool2d))
+        .then(Affine::init(Init::He, &mut g))
+        .then(SoftmaxWithLoss)
+}
+
+/// Outside it, the block is its three layers: the same summary, the same
+/// bytes when saved, and files load from either form into the other.
+#[test]
+fn summaries_and_files_are_those_of_the_three_layers() {
+    let (a, b) = (chained(7), fused(7));
+    assert_eq!(a.summary().to_string(), b.summary().to_string());
+    assert_eq!(to_bytes(&a).unwrap(), to_bytes(&b).unwrap());
+    let mut into_fused = fused(8);
+    from_bytes(&mut into_fused, &to_bytes(&a).unwrap()).unwrap();
+    assert_eq!(to_bytes(&into_fused).unwrap(), to_bytes(&a).unwrap());
+    let mut into_chained = chained(9);
+    from_bytes(&mut into_chained, &to_bytes(&b).unwrap()).unwrap();
+    assert_eq!(into_chained, a);
+    let x = uniform_batch::<Image<f32, 1, 12, 12>>(4, 0.0, 1.0, &mut rng(10));
+    assert_eq!(a.predict(&x).unwrap(), b.predict(&x).unwrap());
+}
+
+/// The trainer refuses a NaN batch for a fused net too, on one thread and
+/// two, leaving it as it was.
+#[test]
+fn a_fused_net_refuses_a_nan_batch() {
+    let mut images = uniform_batch::<Image<f32, 1, 12, 12>>(30, 0.0, 1.0, &mut rng(11));
+    for image in images.rows_mut() {
+        image.0[0][5][5] = f32::NAN;
+    }
+    let labels: Vec<usize> = (0..30).map(|i| i % 3).collect();
+    let data = Dataset::new(images, Labels::<3>::from_slice(&labels).unwrap()).unwrap();
+    for threads in [1, 2] {
+        let mut net = fused(12);
+        let before = net.clone();
+        let err = Trainer::new(Sgd::new(0.1))
+            .batch_size(10)
+            .iterations(2)
+            .threads(threads)
+            .train(&mut net, &data, None, |_| {})
+            .unwrap_err();
+        assert!(
+            matches!(err, TrainError::NonFinite { step: 0, .. }),
+            "{threads} threads: {err:?}"
+        );
+        assert_eq!(net, before, "{threads} threads");
+    }
+}
+
+/// Trained the same way, the fused net and the chained one end with the
+/// same test accuracy, up to the rounding of summing gradients in
+/// another order.
+#[test]
+fn fused_and_chained_nets_train_alike() {
+    let mut images = uniform_batch::<Image<f32, 1, 12, 12>>(90, 0.0, 0.2, &mut rng(13));
+    let labels: Vec<usize> = (0..90).map(|i| i % 3).collect();
+    for (image, &label) in images.rows_mut().iter_mut().zip(&labels) {
+        for r in 0..12 {
+            image.0[0][r][4 * label] += 1.0; // a bright column per class
+        }
+    }
+    let data = Dataset::new(images, Labels::<3>::from_slice(&labels).unwrap()).unwrap();
+    let trainer = || Trainer::new(Sgd::new(0.1)).batch_size(30).iterations(60);
+    let losses_chained = trainer()
+        .train(&mut chained(14), &data, None, |_| {})
+        .unwrap()
+        .train_loss;
+    let losses_fused = trainer().train(&mut fused(14), &data, None, |_| {}).unwrap().train_loss;
+    assert!(losses_chained[59] < 0.5 * losses_chained[0], "{losses_chained:?}");
+    close("losses", &losses_fused, &losses_chained, 1e-4);
+}
