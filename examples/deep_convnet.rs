@@ -8,14 +8,14 @@
 //!
 //! The book trains it for 20 epochs of the full 60,000 digits (12,000
 //! steps) to 99.4 %. On the 10,000 vendored training digits the default
-//! 1,500 steps (15 epochs of 100 steps) reach 98.24 % test accuracy with
-//! seed 42 in 234 s on one thread, and 98.57 % with `--threads 2` (each
-//! replica draws its own dropout masks, so the runs differ), measured on
-//! the project's two-core machine while other builds shared it (the
-//! two-thread run, at a load of 5, took 331 s; about 210 s of CPU time
-//! either way). A step takes about 65 ms alone on one core; evaluating
-//! 20,000 digits after each epoch costs about as much as the epoch's 100
-//! steps. The printed loss stays near 1 because the training pass drops
+//! 1,500 steps (15 epochs of 100 steps) reach 98.02 % test accuracy with
+//! seed 42 in 136 s on one thread of the project's two-core machine,
+//! evaluation of 20,000 digits after each epoch included. The second
+//! convolution of each pair runs with its ReLU and pooling as one
+//! `ConvReluPool`; with all layers chained the same run reached 98.24 % in
+//! 234 s (while other builds shared the machine), and 98.57 % with
+//! `--threads 2` (each replica draws its own dropout masks, so runs
+//! differ). The printed loss stays near 1 because the training pass drops
 //! half of the output scores too, as the book's net does; evaluation
 //! runs without dropout.
 //!

@@ -6,6 +6,12 @@
 //! times each `train_step`: gather the 100 images, forward, backward, SGD.
 //! With `--threads 2` the step is data-parallel over two replicas
 //! (typenet's `train::DataParallel`).
+//!
+//! The net's first three layers run as one `ConvReluPool` (conv, ReLU and
+//! pool image by image), as typenet's own convnet example builds it; with
+//! `TYPENET_CHAINED=1` in the environment they are the three layers
+//! `Conv2d`, `Relu`, `MaxPool2d` chained instead. Both compute the same
+//! net from the same weights.
 
 use bench_common::Dataset;
 use bench_common::cnn::*;
@@ -14,7 +20,14 @@ use lib::train::DataParallel;
 use newlib as lib;
 
 type Digit = Image<f32, 1, 28, 28>;
-type SimpleConvNet = lib::Chain![
+type Fused = lib::Chain![
+    Input<Digit, ConvReluPool<Conv2d<f32, 1, C_OUT, K>, MaxPool2d<2>>>,
+    Affine<Image<f32, C_OUT, POOL_HW, POOL_HW>, HIDDEN>,
+    Relu,
+    Affine<[f32; HIDDEN], 10>,
+    SoftmaxWithLoss<10>
+];
+type Chained = lib::Chain![
     Input<Digit, Conv2d<f32, 1, C_OUT, K>>,
     Relu,
     MaxPool2d<2>,
@@ -33,30 +46,51 @@ fn dataset(data: &Dataset) -> lib::data::Dataset<Digit, 10> {
     lib::data::Dataset::from_idx(&images, &data.train_y, lib::data::Pixels::Unit).expect("labels below 10")
 }
 
-struct TypenetCnn {
-    training: DataParallel<Digit, SimpleConvNet, Sgd, 10>,
-    ws: lib::WorkspaceOf<SimpleConvNet, Digit, lib::Dyn>,
+fn conv(init: &CnnInit) -> Conv2d<f32, 1, C_OUT, K> {
+    Conv2d::from_fn(|o, _, i, j| init.cw[(o * K + i) * K + j], |o| init.cb[o])
 }
 
-impl TypenetCnn {
-    fn new(data: &Dataset, init: &CnnInit, threads: usize) -> Self {
-        let net: SimpleConvNet = Input::new()
-            .then(Conv2d::from_fn(|o, _, i, j| init.cw[(o * K + i) * K + j], |o| init.cb[o]))
-            .then(Relu)
-            .then(MaxPool2d)
-            .then(Affine::from_fn(|i, j| init.w1[i * HIDDEN + j], |j| init.b1[j]))
-            .then(Relu)
-            .then(Affine::from_fn(|i, j| init.w2[i * 10 + j], |j| init.b2[j]))
-            .then(SoftmaxWithLoss);
-        let train = dataset(data);
+fn fused(init: &CnnInit) -> Fused {
+    Input::new()
+        .then(ConvReluPool::new(conv(init), MaxPool2d))
+        .then(Affine::from_fn(|i, j| init.w1[i * HIDDEN + j], |j| init.b1[j]))
+        .then(Relu)
+        .then(Affine::from_fn(|i, j| init.w2[i * 10 + j], |j| init.b2[j]))
+        .then(SoftmaxWithLoss)
+}
+
+fn chained(init: &CnnInit) -> Chained {
+    Input::new()
+        .then(conv(init))
+        .then(Relu)
+        .then(MaxPool2d)
+        .then(Affine::from_fn(|i, j| init.w1[i * HIDDEN + j], |j| init.b1[j]))
+        .then(Relu)
+        .then(Affine::from_fn(|i, j| init.w2[i * 10 + j], |j| init.b2[j]))
+        .then(SoftmaxWithLoss)
+}
+
+struct TypenetCnn<N: lib::Network<Digit>> {
+    training: DataParallel<Digit, N, Sgd, 10>,
+    ws: lib::WorkspaceOf<N, Digit, lib::Dyn>,
+}
+
+impl<N> TypenetCnn<N>
+where
+    N: lib::Network<Digit, Out = [f32; 10]> + Clone + Send + Sync + 'static,
+{
+    fn new(net: N, data: &Dataset, threads: usize) -> Self {
         TypenetCnn {
-            training: DataParallel::new(net, Sgd::new(LR as f64), train, threads, 0).expect("threads start"),
+            training: DataParallel::new(net, Sgd::new(LR as f64), dataset(data), threads, 0).expect("threads start"),
             ws: Default::default(),
         }
     }
 }
 
-impl CnnModel for TypenetCnn {
+impl<N> CnnModel for TypenetCnn<N>
+where
+    N: lib::Network<Digit, Out = [f32; 10]> + Clone + Send + Sync + 'static,
+{
     fn train_step(&mut self, _: &Dataset, idx: &[usize]) {
         self.training.step(idx).expect("a finite step");
     }
@@ -71,5 +105,10 @@ impl CnnModel for TypenetCnn {
 
 fn main() {
     let threads: usize = std::env::var("RAYON_NUM_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
-    run_cnn("typenet", env!("CARGO_PKG_VERSION"), threads, |data, init| TypenetCnn::new(data, init, threads));
+    let version = env!("CARGO_PKG_VERSION");
+    if std::env::var("TYPENET_CHAINED").is_ok_and(|v| v == "1") {
+        run_cnn("typenet (chained)", version, threads, |data, init| TypenetCnn::new(chained(init), data, threads));
+    } else {
+        run_cnn("typenet", version, threads, |data, init| TypenetCnn::new(fused(init), data, threads));
+    }
 }

@@ -35,8 +35,9 @@
 //! and its gradient make several trips through memory. SimpleConvNet's whole
 //! training step measured 3.5–3.7 ms that way against 4.4–5.0 ms layer by
 //! layer (f32; f64 6.6–7.4 against 11–14 ms), in a hand-wired timing
-//! harness; the layers run layer by layer (`cargo bench --bench speed`
-//! measures the real step).
+//! harness. `ConvReluPool` is that block as a layer; `Conv2d`, `Relu` and
+//! `MaxPool2d` chained run layer by layer (`cargo bench --bench speed`
+//! measures both).
 //!
 //! [`conv2d_forward_direct`] is the same convolution in plain loops with no
 //! buffers: the reference in tests and the path for targets without a heap.
