@@ -459,6 +459,33 @@ fn an_endless_device_is_read_only_up_to_the_bound() {
     assert!(err.to_string().starts_with("/dev/zero: more than "), "{err}");
 }
 
+/// Loading from a FIFO is refused at once rather than waiting for a writer
+/// that may never come (the wait is bounded here by the test itself).
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_without_waiting_for_a_writer() {
+    let fifo = scratch_dir("load-fifo").join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut net = small::<f32>(1);
+        let _ = done.send(load(&mut net, &fifo).map_err(|e| e.kind));
+    });
+    let result = result
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("load is still waiting for a writer after 20 s");
+    assert!(
+        matches!(result, Err(ModelErrorKind::NotAFile { found: "a FIFO" })),
+        "{result:?}"
+    );
+}
+
 /// The header of a file, padded with spaces after the JSON to `len` bytes.
 fn with_header_padded_to(bytes: &[u8], len: usize) -> Vec<u8> {
     let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;

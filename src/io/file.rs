@@ -193,9 +193,17 @@ pub(crate) fn write_atomically_with(
 
 /// Reads the file at `path` whole if it holds at most `limit` bytes: a
 /// regular file's size is checked before anything is read, and anything
-/// else (a device, a pipe, a file that grows) is read no further than one
-/// byte past the limit.
+/// else (a device, a file that grows) is read no further than one byte
+/// past the limit. A FIFO or socket is refused unopened: opening a FIFO
+/// waits for a writer, which may never come.
 pub(crate) fn read_at_most(path: &Path, limit: u64) -> Result<Vec<u8>, ModelErrorKind> {
+    #[cfg(unix)]
+    if let Ok(meta) = fs::metadata(path) {
+        use std::os::unix::fs::FileTypeExt;
+        if meta.file_type().is_fifo() || meta.file_type().is_socket() {
+            return Err(ModelErrorKind::NotAFile { found: describe(&meta) });
+        }
+    }
     let file = File::open(path).map_err(|e| {
         if e.kind() == ErrorKind::NotFound {
             ModelErrorKind::Missing
