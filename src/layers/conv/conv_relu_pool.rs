@@ -26,7 +26,7 @@ use crate::{Batch, Image, Layer, LayerInfo, Param, ParamMut, Relu, Row, Rows, Sc
 /// the ReLU exactly where that maximum is positive.
 ///
 /// To everything outside it the block is its three layers: it takes three
-/// positions in the net's numbering, a [`summary`](crate::Network::summary)
+/// positions in the net's numbering, a [`summary`](crate::Layer::summary)
 /// lists `Conv2d`, `Relu` and `MaxPool2d`, and a saved file (or PyTorch's
 /// `Conv2d`, `ReLU`, `MaxPool2d`) loads into either form.
 ///
