@@ -50,7 +50,8 @@
 //! - [`compose`]: [`Chain`](struct@Chain) and [`Chain!`](macro@Chain),
 //!   [`chain!`], [`Input`], [`Residual`], [`Sum`], [`Concat`];
 //! - [`layers`]: [`Affine`], [`Relu`], [`Sigmoid`], [`SoftmaxWithLoss`],
-//!   [`Dropout`], [`BatchNorm`], [`Conv2d`], [`MaxPool2d`], and
+//!   [`Dropout`], [`BatchNorm`], [`Conv2d`], [`MaxPool2d`], `ConvReluPool`
+//!   (a convolution, a ReLU and a max-pool as one faster layer), and
 //!   [`Activation`] for writing element-wise ones;
 //! - [`math`]: the book's functions and the [`Init`]ialisers;
 //! - [`optim`]: the [`Optimizer`] trait, [`Sgd`] and the other optimizers of
