@@ -119,6 +119,16 @@ impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: us
         &self.db.as_slice()[0]
     }
 
+    /// The weights with the weight and bias gradients, all flat, for the
+    /// backward kernels.
+    fn weights_and_gradients(&mut self) -> (&[T], &mut [T], &mut [T]) {
+        (
+            Image::flatten(self.w.as_slice()),
+            Image::flatten_mut(self.dw.as_mut_slice()),
+            &mut self.db.as_mut_slice()[0],
+        )
+    }
+
     pub(super) fn geometry(h: usize, w: usize) -> Conv2dGeometry {
         Conv2dGeometry {
             cin: CIN,
@@ -193,11 +203,7 @@ impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: us
         cache: &mut ConvCache<T>,
     ) {
         let g = Self::geometry(h, w);
-        let (weights, dw, db) = (
-            Image::flatten(self.w.as_slice()),
-            Image::flatten_mut(self.dw.as_mut_slice()),
-            &mut self.db.as_mut_slice()[0],
-        );
+        let (weights, dw, db) = self.weights_and_gradients();
         // the kernel overwrites the gradients it is given: one image's go
         // to `sums` and are added to the layer's
         sums.resize(dw.len() + COUT, T::ZERO);
@@ -211,8 +217,9 @@ impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: us
     /// Sets the weight and bias gradients to zero.
     #[cfg(feature = "alloc")]
     pub(super) fn zero_gradients(&mut self) {
-        Image::flatten_mut(self.dw.as_mut_slice()).fill(T::ZERO);
-        self.db.as_mut_slice()[0].fill(T::ZERO);
+        let (_, dw, db) = self.weights_and_gradients();
+        dw.fill(T::ZERO);
+        db.fill(T::ZERO);
     }
 }
 
@@ -274,11 +281,7 @@ where
             dx.set_rows(x.nrows());
             dx.as_mut_slice()
         });
-        let (w, dw, db) = (
-            Image::flatten(self.w.as_slice()),
-            Image::flatten_mut(self.dw.as_mut_slice()),
-            &mut self.db.as_mut_slice()[0],
-        );
+        let (w, dw, db) = self.weights_and_gradients();
         #[cfg(feature = "alloc")]
         conv::conv2d_backward(
             &g,

@@ -8,7 +8,9 @@ use super::max_pool2d::{self, MaxPool2d};
 use super::sides::{ConvSide, Side};
 use crate::kernels::pool;
 use crate::model::Storage;
-use crate::{Batch, Image, Layer, LayerInfo, Param, ParamMut, Relu, Row, Rows, Scalar, Training, expect_rows};
+use crate::{
+    Activation, Batch, Image, Layer, LayerInfo, Param, ParamMut, Relu, Row, Rows, Scalar, Training, expect_rows,
+};
 
 /// `conv` → [`Relu`] → `pool`, computed image by image: the same net as the
 /// three layers chained, with the same numbers, but faster to train.
@@ -112,21 +114,22 @@ impl<
 > ConvReluPool<Conv2d<T, CIN, COUT, K, S, P, St>, MaxPool2d<PS, PST>>
 {
     /// The pooled output of every image of `x` (convolution outputs of
-    /// `hc` × `wc`), and with `argmax` where each maximum came from.
+    /// `hc` × `wc`), and with `argmax` where each maximum came from; `image`
+    /// and `conv` are one image's buffers.
     fn run<const H: usize, const W: usize, const HO: usize, const WO: usize>(
         &self,
         (hc, wc): (usize, usize),
         x: &[Image<T, CIN, H, W>],
         y: &mut [Image<T, COUT, HO, WO>],
         mut argmax: Option<&mut [u32]>,
-        cache: &mut ConvReluPoolCache<T>,
+        (image, conv): (&mut Vec<T>, &mut ConvCache<T>),
     ) {
         let pooling = max_pool2d::geometry::<PS, PST>(COUT, hc, wc);
         let out = COUT * HO * WO;
-        cache.image.resize(COUT * hc * wc, T::ZERO);
+        image.resize(COUT * hc * wc, T::ZERO);
         for (i, (x, y)) in x.iter().zip(y.iter_mut()).enumerate() {
-            let a = &mut cache.image[..];
-            self.conv.convolve(H, W, 1, x.as_slice(), a, &mut cache.conv);
+            let a = &mut image[..];
+            self.conv.convolve(H, W, 1, x.as_slice(), a, conv);
             a.iter_mut().for_each(|v| *v = crate::relu(*v));
             let argmax = argmax.as_deref_mut().map(|m| &mut m[i * out..(i + 1) * out]);
             pool::max_pool2d_forward(&pooling, 1, a, y.as_mut_slice(), argmax);
@@ -172,7 +175,13 @@ where
         cache: &mut ConvReluPoolCache<T>,
     ) {
         y.set_rows(x.nrows());
-        self.run((HC, WC), x.rows(), y.rows_mut(), None, cache);
+        self.run(
+            (HC, WC),
+            x.rows(),
+            y.rows_mut(),
+            None,
+            (&mut cache.image, &mut cache.conv),
+        );
     }
 
     fn forward<R: Rows>(
@@ -183,10 +192,9 @@ where
         _: &mut Training,
     ) {
         y.set_rows(x.nrows());
-        let mut argmax = core::mem::take(&mut cache.argmax);
-        argmax.resize(x.nrows() * COUT * HO * WO, 0);
-        self.run((HC, WC), x.rows(), y.rows_mut(), Some(&mut argmax), cache);
-        cache.argmax = argmax;
+        cache.argmax.resize(x.nrows() * COUT * HO * WO, 0);
+        let buffers = (&mut cache.image, &mut cache.conv);
+        self.run((HC, WC), x.rows(), y.rows_mut(), Some(&mut cache.argmax), buffers);
     }
 
     fn backward<R: Rows>(
@@ -215,7 +223,7 @@ where
             // chained Relu does, where it is NaN)
             let dy_i = dy[i].as_slice();
             for ((d, &g), &v) in cache.pooled.iter_mut().zip(dy_i).zip(y[i].as_slice()) {
-                *d = if v <= T::ZERO { T::ZERO } else { g };
+                *d = Relu::derivative(v, v, g);
             }
             let argmax = &cache.argmax[i * out..(i + 1) * out];
             pool::max_pool2d_backward(&pooling, 1, argmax, &cache.pooled, &mut cache.image);
