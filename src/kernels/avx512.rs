@@ -49,7 +49,8 @@ pub(crate) fn available() -> bool {
 pub(crate) enum Memo<'a> {
     /// Nothing: the bitmap is built and dropped.
     None,
-    /// Keep a copy of the row-major bitmap of A (m × k) here.
+    /// Keep a copy of the row-major bitmap of A (m × k) here; left empty
+    /// when the product builds none (a non-finite B, or nothing to multiply).
     Keep(&'a mut alloc::vec::Vec<u64>),
     /// A's bitmap is this row-major one of the matrix A is the transpose
     /// of (its rows are A's columns): rearrange it instead of scanning A.
@@ -380,6 +381,14 @@ macro_rules! kernels {
                 memo: Memo<'_>,
             ) {
                 assert!(available(), "AVX-512 kernels called on a CPU without AVX-512");
+                // a kept bitmap describes this product's A or nothing
+                let memo = match memo {
+                    Memo::Keep(kept) => {
+                        kept.clear();
+                        Memo::Keep(kept)
+                    }
+                    other => other,
+                };
                 if m == 0 || n == 0 {
                     return;
                 }
@@ -394,9 +403,6 @@ macro_rules! kernels {
                 // visited, so the result is the plain product's, as the
                 // portable loops give it.
                 if !<$t as crate::kernels::Kernels>::finite(b) {
-                    if let Memo::Keep(kept) = memo {
-                        kept.clear();
-                    }
                     // SAFETY: `available()` said this CPU has AVX-512F.
                     unsafe { rows(layout, None, k, n, a, lda, 0, b, c, accumulate) };
                     return;
@@ -422,7 +428,6 @@ macro_rules! kernels {
                         (ALayout::RowMajor, memo) => {
                             let words = unsafe { bitmap(layout, a, m, k, &mut bits) };
                             if let Memo::Keep(kept) = memo {
-                                kept.clear();
                                 kept.extend_from_slice(&bits);
                             }
                             words

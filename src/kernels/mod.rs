@@ -228,7 +228,6 @@ macro_rules! kernels_for {
             ) {
                 #[cfg(all(feature = "std", target_arch = "x86_64"))]
                 if avx512::available() {
-                    keep.words.clear();
                     avx512::$t::gemm(
                         avx512::ALayout::RowMajor,
                         m,
@@ -240,8 +239,7 @@ macro_rules! kernels_for {
                         accumulate,
                         avx512::Memo::Keep(&mut keep.words),
                     );
-                    // no bitmap when the product visited every index (a
-                    // non-finite B, or nothing to multiply): the backward
+                    // no bitmap when the product built none: the backward
                     // product must then scan x afresh, not skip all of it
                     keep.of = if keep.words.is_empty() {
                         (0, 0)
