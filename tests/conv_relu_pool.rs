@@ -1,6 +1,6 @@
 //! `ConvReluPool` is its three layers run one image at a time: the same
 //! outputs, gradients, summary and saved file as `Conv2d` → `Relu` →
-//! `MaxPool2d` chained, and the trainer's guards hold for it.
+//! `MaxPool2d` chained, and the trainer's guards hold for both forms.
 
 mod common;
 
@@ -147,18 +147,21 @@ fn summaries_and_files_are_those_of_the_three_layers() {
     assert_eq!(a.predict(&x).unwrap(), b.predict(&x).unwrap());
 }
 
-/// The trainer refuses a NaN batch for a fused net too, on one thread and
-/// two, leaving it as it was.
-#[test]
-fn a_fused_net_refuses_a_nan_batch() {
+/// The step of a net fed a NaN pixel is refused, the error names it, and
+/// the net keeps its parameters; on two threads as on one.
+fn refuses_a_nan_batch<N>(make: impl Fn() -> N)
+where
+    N: Network<Image<f32, 1, 12, 12>, Out = [f32; 3]> + Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static,
+{
     let mut images = uniform_batch::<Image<f32, 1, 12, 12>>(30, 0.0, 1.0, &mut rng(11));
     for image in images.rows_mut() {
+        // every image, so that the first step's draw meets one
         image.0[0][5][5] = f32::NAN;
     }
     let labels: Vec<usize> = (0..30).map(|i| i % 3).collect();
     let data = Dataset::new(images, Labels::<3>::from_slice(&labels).unwrap()).unwrap();
     for threads in [1, 2] {
-        let mut net = fused(12);
+        let mut net = make();
         let before = net.clone();
         let err = Trainer::new(Sgd::new(0.1))
             .batch_size(10)
@@ -170,8 +173,16 @@ fn a_fused_net_refuses_a_nan_batch() {
             matches!(err, TrainError::NonFinite { step: 0, .. }),
             "{threads} threads: {err:?}"
         );
-        assert_eq!(net, before, "{threads} threads");
+        assert_eq!(net, before, "{threads} threads: the refused step reached the weights");
     }
+}
+
+/// A convolutional net meets a NaN pixel as a dense one does, chained or
+/// fused.
+#[test]
+fn conv_nets_refuse_a_nan_batch() {
+    refuses_a_nan_batch(|| chained(12));
+    refuses_a_nan_batch(|| fused(12));
 }
 
 /// Trained the same way, the fused net and the chained one end with the

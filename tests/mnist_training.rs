@@ -290,41 +290,6 @@ fn gradient_check_on_three_real_digits() {
     }
 }
 
-/// A convolutional net meets a NaN pixel as the dense one does: the step
-/// is refused, the error names it, and the net keeps its parameters; on
-/// two threads as on one.
-#[test]
-fn a_conv_net_refuses_a_nan_batch() {
-    let mut images = Batch::<Image<f32, 1, 8, 8>>::zeros(40);
-    let labels: Vec<usize> = (0..40).map(|i| i % 2).collect();
-    for (i, image) in images.rows_mut().iter_mut().enumerate() {
-        image.0[0][i % 8][labels[i] * 4] = 1.0;
-        // every image, so that the first step's draw meets one
-        image.0[0][7][7] = f32::NAN;
-    }
-    let data = Dataset::new(images, Labels::<2>::from_slice(&labels).unwrap()).unwrap();
-    for threads in [1, 2] {
-        let mut net = Input::<Image<f32, 1, 8, 8>>::new()
-            .then(Conv2d::<f32, 1, 4, 3>::init(Init::He, &mut rng(1)))
-            .then(Relu)
-            .then(MaxPool2d::<2>)
-            .then(Affine::<_, 2>::init(Init::He, &mut rng(2)))
-            .then(SoftmaxWithLoss);
-        let before = net.clone();
-        let err = Trainer::new(Sgd::new(0.1))
-            .batch_size(40)
-            .iterations(3)
-            .threads(threads)
-            .train(&mut net, &data, None, |_| {})
-            .unwrap_err();
-        assert!(
-            matches!(err, TrainError::NonFinite { step: 0, .. }),
-            "{threads} threads: {err:?}"
-        );
-        assert_eq!(net, before, "{threads} threads: the refused step reached the weights");
-    }
-}
-
 /// A run of 10¹⁸ steps starts without reserving its loss history up front
 /// (8·10¹⁸ bytes would abort the process): here its first step meets a NaN
 /// and ends it with an error.
