@@ -206,25 +206,6 @@ where
 }
 
 type Digit<T> = Image<T, 1, 28, 28>;
-type SimpleConvNet<T> = Chain![
-    Input<Digit<T>, Conv2d<T, 1, 30, 5>>,
-    Relu,
-    MaxPool2d<2>,
-    Affine<Image<T, 30, 12, 12>, 100>,
-    Relu,
-    Affine<[T; 100], 10>,
-    SoftmaxWithLoss<10>
-];
-
-/// The same net with conv → ReLU → pool run as one layer, image by image.
-type FusedConvNet<T> = Chain![
-    Input<Digit<T>, ConvReluPool<Conv2d<T, 1, 30, 5>, MaxPool2d<2>>>,
-    Affine<Image<T, 30, 12, 12>, 100>,
-    Relu,
-    Affine<[T; 100], 10>,
-    SoftmaxWithLoss<10>
-];
-
 /// The CNN peer benchmark's initial weights: streams 7, 8, 9,
 /// 0.01·N(0, 1), conv weights (30, 1, 5, 5), biases 0.
 fn cnn_weight<T: Scalar>(stream: u64, k: usize) -> T {
@@ -235,38 +216,40 @@ fn first_conv<T: Scalar>() -> Conv2d<T, 1, 30, 5> {
     Conv2d::from_fn(|o, _, i, j| cnn_weight(STREAM_CONV, (o * 5 + i) * 5 + j), |_| T::ZERO)
 }
 
-/// The book's SimpleConvNet from the CNN peer benchmark's weights.
-fn simple_conv_net<T: Scalar>() -> SimpleConvNet<T> {
-    Input::new()
-        .then(first_conv())
-        .then(Relu)
-        .then(MaxPool2d)
-        .then(Affine::from_fn(
+/// SimpleConvNet from the benchmark's weights, after its convolution
+/// block (`Conv2d` → `Relu` → `MaxPool2d`, chained or fused): Affine 100,
+/// ReLU, Affine 10, softmax.
+fn simple_conv_net<T, B>(block: B) -> impl Network<Digit<T>, Out = [T; 10]> + Clone + Send + Sync + 'static
+where
+    T: Scalar,
+    B: Layer<Digit<T>, Out = Image<T, 30, 12, 12>> + Clone + Send + Sync + 'static,
+{
+    block
+        .then(Affine::<_, 100>::from_fn(
             |i, j| cnn_weight(STREAM_CNN_A1, i * 100 + j),
             |_| T::ZERO,
         ))
         .then(Relu)
-        .then(Affine::from_fn(
+        .then(Affine::<_, 10>::from_fn(
             |i, j| cnn_weight(STREAM_CNN_A2, i * 10 + j),
             |_| T::ZERO,
         ))
         .then(SoftmaxWithLoss)
 }
 
-/// [`simple_conv_net`] with its first three layers fused.
-fn fused_conv_net<T: Scalar>() -> FusedConvNet<T> {
-    Input::new()
-        .then(ConvReluPool::new(first_conv(), MaxPool2d))
-        .then(Affine::from_fn(
-            |i, j| cnn_weight(STREAM_CNN_A1, i * 100 + j),
-            |_| T::ZERO,
-        ))
-        .then(Relu)
-        .then(Affine::from_fn(
-            |i, j| cnn_weight(STREAM_CNN_A2, i * 10 + j),
-            |_| T::ZERO,
-        ))
-        .then(SoftmaxWithLoss)
+/// The book's SimpleConvNet, its layers chained.
+fn chained_conv_net<T: Scalar>() -> impl Network<Digit<T>, Out = [T; 10]> + Clone + Send + Sync + 'static {
+    simple_conv_net(
+        Input::<Digit<T>>::new()
+            .then(first_conv())
+            .then(Relu)
+            .then(MaxPool2d::<2>),
+    )
+}
+
+/// The same net with conv → ReLU → pool run as one layer, image by image.
+fn fused_conv_net<T: Scalar>() -> impl Network<Digit<T>, Out = [T; 10]> + Clone + Send + Sync + 'static {
+    simple_conv_net(Input::<Digit<T>>::new().then(ConvReluPool::new(first_conv(), MaxPool2d::<2>)))
 }
 
 /// A SimpleConvNet (`name`) trained as the CNN peer benchmark does (SGD
@@ -439,9 +422,9 @@ fn main() {
     let (train64, test64) = (digits64(&files.train).unwrap(), digits64(&files.test).unwrap());
     let (f32s, f64s) = ((&train32, &test32), (&train64, &test64));
     for threads in [1, 2] {
-        cnn_run(&o, "SimpleConvNet", simple_conv_net::<f32>(), threads, f32s);
+        cnn_run(&o, "SimpleConvNet", chained_conv_net::<f32>(), threads, f32s);
     }
-    cnn_run(&o, "SimpleConvNet", simple_conv_net::<f64>(), 1, f64s);
+    cnn_run(&o, "SimpleConvNet", chained_conv_net::<f64>(), 1, f64s);
     for threads in [1, 2] {
         cnn_run(
             &o,

@@ -20,22 +20,6 @@ use lib::train::DataParallel;
 use newlib as lib;
 
 type Digit = Image<f32, 1, 28, 28>;
-type Fused = lib::Chain![
-    Input<Digit, ConvReluPool<Conv2d<f32, 1, C_OUT, K>, MaxPool2d<2>>>,
-    Affine<Image<f32, C_OUT, POOL_HW, POOL_HW>, HIDDEN>,
-    Relu,
-    Affine<[f32; HIDDEN], 10>,
-    SoftmaxWithLoss<10>
-];
-type Chained = lib::Chain![
-    Input<Digit, Conv2d<f32, 1, C_OUT, K>>,
-    Relu,
-    MaxPool2d<2>,
-    Affine<Image<f32, C_OUT, POOL_HW, POOL_HW>, HIDDEN>,
-    Relu,
-    Affine<[f32; HIDDEN], 10>,
-    SoftmaxWithLoss<10>
-];
 
 /// The training images as typenet keeps MNIST: the IDX bytes, scaled to
 /// [0, 1] as each batch is gathered (the harness's pixel / 255 values are
@@ -50,24 +34,29 @@ fn conv(init: &CnnInit) -> Conv2d<f32, 1, C_OUT, K> {
     Conv2d::from_fn(|o, _, i, j| init.cw[(o * K + i) * K + j], |o| init.cb[o])
 }
 
-fn fused(init: &CnnInit) -> Fused {
-    Input::new()
-        .then(ConvReluPool::new(conv(init), MaxPool2d))
-        .then(Affine::from_fn(|i, j| init.w1[i * HIDDEN + j], |j| init.b1[j]))
+/// What a net must be to train here.
+trait Net: lib::Network<Digit, Out = [f32; 10]> + Clone + Send + Sync + 'static {}
+impl<N: lib::Network<Digit, Out = [f32; 10]> + Clone + Send + Sync + 'static> Net for N {}
+
+/// SimpleConvNet from the harness's weights after its convolution block
+/// (conv → ReLU → pool, fused or chained): Affine, ReLU, Affine, softmax.
+fn simple_conv_net<B>(block: B, init: &CnnInit) -> impl Net
+where
+    B: Layer<Digit, Out = Image<f32, C_OUT, POOL_HW, POOL_HW>> + Clone + Send + Sync + 'static,
+{
+    block
+        .then(Affine::<_, HIDDEN>::from_fn(|i, j| init.w1[i * HIDDEN + j], |j| init.b1[j]))
         .then(Relu)
-        .then(Affine::from_fn(|i, j| init.w2[i * 10 + j], |j| init.b2[j]))
+        .then(Affine::<_, 10>::from_fn(|i, j| init.w2[i * 10 + j], |j| init.b2[j]))
         .then(SoftmaxWithLoss)
 }
 
-fn chained(init: &CnnInit) -> Chained {
-    Input::new()
-        .then(conv(init))
-        .then(Relu)
-        .then(MaxPool2d)
-        .then(Affine::from_fn(|i, j| init.w1[i * HIDDEN + j], |j| init.b1[j]))
-        .then(Relu)
-        .then(Affine::from_fn(|i, j| init.w2[i * 10 + j], |j| init.b2[j]))
-        .then(SoftmaxWithLoss)
+fn fused(init: &CnnInit) -> impl Net {
+    simple_conv_net(Input::<Digit>::new().then(ConvReluPool::new(conv(init), MaxPool2d::<2>)), init)
+}
+
+fn chained(init: &CnnInit) -> impl Net {
+    simple_conv_net(Input::<Digit>::new().then(conv(init)).then(Relu).then(MaxPool2d::<2>), init)
 }
 
 struct TypenetCnn<N: lib::Network<Digit>> {
@@ -75,10 +64,7 @@ struct TypenetCnn<N: lib::Network<Digit>> {
     ws: lib::WorkspaceOf<N, Digit, lib::Dyn>,
 }
 
-impl<N> TypenetCnn<N>
-where
-    N: lib::Network<Digit, Out = [f32; 10]> + Clone + Send + Sync + 'static,
-{
+impl<N: Net> TypenetCnn<N> {
     fn new(net: N, data: &Dataset, threads: usize) -> Self {
         TypenetCnn {
             training: DataParallel::new(net, Sgd::new(LR as f64), dataset(data), threads, 0).expect("threads start"),
@@ -87,10 +73,7 @@ where
     }
 }
 
-impl<N> CnnModel for TypenetCnn<N>
-where
-    N: lib::Network<Digit, Out = [f32; 10]> + Clone + Send + Sync + 'static,
-{
+impl<N: Net> CnnModel for TypenetCnn<N> {
     fn train_step(&mut self, _: &Dataset, idx: &[usize]) {
         self.training.step(idx).expect("a finite step");
     }
