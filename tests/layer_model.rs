@@ -246,6 +246,10 @@ fn mismatched_row_counts_are_errors() {
     assert_eq!(net.loss(&x, &three).map(|_| ()), want.map(|_: f64| ()));
     assert_eq!(net.gradient(&x, &three).map(|_| ()), want.map(|_: f64| ()));
     assert_eq!(
+        Dataset::new(x.clone(), three.clone()).map(|_| ()),
+        want.map(|_: f64| ())
+    );
+    assert_eq!(
         InputError::RowCount { inputs: 4, targets: 3 }.to_string(),
         "4 input rows but 3 targets: each row needs one target"
     );

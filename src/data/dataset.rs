@@ -162,10 +162,19 @@ impl<X: Row, const N: usize> Dataset<X, N> {
         })
     }
 
-    /// A data set from rows and labels already in memory; `None` if their
+    /// A data set from rows and labels already in memory.
+    ///
+    /// # Errors
+    /// [`InputError::RowCount`](crate::InputError::RowCount) if their
     /// counts differ.
-    pub fn new(images: Batch<X>, labels: Labels<N>) -> Option<Self> {
-        (images.nrows() == labels.len()).then(|| Dataset {
+    pub fn new(images: Batch<X>, labels: Labels<N>) -> Result<Self, crate::InputError> {
+        if images.nrows() != labels.len() {
+            return Err(crate::InputError::RowCount {
+                inputs: images.nrows(),
+                targets: labels.len(),
+            });
+        }
+        Ok(Dataset {
             samples: Samples::Rows(Arc::new(images)),
             labels: Arc::new(labels),
         })
