@@ -206,6 +206,7 @@ where
 }
 
 type Digit<T> = Image<T, 1, 28, 28>;
+
 /// The CNN peer benchmark's initial weights: streams 7, 8, 9,
 /// 0.01·N(0, 1), conv weights (30, 1, 5, 5), biases 0.
 fn cnn_weight<T: Scalar>(stream: u64, k: usize) -> T {
@@ -267,7 +268,8 @@ fn cnn_run<T, N>(
 {
     let (train, test) = data;
     let replicas = DataParallel::new(net, Sgd::new(0.1), train.clone(), threads, SEED).expect("threads start");
-    let (net, timed) = timed_steps(replicas, train.len(), o.cnn_steps, 20..320);
+    let timed_range = 20..320;
+    let (net, timed) = timed_steps(replicas, train.len(), o.cnn_steps, timed_range.clone());
     let times: Vec<f64> = timed.times.iter().map(|t| t * 1e3).collect();
     let (wall, allocations) = (timed.wall, timed.allocations);
     let s = stats(times);
@@ -279,7 +281,7 @@ fn cnn_run<T, N>(
         s.p90,
         wall,
         100.0 * accuracy(&net, test),
-        allocations as f64 / 300.0,
+        allocations as f64 / timed_range.len() as f64,
     );
     if threads == 1 {
         let images: Vec<Digit<T>> = (0..100).map(|i| test.image(i).expect("100 test images")).collect();
