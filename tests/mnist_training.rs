@@ -296,9 +296,10 @@ fn gradient_check_on_three_real_digits() {
 #[test]
 fn a_huge_step_count_allocates_nothing_up_front() {
     let (train, _) = mnist::<f32>();
-    let mut images = train.take(100).to_batch();
+    let hundred = train.take(100);
+    let mut images = hundred.to_batch();
     images.rows_mut().iter_mut().for_each(|row| row[0] = f32::NAN);
-    let poisoned = Dataset::new(images, train.take(100).labels().clone()).unwrap();
+    let poisoned = Dataset::new(images, hundred.labels().clone()).unwrap();
     let mut net: TwoLayerNet<f32, 784, 50, 10> = two_layer_net(0.01, &mut rng(1));
     let err = Trainer::new(Sgd::new(0.1))
         .iterations(1_000_000_000_000_000_000)
