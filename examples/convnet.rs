@@ -12,7 +12,7 @@
 //!
 //! The convolution, its ReLU and the pooling run as one `ConvReluPool`
 //! layer (see `support/nets.rs`), image by image, which trains the same net
-//! in about 60 % of the time of the three layers chained.
+//! in 60–70 % of the time of the three layers chained.
 //!
 //! On the vendored data (the first 10,000 MNIST training digits, the full
 //! 10,000-digit test set) the default 2,000 steps reach 97.60 % test

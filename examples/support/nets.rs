@@ -35,7 +35,7 @@ pub fn mlp_100_200<G: Rng + ?Sized>(init: Init, rng: &mut G) -> impl Net<[f32; 7
 /// The book's `SimpleConvNet` (chapter 7): 30 filters of 5×5, ReLU, 2×2
 /// max pooling, 100 ReLU units, 10 classes. The first three run as one
 /// `ConvReluPool`, image by image: the same net, and the same saved file,
-/// as `Conv2d`, `Relu`, `MaxPool2d` chained, trained in about 60 % of the
+/// as `Conv2d`, `Relu`, `MaxPool2d` chained, trained in 60–70 % of the
 /// time.
 pub fn simple_convnet<G: Rng + ?Sized>(init: Init, rng: &mut G) -> impl Net<Digit> {
     Input::<Digit>::new()
