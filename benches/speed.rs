@@ -174,8 +174,8 @@ fn timed_steps<In, N>(
     timed: std::ops::Range<usize>,
 ) -> (N, Timed)
 where
-    In: Row,
-    N: Network<In, Out = [In::Scalar; 10]> + Clone + Send + Sync + 'static,
+    In: Row<Scalar: Scalar>,
+    N: TrainableNetwork<In, Out = [In::Scalar; 10]> + Clone + Send + Sync + 'static,
 {
     let indices: Vec<usize> = (0..(steps * BATCH) as u64)
         .map(|i| below(stream(SEED, STREAM_BATCH, i), samples as u64) as usize)
@@ -220,10 +220,10 @@ fn first_conv<T: Scalar>() -> Conv2d<T, 1, 30, 5> {
 /// SimpleConvNet from the benchmark's weights, after its convolution
 /// block (`Conv2d` → `Relu` → `MaxPool2d`, chained or fused): Affine 100,
 /// ReLU, Affine 10, softmax.
-fn simple_conv_net<T, B>(block: B) -> impl Network<Digit<T>, Out = [T; 10]> + Clone + Send + Sync + 'static
+fn simple_conv_net<T, B>(block: B) -> impl TrainableNetwork<Digit<T>, Out = [T; 10]> + Clone + Send + Sync + 'static
 where
     T: Scalar,
-    B: Layer<Digit<T>, Out = Image<T, 30, 12, 12>> + Clone + Send + Sync + 'static,
+    B: Trainable<Digit<T>, Out = Image<T, 30, 12, 12>> + Clone + Send + Sync + 'static,
 {
     block
         .then(Affine::<_, 100>::from_fn(
@@ -239,7 +239,7 @@ where
 }
 
 /// The book's SimpleConvNet, its layers chained.
-fn chained_conv_net<T: Scalar>() -> impl Network<Digit<T>, Out = [T; 10]> + Clone + Send + Sync + 'static {
+fn chained_conv_net<T: Scalar>() -> impl TrainableNetwork<Digit<T>, Out = [T; 10]> + Clone + Send + Sync + 'static {
     simple_conv_net(
         Input::<Digit<T>>::new()
             .then(first_conv())
@@ -249,7 +249,7 @@ fn chained_conv_net<T: Scalar>() -> impl Network<Digit<T>, Out = [T; 10]> + Clon
 }
 
 /// The same net with conv → ReLU → pool run as one layer, image by image.
-fn fused_conv_net<T: Scalar>() -> impl Network<Digit<T>, Out = [T; 10]> + Clone + Send + Sync + 'static {
+fn fused_conv_net<T: Scalar>() -> impl TrainableNetwork<Digit<T>, Out = [T; 10]> + Clone + Send + Sync + 'static {
     simple_conv_net(Input::<Digit<T>>::new().then(ConvReluPool::new(first_conv(), MaxPool2d::<2>)))
 }
 
@@ -264,7 +264,7 @@ fn cnn_run<T, N>(
     data: (&Dataset<Digit<T>, 10>, &Dataset<Digit<T>, 10>),
 ) where
     T: Scalar,
-    N: Network<Digit<T>, Out = [T; 10]> + Clone + Send + Sync + 'static,
+    N: TrainableNetwork<Digit<T>, Out = [T; 10]> + Clone + Send + Sync + 'static,
 {
     let (train, test) = data;
     let replicas = DataParallel::new(net, Sgd::new(0.1), train.clone(), threads, SEED).expect("threads start");

@@ -24,7 +24,7 @@ use typenet::train::{Trainer, accuracy};
 
 /// Writes `net` as Rust source to `dir/name.rs` and as safetensors to
 /// `dir/name.safetensors` (so a test can compare the two).
-fn bake<In: Row, L: Layer<In>>(net: &L, dir: &Path, name: &str) -> Result<(), Box<dyn std::error::Error>> {
+fn bake<L: Tensors>(net: &L, dir: &Path, name: &str) -> Result<(), Box<dyn std::error::Error>> {
     let source = dir.join(format!("{name}.rs"));
     std::fs::write(&source, typenet::io::rust_source(net)?).map_err(|e| format!("{}: {e}", source.display()))?;
     let weights = dir.join(format!("{name}.safetensors"));

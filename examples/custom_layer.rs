@@ -13,7 +13,7 @@
 
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 use typenet::prelude::*;
-use typenet::{Param, ParamKind, ParamMut, Training, expect_rows, gradient_check};
+use typenet::{Training, expect_rows, gradient_check};
 
 /// y = x ⊙ σ(x·W + b) over rows `[T; N]`.
 #[derive(Clone, Debug)]
@@ -62,21 +62,40 @@ impl<T: Scalar, const N: usize> PartialEq for Gate<T, N> {
     }
 }
 
+/// Every tensor, once, with what it is: optimizers train `W` and `b`,
+/// weight decay decays `W` only, and the buffer is saved but never trained.
+/// The macro writes the shared and the mutable view from this one list.
+impl<T: Scalar, const N: usize> Tensors for Gate<T, N> {
+    typenet::tensors! {
+        "W": Weight { fan_in: N }, [N, N] => w / dw;
+        "b": Bias, [N] => b / db;
+        "openness": Buffer, [N] => openness;
+    }
+}
+
+/// It trains in `T`.
+impl<T: Scalar, const N: usize> Params<T> for Gate<T, N> {}
+
+/// Inference: through `&self`, keeping nothing, no buffer update.
 impl<T: Scalar, const N: usize> Layer<[T; N]> for Gate<T, N> {
     type Out = [T; N];
-    /// What the training pass keeps for the backward pass: the gates it
-    /// computed, one row per sample (a cache may be any `Default` type; a
-    /// struct of several batches for more).
-    type Cache<R: Rows> = Batch<[T; N], R>;
+    /// Room inference needs between calls: none.
+    type Scratch<R: Rows> = ();
 
-    /// Inference: through `&self`, keeping nothing, no buffer update.
-    fn infer<R: Rows>(&self, x: &Batch<[T; N], R>, y: &mut Batch<[T; N], R>) {
+    fn infer_with<R: Rows>(&self, x: &Batch<[T; N], R>, y: &mut Batch<[T; N], R>, _: &mut ()) {
         y.set_rows(x.nrows());
         for (y, x) in y.rows_mut().iter_mut().zip(x.rows()) {
             let g = self.gates(x);
             *y = core::array::from_fn(|j| x[j] * g[j]);
         }
     }
+}
+
+impl<T: Scalar, const N: usize> Trainable<[T; N]> for Gate<T, N> {
+    /// What the training pass keeps for the backward pass: the gates it
+    /// computed, one row per sample (a cache may be any `Default` type; a
+    /// struct of several batches for more).
+    type Cache<R: Rows> = Batch<[T; N], R>;
 
     /// Training: keep the gates for backward and move the buffer.
     fn forward<R: Rows>(
@@ -135,42 +154,6 @@ impl<T: Scalar, const N: usize> Layer<[T; N]> for Gate<T, N> {
                     core::array::from_fn(|i| dy[i] * g[i] + (0..N).fold(T::ZERO, |s, j| s + dz[j] * self.w[i * N + j]));
             }
         }
-    }
-
-    /// Every tensor, with what it is: optimizers train `W` and `b`, weight
-    /// decay decays `W` only, and the buffer is saved but never trained.
-    fn visit_params<V: FnMut(Param<'_, T>) + ?Sized>(&self, layer: usize, f: &mut V) {
-        f(Param::weight(layer, "W", N, &[N, N], &self.w, &self.dw));
-        f(Param::new(layer, "b", ParamKind::Bias, &[N], &self.b, &self.db));
-        f(Param::new(
-            layer,
-            "openness",
-            ParamKind::Buffer,
-            &[N],
-            &self.openness,
-            &[],
-        ));
-    }
-
-    fn visit_params_mut<V: FnMut(ParamMut<'_, T>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
-        let weight = ParamKind::Weight { fan_in: N };
-        f(ParamMut::new(layer, "W", weight, &[N, N], &mut self.w, &mut self.dw));
-        f(ParamMut::new(
-            layer,
-            "b",
-            ParamKind::Bias,
-            &[N],
-            &mut self.b,
-            &mut self.db,
-        ));
-        f(ParamMut::new(
-            layer,
-            "openness",
-            ParamKind::Buffer,
-            &[N],
-            &mut self.openness,
-            &mut [],
-        ));
     }
 }
 

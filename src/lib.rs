@@ -44,9 +44,12 @@
 //! - [`batch`]: what flows through a net: [`Scalar`]s, [`Row`]s (dense
 //!   rows, [`Image`]s, [`Pair`]s), [`Batch`]es with [`Dyn`] or [`Const`] row
 //!   counts, [`Labels`] and other [`Target`]s;
-//! - [`model`]: the layer model: [`Layer`] (inference, training pass,
-//!   backward pass, tensors), [`ParamKind`], [`Training`], [`Network`] and
-//!   [`Loss`], parameter [`Storage`];
+//! - [`model`]: the layer model, one job per trait: [`Tensors`] (what a
+//!   layer holds), [`Layer`] (inference), [`Trainable`] (training pass and
+//!   backward pass), [`Params`] (training in a float type), [`Network`] and
+//!   [`TrainableNetwork`] (a chain ending in a [`Loss`]); [`ParamKind`],
+//!   [`Path`] (the one numbering of a net's layers), [`Training`],
+//!   parameter [`Storage`] ([`Frozen`] for nets that only infer);
 //! - [`compose`]: [`Chain`](struct@Chain) and [`Chain!`](macro@Chain),
 //!   [`chain!`], [`Input`], [`Residual`], [`Sum`], [`Concat`];
 //! - [`layers`]: [`Affine`], [`Relu`], [`Sigmoid`], [`SoftmaxWithLoss`],
@@ -93,7 +96,10 @@ pub mod io;
 #[cfg(feature = "std")]
 pub mod train;
 
-pub use batch::{Batch, Const, Dyn, Image, LabelError, Labels, Pair, Row, Rows, Scalar, Target, TargetRow, argmax};
+pub use batch::{
+    Batch, Const, Dtype, Dyn, Element, Flat, Image, LabelError, Labels, Pair, Row, Rows, Scalar, Target, TargetRow,
+    argmax,
+};
 pub use book::{AddLayer, MulLayer, TwoLayerNet, two_layer_net};
 pub use compose::{Chain, Concat, Input, Residual, Sum};
 #[cfg(feature = "alloc")]
@@ -107,8 +113,9 @@ pub use math::{Init, cross_entropy_error, relu, sigmoid, softmax, softmax_rows};
 #[cfg(feature = "alloc")]
 pub use model::Heap;
 pub use model::{
-    DefaultStorage, HyperParameterError, Inline, InputError, Layer, LayerInfo, Loss, Network, Param, ParamKind,
-    ParamMut, Shape, Storage, Training, Workspace, WorkspaceOf, expect_rows,
+    DefaultStorage, Frozen, HyperParameterError, Inline, InputError, Layer, LayerInfo, Loss, Network, Param, ParamKind,
+    ParamMut, Params, Path, Shape, Storage, Tensor, TensorData, TensorMut, Tensors, TrainStorage, Trainable,
+    TrainableNetwork, Training, Values, ValuesMut, Workspace, WorkspaceOf, expect_rows,
 };
 #[cfg(feature = "alloc")]
 pub use optim::{AdaGrad, Adam, AnyOptimizer, ClipNorm, Momentum, Nesterov, RmsProp, WeightDecay};
@@ -127,8 +134,8 @@ pub mod prelude {
     #[cfg(feature = "alloc")]
     pub use crate::ConvReluPool;
     pub use crate::{
-        Affine, Batch, BatchNorm, Chain, Concat, Const, Conv2d, Dropout, Dyn, Image, Init, Inline, Input, Labels,
-        Layer, Loss, MaxPool2d, Network, Optimizer, Pair, Relu, Residual, Row, Rows, Scalar, Sgd, Sigmoid,
-        SoftmaxWithLoss, Sum, Training, TwoLayerNet, two_layer_net,
+        Affine, Batch, BatchNorm, Chain, Concat, Const, Conv2d, Dropout, Dyn, Frozen, Image, Init, Inline, Input,
+        Labels, Layer, Loss, MaxPool2d, Network, Optimizer, Pair, Params, Relu, Residual, Row, Rows, Scalar, Sgd,
+        Sigmoid, SoftmaxWithLoss, Sum, Tensors, Trainable, TrainableNetwork, Training, TwoLayerNet, two_layer_net,
     };
 }

@@ -5,7 +5,7 @@ mod common;
 use common::{assert_close, rng, uniform_batch};
 use typenet::prelude::*;
 use typenet::{
-    Batch, GradientDiff, InputError, LayerInfo, Param, ParamKind, ParamMut, Shape, gradient_check, stored_gradients,
+    Batch, GradientDiff, InputError, LayerInfo, ParamKind, Shape, gradient_check, stored_gradients,
 };
 
 type Deep<T> = Chain![
@@ -106,24 +106,24 @@ for_f32_and_f64!(
 fn parameters_are_visited_in_order_with_their_shapes() {
     let mut net = deep::<f32>(8);
     let mut seen = Vec::new();
-    net.visit_params(0, &mut |p| {
-        seen.push((p.layer, p.name, p.shape, p.value.len(), p.grad.len()))
+    net.visit_params(&mut |p| {
+        seen.push((p.layer.to_string(), p.name, p.shape, p.value.len(), p.grad.len()))
     });
     let shape = Shape::new;
     assert_eq!(
         seen,
         [
-            (0, "W", shape(&[784, 100]), 78_400, 78_400),
-            (0, "b", shape(&[100]), 100, 100),
-            (2, "W", shape(&[100, 200]), 20_000, 20_000),
-            (2, "b", shape(&[200]), 200, 200),
-            (4, "W", shape(&[200, 10]), 2_000, 2_000),
-            (4, "b", shape(&[10]), 10, 10),
+            ("0".into(), "W", shape(&[784, 100]), 78_400, 78_400),
+            ("0".into(), "b", shape(&[100]), 100, 100),
+            ("2".into(), "W", shape(&[100, 200]), 20_000, 20_000),
+            ("2".into(), "b", shape(&[200]), 200, 200),
+            ("4".into(), "W", shape(&[200, 10]), 2_000, 2_000),
+            ("4".into(), "b", shape(&[10]), 10, 10),
         ]
     );
     assert_eq!(net.param_count(), 78_400 + 100 + 20_000 + 200 + 2_000 + 10);
     // the mutable visit reaches the same tensors
-    net.visit_params_mut(0, &mut |p| p.value.fill(0.0));
+    net.visit_params_mut(&mut |p| p.value.fill(0.0));
     assert!(net.layer::<0>().weights().iter().flatten().all(|&w| w == 0.0));
     assert!(net.layer::<4>().bias().iter().all(|&b| b == 0.0));
 }
@@ -132,7 +132,7 @@ fn parameters_are_visited_in_order_with_their_shapes() {
 fn layers_describe_themselves() {
     let net = deep::<f64>(9);
     let mut lines = Vec::new();
-    net.describe(0, 0, &mut |l| lines.push(l));
+    lines.extend(net.summary().layers);
     let kinds: Vec<_> = lines
         .iter()
         .map(|l: &LayerInfo| (l.kind, l.input[0], l.output[0], l.params))
@@ -148,7 +148,7 @@ fn layers_describe_themselves() {
             ("SoftmaxWithLoss", 10, 10, 0),
         ]
     );
-    assert_eq!(lines.iter().map(|l| l.index).collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5]);
+    assert_eq!(lines.iter().map(|l| l.path.to_string()).collect::<Vec<_>>(), ["0", "1", "2", "3", "4", "5"]);
 }
 
 #[test]
@@ -164,15 +164,25 @@ fn trained_nets_can_be_shared_between_threads() {
 #[derive(Clone)]
 struct LeakyByMistake;
 
+impl Tensors for LeakyByMistake {
+    typenet::tensors! {}
+}
+
+impl Params<f64> for LeakyByMistake {}
+
 impl<const N: usize> Layer<[f64; N]> for LeakyByMistake {
     type Out = [f64; N];
-    type Cache<R: Rows> = ();
-    fn infer<R: Rows>(&self, x: &Batch<[f64; N], R>, y: &mut Batch<[f64; N], R>) {
+    type Scratch<R: Rows> = ();
+    fn infer_with<R: Rows>(&self, x: &Batch<[f64; N], R>, y: &mut Batch<[f64; N], R>, _: &mut ()) {
         y.set_rows(x.nrows());
         for (y, &x) in y.as_mut_slice().iter_mut().zip(x.as_slice()) {
             *y = if x > 0.0 { x } else { 0.1 * x };
         }
     }
+}
+
+impl<const N: usize> Trainable<[f64; N]> for LeakyByMistake {
+    type Cache<R: Rows> = ();
     fn forward<R: Rows>(&mut self, x: &Batch<[f64; N], R>, y: &mut Batch<[f64; N], R>, _: &mut (), _: &mut Training) {
         self.infer(x, y)
     }
@@ -190,8 +200,6 @@ impl<const N: usize> Layer<[f64; N]> for LeakyByMistake {
             dx.as_mut_slice().copy_from_slice(dy.as_slice());
         }
     }
-    fn visit_params<V: FnMut(Param<'_, f64>) + ?Sized>(&self, _: usize, _: &mut V) {}
-    fn visit_params_mut<V: FnMut(ParamMut<'_, f64>) + ?Sized>(&mut self, _: usize, _: &mut V) {}
 }
 
 #[test]
@@ -205,7 +213,7 @@ fn gradient_check_catches_a_wrong_backward() {
     let t = Labels::<2>::from_slice(&[0, 1, 0, 1, 1, 0]).unwrap();
     let report = gradient_check(&mut net, &x, &t).unwrap();
     let first_w: &GradientDiff = &report[0];
-    assert_eq!((first_w.layer, first_w.name), (Some(0), "W"));
+    assert_eq!((first_w.layer, first_w.name), (Some(typenet::Path::at(0)), "W"));
     assert!(
         first_w.mean_abs > 1e-3,
         "the broken backward went unnoticed: {report:?}"
@@ -227,7 +235,7 @@ fn initialisers_scale_with_fan_in_and_are_seeded() {
     for (init, var) in expected_variance {
         net.initialize(init, &mut rng(5));
         let mut seen = Vec::new();
-        net.visit_params(0, &mut |p| {
+        net.visit_params(&mut |p| {
             let mean_sq = p.value.iter().map(|v| v * v).sum::<f64>() / p.value.len() as f64;
             seen.push((p.kind, mean_sq));
         });

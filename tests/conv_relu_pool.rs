@@ -1,6 +1,6 @@
 //! `ConvReluPool` is its three layers run one image at a time: the same
-//! outputs, gradients, summary and saved file as `Conv2d` → `Relu` →
-//! `MaxPool2d` chained, and the trainer's guards hold for both forms.
+//! outputs, gradients and tensors as `Conv2d` → `Relu` → `MaxPool2d`
+//! chained, as one layer, and the trainer's guards hold for both forms.
 
 mod common;
 
@@ -11,9 +11,9 @@ use typenet::train::{TrainError, Trainer};
 use typenet::{Dyn, Param, data::Dataset};
 
 /// Every tensor's values and gradients, in order.
-fn tensors<X: Row, L: Layer<X>>(layer: &L) -> Vec<(String, Vec<f64>, Vec<f64>)> {
+fn tensors<X: Row<Scalar: Scalar>, L: Params<X::Scalar>>(layer: &L) -> Vec<(String, Vec<f64>, Vec<f64>)> {
     let mut out = Vec::new();
-    layer.visit_params(0, &mut |p: Param<'_, X::Scalar>| {
+    layer.visit_params(&mut |p: Param<'_, X::Scalar>| {
         out.push((
             format!("{}.{}", p.layer, p.name),
             p.value.iter().map(|v| v.as_f64()).collect(),
@@ -38,9 +38,9 @@ fn close(what: &str, got: &[f64], want: &[f64], rel: f64) {
 /// pass then backward pass with an input gradient, and compares.
 fn agree<X, C, F>(chained: &mut C, fused: &mut F, x: &Batch<X>, rel: f64)
 where
-    X: Row,
-    C: Layer<X>,
-    F: Layer<X, Out = C::Out>,
+    X: Row<Scalar: Scalar>,
+    C: Trainable<X>,
+    F: Trainable<X, Out = C::Out>,
 {
     let (mut y_chained, mut y_fused) = (Batch::zeros(0), Batch::zeros(0));
     let (mut cache_chained, mut cache_fused) = (chained.cache::<Dyn>(), fused.cache::<Dyn>());
@@ -59,7 +59,7 @@ where
     fused.backward(x, &y_fused, &dy, &mut cache_fused, Some(&mut dx_fused));
     let as_f64 = |b: &Batch<X>| b.as_slice().iter().map(|v| v.as_f64()).collect::<Vec<_>>();
     close("dx", &as_f64(&dx_fused), &as_f64(&dx_chained), rel);
-    for ((name, value_f, grad_f), (_, value_c, grad_c)) in tensors(fused).into_iter().zip(tensors(chained)) {
+    for ((name, value_f, grad_f), (_, value_c, grad_c)) in tensors::<X, F>(fused).into_iter().zip(tensors::<X, C>(chained)) {
         assert_eq!(value_f, value_c, "{name}");
         close(&format!("gradient of {name}"), &grad_f, &grad_c, rel);
     }
@@ -130,19 +130,37 @@ fn fused(seed: u64) -> Fused {
         .then(SoftmaxWithLoss)
 }
 
-/// Outside it, the block is its three layers: the same summary, the same
-/// bytes when saved, and files load from either form into the other.
+/// The block is one layer: one summary row with the pooled output and the
+/// convolution's parameters, one position (the Affine after it is layer 1,
+/// its tensors `"1.W"`), the same tensors in the same order as the three
+/// layers chained, and the same predictions with the same values.
 #[test]
-fn summaries_and_files_are_those_of_the_three_layers() {
+fn the_block_is_one_layer_with_the_three_layers_tensors() {
     let (a, b) = (chained(7), fused(7));
-    assert_eq!(a.summary().to_string(), b.summary().to_string());
-    assert_eq!(to_bytes(&a).unwrap(), to_bytes(&b).unwrap());
-    let mut into_fused = fused(8);
-    from_bytes(&mut into_fused, &to_bytes(&a).unwrap()).unwrap();
-    assert_eq!(to_bytes(&into_fused).unwrap(), to_bytes(&a).unwrap());
-    let mut into_chained = chained(9);
-    from_bytes(&mut into_chained, &to_bytes(&b).unwrap()).unwrap();
-    assert_eq!(into_chained, a);
+    let (rows_a, rows_b) = (a.summary().layers, b.summary().layers);
+    assert_eq!(rows_b.len(), 3);
+    assert_eq!((rows_b[0].kind, rows_b[0].output, rows_b[0].params), ("ConvReluPool", rows_a[2].output, rows_a[0].params));
+    assert_eq!(b.layer::<1>().weights(), a.layer::<3>().weights());
+    let names = |n: &dyn Fn(&mut dyn FnMut(String))| {
+        let mut v = Vec::new();
+        n(&mut |s| v.push(s));
+        v
+    };
+    let tensors_b = names(&|f| b.tensors(&mut |t| f(format!("{}.{}", t.layer, t.name))));
+    assert_eq!(tensors_b, ["0.W", "0.b", "1.W", "1.b"]);
+    // a file of one form names another layer list: refused, saying where
+    let err = from_bytes(&mut fused(8), &to_bytes(&a).unwrap()).unwrap_err();
+    assert!(err.to_string().contains("ConvReluPool"), "{err}");
+    // the same values, in the same order, give the same net
+    let mut values = Vec::new();
+    a.visit_params(&mut |p| values.push(p.value.to_vec()));
+    let mut copy = fused(9);
+    let mut k = 0;
+    copy.visit_params_mut(&mut |p| {
+        p.value.copy_from_slice(&values[k]);
+        k += 1;
+    });
+    assert_eq!(to_bytes(&copy).unwrap(), to_bytes(&b).unwrap());
     let x = uniform_batch::<Image<f32, 1, 12, 12>>(4, 0.0, 1.0, &mut rng(10));
     assert_eq!(a.predict(&x).unwrap(), b.predict(&x).unwrap());
 }
@@ -151,7 +169,7 @@ fn summaries_and_files_are_those_of_the_three_layers() {
 /// the net keeps its parameters; on two threads as on one.
 fn refuses_a_nan_batch<N>(make: impl Fn() -> N)
 where
-    N: Network<Image<f32, 1, 12, 12>, Out = [f32; 3]> + Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static,
+    N: TrainableNetwork<Image<f32, 1, 12, 12>, Out = [f32; 3]> + Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static,
 {
     let mut images = uniform_batch::<Image<f32, 1, 12, 12>>(30, 0.0, 1.0, &mut rng(11));
     for image in images.rows_mut() {

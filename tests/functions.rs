@@ -40,10 +40,10 @@ fn relu_blocks_the_gradient_at_zero<T: Scalar>() {
     let mut relu_layer = Relu;
     let x: Batch<[T; 3]> = Batch::from_rows(vec![[T::ZERO, T::of(-1.0), T::of(1e-30)]]);
     let mut y = Batch::zeros(1);
-    Layer::<[T; 3]>::forward(&mut relu_layer, &x, &mut y, &mut (), &mut Training::default());
+    Trainable::<[T; 3]>::forward(&mut relu_layer, &x, &mut y, &mut (), &mut Training::default());
     let dy: Batch<[T; 3]> = Batch::from_rows(vec![[T::ONE; 3]]);
     let mut dx = Batch::zeros(1);
-    Layer::<[T; 3]>::backward(&mut relu_layer, &x, &y, &dy, &mut (), Some(&mut dx));
+    Trainable::<[T; 3]>::backward(&mut relu_layer, &x, &y, &dy, &mut (), Some(&mut dx));
     assert_eq!(dx[0], [T::ZERO, T::ZERO, T::ONE]);
 }
 

@@ -37,7 +37,7 @@ const SEED: u64 = 0x5eed;
 
 /// `rows` rows of values in [lo, hi), each an f32 value, so the f32 and
 /// f64 builds of a case see the same numbers.
-fn inputs<X: Row>(rows: usize, lo: f64, hi: f64, seed: u64) -> Batch<X> {
+fn inputs<X: Row<Scalar: Scalar>>(rows: usize, lo: f64, hi: f64, seed: u64) -> Batch<X> {
     let mut g = rng(seed);
     let mut b = Batch::<X>::zeros(rows);
     for v in b.as_mut_slice() {
@@ -47,13 +47,13 @@ fn inputs<X: Row>(rows: usize, lo: f64, hi: f64, seed: u64) -> Batch<X> {
 }
 
 /// Every tensor of `from` written into `to` (same layout, another scalar).
-fn copy_params<A: Row, B: Row, LA: Layer<A>, LB: Layer<B>>(from: &LA, to: &mut LB) {
+fn copy_params<A: Scalar, B: Scalar, LA: Params<A>, LB: Params<B>>(from: &LA, to: &mut LB) {
     let mut values = Vec::new();
-    from.visit_params(0, &mut |p| values.extend(p.value.iter().map(|v| v.as_f64())));
+    from.visit_params(&mut |p| values.extend(p.value.iter().map(|v| v.as_f64())));
     let mut at = 0;
-    to.visit_params_mut(0, &mut |p| {
+    to.visit_params_mut(&mut |p| {
         for v in p.value.iter_mut() {
-            *v = B::Scalar::of(values[at]);
+            *v = B::of(values[at]);
             at += 1;
         }
     });
@@ -64,7 +64,7 @@ fn copy_params<A: Row, B: Row, LA: Layer<A>, LB: Layer<B>>(from: &LA, to: &mut L
 fn check_f64<X, N, const C: usize>(net: &mut N, x: &Batch<X>, t: &Labels<C>, tensors: usize)
 where
     X: Row<Scalar = f64>,
-    N: Network<X, Out = [f64; C]>,
+    N: TrainableNetwork<X, Out = [f64; C]>,
 {
     let report = gradient_check(net, x, t).expect("rows match");
     assert_eq!(
@@ -99,10 +99,10 @@ fn check_f32<X32, X64, N32, N64, const C: usize>(
 ) where
     X32: Row<Scalar = f32>,
     X64: Row<Scalar = f64>,
-    N32: Network<X32, Out = [f32; C]>,
-    N64: Network<X64, Out = [f64; C]>,
+    N32: TrainableNetwork<X32, Out = [f32; C]>,
+    N64: TrainableNetwork<X64, Out = [f64; C]>,
 {
-    copy_params(net, twin);
+    copy_params::<f32, f64, _, _>(net, twin);
     let mut ws = net.workspace_seeded(SEED);
     let mut dx = x.clone();
     net.gradient_with(&mut ws, x, t, Some(&mut dx)).expect("rows match");
@@ -168,7 +168,7 @@ macro_rules! gradient_checks {
 }
 
 /// How near a value of `hidden` (a ReLU's input) comes to the kink at 0.
-fn kink_distance<X: Row>(hidden: &Batch<X>) -> f64 {
+fn kink_distance<X: Row<Scalar: Scalar>>(hidden: &Batch<X>) -> f64 {
     hidden
         .as_slice()
         .iter()
@@ -179,7 +179,7 @@ fn kink_distance<X: Row>(hidden: &Batch<X>) -> f64 {
 /// Panics unless every value of `hidden` (a ReLU's input) is at least
 /// `margin` from 0: then no perturbation of h = 1e-4 crosses the kink.
 #[track_caller]
-fn away_from_kinks<X: Row>(hidden: &Batch<X>, margin: f64) {
+fn away_from_kinks<X: Row<Scalar: Scalar>>(hidden: &Batch<X>, margin: f64) {
     let closest = kink_distance(hidden);
     assert!(
         closest > margin,
@@ -293,7 +293,7 @@ fn batch_norm<T: Scalar>() -> (Normed<T>, Batch<[T; 5]>, Labels<3>) {
         .then(Affine::init(Init::Normal(1.0), &mut g))
         .then(SoftmaxWithLoss);
     // γ and β away from their initial 1 and 0, so their gradients are general
-    net.visit_params_mut(0, &mut |p| {
+    net.visit_params_mut(&mut |p| {
         if p.layer == 2 && p.kind != ParamKind::Buffer {
             for (i, v) in p.value.iter_mut().enumerate() {
                 *v = *v + T::of(0.3 * i as f64 - 0.4);

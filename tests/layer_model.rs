@@ -135,7 +135,7 @@ fn buffers_are_saved_loaded_and_left_alone() {
     let kept = buffers(&net);
     // an optimizer step, with weight decay, leaves them alone
     let mut stepped = net.clone();
-    stepped.visit_params_mut(0, &mut |p| p.grad.fill(0.5));
+    stepped.visit_params_mut(&mut |p| p.grad.fill(0.5));
     WeightDecay::new(Sgd::new(0.1), 0.1).step(&mut stepped).unwrap();
     assert_eq!(buffers(&stepped), kept);
     assert_ne!(stepped.layer::<0>(), net.layer::<0>());
@@ -161,14 +161,14 @@ fn buffers_are_saved_loaded_and_left_alone() {
         "{table}"
     );
     let mut kinds = Vec::new();
-    net.visit_params(0, &mut |p| kinds.push((p.layer, p.name, p.kind, p.grad.len())));
+    net.visit_params(&mut |p| kinds.push((p.layer.to_string(), p.name, p.kind, p.grad.len())));
     assert_eq!(
         &kinds[2..6],
         &[
-            (1, "gamma", ParamKind::Scale, 16),
-            (1, "beta", ParamKind::Bias, 16),
-            (1, "running_mean", ParamKind::Buffer, 0),
-            (1, "running_var", ParamKind::Buffer, 0),
+            ("1".into(), "gamma", ParamKind::Scale, 16),
+            ("1".into(), "beta", ParamKind::Bias, 16),
+            ("1".into(), "running_mean", ParamKind::Buffer, 0),
+            ("1".into(), "running_var", ParamKind::Buffer, 0),
         ]
     );
 }
@@ -290,28 +290,28 @@ fn layers_are_reached_by_position() {
     assert_eq!(net.layer::<0>().bias(), &[0.0, 0.5]);
     let block = net.layer::<3>().inner();
     assert_eq!(block.layer::<2>().bias(), &[0.0; 8]);
-    let names: Vec<(usize, usize, &str)> = {
-        let mut v = Vec::new();
-        net.describe(0, 0, &mut |l| v.push((l.index, l.depth, l.kind)));
-        v
-    };
+    let names: Vec<(String, usize, &str)> =
+        net.summary().layers.iter().map(|l| (l.path.to_string(), l.depth(), l.kind)).collect();
+    let names: Vec<(&str, usize, &str)> = names.iter().map(|(p, d, k)| (p.as_str(), *d, *k)).collect();
     assert_eq!(
         names,
         [
-            (0, 0, "Conv2d"),
-            (1, 0, "Relu"),
-            (2, 0, "Affine"),
-            (3, 0, "Residual"),
-            (4, 1, "Affine"),
-            (5, 1, "Relu"),
-            (6, 1, "Affine"),
-            (7, 0, "SoftmaxWithLoss")
+            ("0", 0, "Conv2d"),
+            ("1", 0, "Relu"),
+            ("2", 0, "Affine"),
+            ("3", 0, "Residual"),
+            ("3.0", 1, "Affine"),
+            ("3.1", 1, "Relu"),
+            ("3.2", 1, "Affine"),
+            ("4", 0, "SoftmaxWithLoss")
         ]
     );
-    // tensors are numbered by those positions
+    // one numbering: tensors are named by those paths, and `layer::<K>()`
+    // reaches the layer at the top-level position K
     let mut tensors = Vec::new();
-    net.visit_params(0, &mut |p| tensors.push(format!("{}.{}", p.layer, p.name)));
-    assert_eq!(tensors, ["0.W", "0.b", "2.W", "2.b", "4.W", "4.b", "6.W", "6.b"]);
+    net.visit_params(&mut |p| tensors.push(format!("{}.{}", p.layer, p.name)));
+    assert_eq!(tensors, ["0.W", "0.b", "2.W", "2.b", "3.0.W", "3.0.b", "3.2.W", "3.2.b"]);
+    assert_eq!(net.layer::<4>(), &SoftmaxWithLoss::<8>);
 }
 
 /// Inference with a kept workspace (how a data set is evaluated chunk by
@@ -336,10 +336,10 @@ fn inference_with_kept_buffers_agrees_with_plain_inference() {
             Affine::<_, 4>::init(Init::He, &mut g),
         ))
         .then(SoftmaxWithLoss);
-    let mut ws = net.workspace();
+    let mut scratch = Default::default();
     for (rows, seed) in [(5, 1), (2, 2), (9, 3)] {
         let x = uniform_batch::<Image<f32, 1, 8, 8>>(rows, -1.0, 1.0, &mut rng(seed));
-        let kept = net.scores_with(&mut ws, &x).clone();
+        let kept = net.scores_with(&mut scratch, &x).clone();
         assert_eq!(kept, net.predict(&x).unwrap(), "{rows} rows");
     }
 }

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use common::{mnist_dir, rng};
 use typenet::data::{Dataset, IdxImages, MnistFiles, Pixels, Sampling, read_images, read_labels};
-use typenet::optim::{NonFinite, Tensor};
+use typenet::optim::{NonFinite, Update};
 use typenet::prelude::*;
 use typenet::train::{DataParallel, Event, TrainError, Trainer, accuracy};
 use typenet::{gradient_check, stored_gradients};
@@ -145,16 +145,16 @@ struct BreaksAtStep6 {
 }
 
 impl BreaksAtStep6 {
-    fn breaks(&self, t: &Tensor<'_, f32>) -> bool {
+    fn breaks(&self, t: &Update<'_, f32>) -> bool {
         self.steps == 5 && t.index == 2
     }
 }
 
 impl Optimizer<f32> for BreaksAtStep6 {
-    fn check(&mut self, t: Tensor<'_, f32>) -> bool {
+    fn check(&mut self, t: Update<'_, f32>) -> bool {
         !self.breaks(&t) && self.sgd.check(t)
     }
-    fn update(&mut self, t: Tensor<'_, f32>) {
+    fn update(&mut self, t: Update<'_, f32>) {
         if self.breaks(&t) {
             t.value[7] = f32::INFINITY;
         } else {
@@ -186,7 +186,7 @@ fn a_step_that_would_break_the_parameters_is_refused() {
         let Err(TrainError::NonFinite { step: 5, what, .. }) = failed else {
             panic!("{threads} threads: the broken update was accepted: {failed:?}")
         };
-        assert_eq!(what, NonFinite::Parameter(2, "W"), "{threads} threads");
+        assert_eq!(what, NonFinite::Parameter(typenet::Path::at(2), "W"), "{threads} threads");
         assert_eq!(*r.net(), after_five, "{threads} threads: parameters changed");
         let (net, _) = r.into_parts();
         assert_eq!(net, after_five);
@@ -260,7 +260,7 @@ fn non_finite_steps_stop_training_without_corrupting_the_net() {
     };
     assert!(step >= 1);
     let mut finite = true;
-    net.visit_params(0, &mut |p| finite &= p.value.iter().all(|v| v.is_finite()));
+    net.visit_params(&mut |p| finite &= p.value.iter().all(|v| v.is_finite()));
     assert!(finite, "NaN weights after the error at step {step}");
     assert!(err.to_string().starts_with(&format!("step {step} produced ")), "{err}");
 }

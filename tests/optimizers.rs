@@ -6,16 +6,16 @@ mod common;
 use common::{assert_close, mnist_dir, rng};
 use typenet::data::{Dataset, MnistFiles, Pixels};
 use typenet::optim::{
-    AdaGrad, Adam, AnyOptimizer, ClipNorm, Momentum, Nesterov, NonFinite, RmsProp, Tensor, WeightDecay,
+    AdaGrad, Adam, AnyOptimizer, ClipNorm, Momentum, Nesterov, NonFinite, RmsProp, Update, WeightDecay,
 };
 use typenet::{HyperParameterError, ParamKind};
 
 /// One update of tensor `index` (a weight), as a step would make it.
 fn update<T: Scalar, O: Optimizer<T>>(o: &mut O, index: usize, value: &mut [T], grad: &[T]) {
     let kind = ParamKind::Weight { fan_in: 1 };
-    o.update(Tensor {
+    o.update(Update {
         index,
-        layer: index,
+        layer: typenet::Path::at(index),
         name: "w",
         kind,
         value,
@@ -204,7 +204,7 @@ fn a_nan_batch_cannot_reach_the_weights() {
     let before = net.clone();
     for optimizer in AnyOptimizer::<f32>::NAMES {
         let mut o = AnyOptimizer::<f32>::named(optimizer, None).unwrap();
-        assert_eq!(o.step(&mut net), Err(NonFinite::Gradient(0, "W")), "{optimizer}");
+        assert_eq!(o.step(&mut net), Err(NonFinite::Gradient(typenet::Path::at(0), "W")), "{optimizer}");
         assert_eq!(net, before, "{optimizer} wrote into the net");
     }
 }
@@ -220,7 +220,7 @@ fn a_refused_step_leaves_weights_and_optimizer_state_untouched() {
     let before = net.clone();
     let mut momentum = Momentum::<f32>::new(1e39, 0.9);
     let state = momentum.clone();
-    assert_eq!(momentum.step(&mut net), Err(NonFinite::Parameter(0, "W")));
+    assert_eq!(momentum.step(&mut net), Err(NonFinite::Parameter(typenet::Path::at(0), "W")));
     assert_eq!((&net, &momentum), (&before, &state));
 
     // Adam: a refused step (a NaN gradient) leaves its moments and step
@@ -229,9 +229,9 @@ fn a_refused_step_leaves_weights_and_optimizer_state_untouched() {
     adam.step(&mut net).unwrap();
     let state = adam.clone();
     let mut bad = net.clone();
-    bad.visit_params_mut(0, &mut |p| p.grad.fill(f32::NAN));
+    bad.visit_params_mut(&mut |p| p.grad.fill(f32::NAN));
     let before = bad.clone();
-    assert_eq!(adam.step(&mut bad), Err(NonFinite::Gradient(0, "W")));
+    assert_eq!(adam.step(&mut bad), Err(NonFinite::Gradient(typenet::Path::at(0), "W")));
     assert_eq!((&bad, &adam), (&before, &state));
     let (mut fresh, mut twin) = (state.clone(), net.clone());
     fresh.step(&mut twin).unwrap();
@@ -266,7 +266,7 @@ fn hyper_parameters_are_checked() {
 #[test]
 fn weight_decay_touches_weights_only() {
     let mut net = Affine::<[f64; 2], 2>::from_fn(|_, _| 1.0, |_| 1.0).then(SoftmaxWithLoss);
-    net.visit_params_mut(0, &mut |p| p.grad.fill(0.0));
+    net.visit_params_mut(&mut |p| p.grad.fill(0.0));
     WeightDecay::new(Sgd::new(0.1), 0.5).step(&mut net).unwrap();
     assert_eq!(net.layer::<0>().weights(), &[[0.95; 2]; 2]);
     assert_eq!(net.layer::<0>().bias(), &[1.0; 2]);

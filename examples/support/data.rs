@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use typenet::Row;
+use typenet::{Row, Scalar};
 use typenet::data::{DataError, Dataset, MnistFiles, Pixels};
 
 use super::cli::Flags;
@@ -34,7 +34,7 @@ pub struct Data<X: Row> {
     pub test_images: PathBuf,
 }
 
-impl<X: Row> Data<X> {
+impl<X: Row<Scalar: Scalar>> Data<X> {
     /// The test set, or `None` if it has no images.
     pub fn test(&self) -> Option<&Dataset<X, 10>> {
         (!self.test.is_empty()).then_some(&self.test)
@@ -43,7 +43,7 @@ impl<X: Row> Data<X> {
 
 /// The training and test sets the flags point at, checked against the
 /// rows `X` (784 pixels, or a 1×28×28 image): every error names its file.
-pub fn load<X: Row>(flags: &Flags) -> Result<Data<X>, DataError> {
+pub fn load<X: Row<Scalar: Scalar>>(flags: &Flags) -> Result<Data<X>, DataError> {
     let explicit: Vec<Option<PathBuf>> = FLAGS[1..].iter().map(|f| flags.path(f)).collect();
     let found = if explicit.iter().all(Option::is_some) {
         None

@@ -10,8 +10,8 @@ pub type Digit = Image<f32, 1, 28, 28>;
 
 /// What the examples ask of a net: trained on `X` rows into 10 classes,
 /// cloned into data-parallel replicas, saved and loaded.
-pub trait Net<X: Row>: Network<X, Out = [f32; 10]> + Clone + Send + Sync + 'static {}
-impl<X: Row, N: Network<X, Out = [f32; 10]> + Clone + Send + Sync + 'static> Net<X> for N {}
+pub trait Net<X: Row<Scalar = f32>>: TrainableNetwork<X, Out = [f32; 10]> + Clone + Send + Sync + 'static {}
+impl<X: Row<Scalar = f32>, N: TrainableNetwork<X, Out = [f32; 10]> + Clone + Send + Sync + 'static> Net<X> for N {}
 
 /// The book's two-layer net (chapter 4): 784 → `HIDDEN` (ReLU) → 10,
 /// weights `init`.

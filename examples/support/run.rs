@@ -6,7 +6,7 @@
 use std::error::Error;
 use std::time::Instant;
 
-use typenet::Row;
+use typenet::{Row, Scalar};
 use typenet::data::Sampling;
 use typenet::optim::AnyOptimizer;
 use typenet::train::{Event, MAX_THREADS, Stop, TrainError, Trainer, accuracy};
@@ -89,7 +89,7 @@ pub fn outputs(flags: &Flags, chart: &str) -> Result<Outputs, Usage> {
 
 /// Checks the settings against the data: a training set to train on, a
 /// batch no larger than it, a step count within [`MAX_STEPS`].
-pub fn check<X: Row>(settings: &Settings, data: &Data<X>) -> Result<(), Box<dyn Error>> {
+pub fn check<X: Row<Scalar: Scalar>>(settings: &Settings, data: &Data<X>) -> Result<(), Box<dyn Error>> {
     let n = data.train.len();
     if n == 0 {
         return Err(format!("{}: no images to train on", data.train_images.display()).into());

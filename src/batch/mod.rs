@@ -1,13 +1,16 @@
-//! What flows through a net: [`Scalar`]s, [`Row`]s of them (dense rows,
+//! What flows through a net: [`Element`]s (float [`Scalar`]s, or the
+//! integers of a quantized net), [`Row`]s of them (dense rows,
 //! [`Image`]s, [`Pair`]s), [`Batch`]es of rows with a run-time (`Dyn`) or
 //! compile-time (`Const<B>`) row count, and the [`Target`]s a loss compares
 //! against ([`Labels`] or one-hot rows).
 
+mod element;
 mod row;
 mod scalar;
 mod target;
 
-pub use row::{Image, Pair, Row, argmax};
+pub use element::{Dtype, Element};
+pub use row::{Flat, Image, Pair, Row, argmax};
 pub use scalar::Scalar;
 pub use target::{LabelError, Labels, Target, TargetRow};
 
@@ -42,6 +45,13 @@ pub trait Rows: Copy + fmt::Debug + Send + Sync + 'static + sealed::Sealed {
     /// Makes the store hold `rows` rows if it can (a `Dyn` store grows or
     /// shrinks, new rows set to `fill`); a `Const<B>` store always holds `B`.
     fn set_rows<E: Copy + Send + Sync + 'static>(store: &mut Self::Store<E>, rows: usize, fill: E);
+
+    /// As [`set_rows`](Rows::set_rows) with new rows of all-zero bytes,
+    /// written in place: a row of megabytes never passes through the stack.
+    ///
+    /// # Safety
+    /// All-zero bytes must be a valid `E`.
+    unsafe fn set_rows_zeroed<E: Copy + Send + Sync + 'static>(store: &mut Self::Store<E>, rows: usize);
 }
 
 impl<const B: usize> Rows for Const<B> {
@@ -55,6 +65,9 @@ impl<const B: usize> Rows for Const<B> {
 
     #[inline(always)]
     fn set_rows<E: Copy + Send + Sync + 'static>(_: &mut [E; B], _: usize, _: E) {}
+
+    #[inline(always)]
+    unsafe fn set_rows_zeroed<E: Copy + Send + Sync + 'static>(_: &mut [E; B], _: usize) {}
 }
 
 #[cfg(feature = "alloc")]
@@ -68,6 +81,22 @@ impl Rows for Dyn {
 
     fn set_rows<E: Copy + Send + Sync + 'static>(store: &mut Vec<E>, rows: usize, fill: E) {
         store.resize(rows, fill);
+    }
+
+    unsafe fn set_rows_zeroed<E: Copy + Send + Sync + 'static>(store: &mut Vec<E>, rows: usize) {
+        let old = store.len();
+        if rows <= old {
+            store.truncate(rows);
+            return;
+        }
+        store.reserve_exact(rows - old);
+        // SAFETY: the capacity holds `rows` values; the new ones are written
+        // as zero bytes, a valid `E` by the caller's promise, before the
+        // length covers them.
+        unsafe {
+            store.as_mut_ptr().add(old).write_bytes(0, rows - old);
+            store.set_len(rows);
+        }
     }
 }
 
@@ -135,12 +164,14 @@ impl<X: Row, R: Rows> Batch<X, R> {
     /// (`y.set_rows(x.nrows())`) before filling them.
     #[inline(always)]
     pub fn set_rows(&mut self, rows: usize) {
-        R::set_rows(&mut self.rows, rows, X::ZERO);
+        // SAFETY: a row is nothing but elements (`Row`'s contract), and all
+        // zero bytes are 0 for every element type.
+        unsafe { R::set_rows_zeroed(&mut self.rows, rows) }
     }
 
     /// `true` if every element is finite (no NaN, no infinity).
     pub fn is_finite(&self) -> bool {
-        self.as_slice().iter().all(|v| num_traits::Float::is_finite(*v))
+        X::Scalar::all_finite(self.as_slice())
     }
 }
 
@@ -170,9 +201,9 @@ impl<X: Row> Batch<X, Dyn> {
 
     /// `rows` zero rows. (A `Const<B>` batch of zeros is `Batch::default()`.)
     pub fn zeros(rows: usize) -> Self {
-        Batch {
-            rows: alloc::vec![X::ZERO; rows],
-        }
+        let mut batch = Batch { rows: Vec::new() };
+        batch.set_rows(rows);
+        batch
     }
 
     /// A batch from row-major elements; `None` unless their count is a

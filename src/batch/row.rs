@@ -4,7 +4,7 @@
 use core::fmt::{self, Debug};
 use core::mem::{align_of, size_of};
 
-use crate::Scalar;
+use crate::Element;
 
 /// The values of one sample as a layer sees them: `[T; N]` for a dense
 /// layer, [`Image<T, C, H, W>`] for a convolution, [`Pair<A, B>`] for two
@@ -25,8 +25,9 @@ use crate::Scalar;
 /// exactly `WIDTH` values of `E`. The provided methods view rows as slices
 /// on that promise; they also check the sizes when compiled.
 pub unsafe trait Row: Copy + Debug + PartialEq + Send + Sync + 'static {
-    /// The element type.
-    type Scalar: Scalar;
+    /// The element type: a float [`Scalar`](crate::Scalar) for the rows a
+    /// net trains on, an integer for a quantized net's.
+    type Scalar: Element;
     /// The number of scalars.
     const WIDTH: usize;
     /// The all-zero row.
@@ -116,7 +117,7 @@ impl<R: Row, E: Copy + Send + Sync + 'static> CheckedArray<R, E> {
 }
 
 // SAFETY: an array of scalars is the plainest row there is.
-unsafe impl<T: Scalar, const N: usize> Row for [T; N] {
+unsafe impl<T: Element, const N: usize> Row for [T; N] {
     type Scalar = T;
     const WIDTH: usize = N;
     const ZERO: Self = [T::ZERO; N];
@@ -177,7 +178,7 @@ unsafe impl<T: Scalar, const N: usize> Row for [T; N] {
 #[derive(Clone, Copy, PartialEq)]
 pub struct Image<T, const C: usize, const H: usize, const W: usize>(pub [[[T; W]; H]; C]);
 
-impl<T: Scalar, const C: usize, const H: usize, const W: usize> Image<T, C, H, W> {
+impl<T: Element, const C: usize, const H: usize, const W: usize> Image<T, C, H, W> {
     /// An image from its `C·H·W` values in channel-row-column order, or
     /// `None` if there are not exactly that many.
     pub fn from_flat(values: &[T]) -> Option<Self> {
@@ -198,7 +199,7 @@ impl<T: Debug, const C: usize, const H: usize, const W: usize> Debug for Image<T
 
 // SAFETY: `repr(transparent)` over nested arrays of scalars: C·H·W scalars
 // with no padding; `Array<E>` is nested arrays of `E` in the same shape.
-unsafe impl<T: Scalar, const C: usize, const H: usize, const W: usize> Row for Image<T, C, H, W> {
+unsafe impl<T: Element, const C: usize, const H: usize, const W: usize> Row for Image<T, C, H, W> {
     type Scalar = T;
     const WIDTH: usize = C * H * W;
     const ZERO: Self = Image([[[T::ZERO; W]; H]; C]);
@@ -255,14 +256,90 @@ unsafe impl<A: Row, B: Row<Scalar = A::Scalar>> Row for Pair<A, B> {
 }
 
 /// Index of the largest element (the first one on ties; NaN never wins).
-pub fn argmax<T: Scalar>(values: &[T]) -> usize {
+pub fn argmax<T: Element>(values: &[T]) -> usize {
+    // `v != v` is NaN's test, for any element type
+    #[allow(clippy::eq_op)]
+    let nan = |v: T| v != v;
     let mut best = 0;
     for (i, &v) in values.iter().enumerate() {
-        if v > values[best] || (values[best].is_nan() && !v.is_nan()) {
+        if v > values[best] || (nan(values[best]) && !nan(v)) {
             best = i;
         }
     }
     best
+}
+
+/// A fixed run of elements of one type laid end to end: an element, an
+/// array of runs, a [`Row`]. What a layer's tensor holds per entry (an
+/// [`Affine`](crate::Affine) keeps a `[T; OUT]` per input value), so any
+/// store of such entries is also a flat run of elements for saving,
+/// loading and optimizing.
+///
+/// # Safety
+/// `Self` must be exactly `LEN` values of `Elem` with no padding and the
+/// alignment of `Elem`.
+pub unsafe trait Flat: Copy + Send + Sync + 'static {
+    /// The element type.
+    type Elem: Element;
+    /// How many elements.
+    const LEN: usize;
+
+    /// Entries laid end to end as one slice of elements.
+    #[inline(always)]
+    fn elements(entries: &[Self]) -> &[Self::Elem] {
+        let () = CheckedFlat::<Self>::SAME;
+        // SAFETY: by the trait's contract each entry is `LEN` elements with
+        // their alignment and no padding, so entries are consecutive runs.
+        unsafe { core::slice::from_raw_parts(entries.as_ptr().cast(), entries.len() * Self::LEN) }
+    }
+
+    /// Entries laid end to end as one mutable slice of elements.
+    #[inline(always)]
+    fn elements_mut(entries: &mut [Self]) -> &mut [Self::Elem] {
+        let () = CheckedFlat::<Self>::SAME;
+        // SAFETY: as in `elements`; every bit pattern of an element is valid.
+        unsafe { core::slice::from_raw_parts_mut(entries.as_mut_ptr().cast(), entries.len() * Self::LEN) }
+    }
+}
+
+/// The compile-time check of a [`Flat`] type's layout promise.
+struct CheckedFlat<F>(core::marker::PhantomData<F>);
+
+impl<F: Flat> CheckedFlat<F> {
+    const SAME: () = assert!(
+        size_of::<F>() == F::LEN * size_of::<F::Elem>() && align_of::<F>() == align_of::<F::Elem>(),
+        "a Flat type must be exactly LEN elements with the element's alignment"
+    );
+}
+
+macro_rules! flat_element {
+    ($($t:ty),*) => {$(
+        // SAFETY: one element is one element.
+        unsafe impl Flat for $t {
+            type Elem = $t;
+            const LEN: usize = 1;
+        }
+    )*};
+}
+
+flat_element!(f32, f64, i8, u8, i32);
+
+// SAFETY: an array of runs is its runs end to end, with no padding.
+unsafe impl<F: Flat, const N: usize> Flat for [F; N] {
+    type Elem = F::Elem;
+    const LEN: usize = N * F::LEN;
+}
+
+// SAFETY: `repr(transparent)` over nested arrays of elements.
+unsafe impl<T: Element, const C: usize, const H: usize, const W: usize> Flat for Image<T, C, H, W> {
+    type Elem = T;
+    const LEN: usize = C * H * W;
+}
+
+// SAFETY: a `Pair` of rows is a row (see its `Row` impl).
+unsafe impl<A: Row, B: Row<Scalar = A::Scalar>> Flat for Pair<A, B> {
+    type Elem = A::Scalar;
+    const LEN: usize = A::WIDTH + B::WIDTH;
 }
 
 #[cfg(test)]

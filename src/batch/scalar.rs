@@ -1,9 +1,11 @@
 //! The element type every layer, batch and net is generic over.
 
-use core::fmt::{Debug, Display};
+use core::fmt::Display;
 use core::iter::Sum;
 
 use num_traits::{Float, FromPrimitive};
+
+use crate::Element;
 
 mod sealed {
     /// Only `f32` and `f64` are scalars: the matrix kernels behind every
@@ -14,7 +16,8 @@ mod sealed {
     impl Sealed for f64 {}
 }
 
-/// A floating-point scalar a net can compute in: `f32` or `f64`.
+/// A floating-point [`Element`] a net can compute and train in: `f32` or
+/// `f64`.
 ///
 /// The trait is sealed. Every layer, function and net in the crate is
 /// generic over it, so the same code trains in single or double precision:
@@ -29,10 +32,8 @@ mod sealed {
 /// assert_eq!(halve(3.0f64), 1.5);
 /// ```
 pub trait Scalar:
-    Float + FromPrimitive + Sum + Default + Debug + Display + nalgebra::Scalar + Send + Sync + 'static + sealed::Sealed
+    Element + Float + FromPrimitive + Sum + Display + nalgebra::Scalar + sealed::Sealed
 {
-    /// Zero, usable in constant expressions.
-    const ZERO: Self;
     /// One, usable in constant expressions.
     const ONE: Self;
 
@@ -41,16 +42,11 @@ pub trait Scalar:
 
     /// Widens (or keeps) the value as an `f64`; exact for both types.
     fn as_f64(self) -> f64;
-
-    /// `true` if no value is NaN or infinite. Branch-free, so it runs at
-    /// vector speed over a whole gradient.
-    fn all_finite(values: &[Self]) -> bool;
 }
 
 macro_rules! scalar {
     ($t:ident) => {
         impl Scalar for $t {
-            const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
 
             #[inline(always)]
@@ -61,10 +57,6 @@ macro_rules! scalar {
             #[inline(always)]
             fn as_f64(self) -> f64 {
                 self as f64
-            }
-
-            fn all_finite(values: &[Self]) -> bool {
-                <$t as crate::kernels::Kernels>::finite(values)
             }
         }
     };

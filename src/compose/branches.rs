@@ -1,9 +1,11 @@
 //! Two branches over the same input, joined: by sum ([`Sum`]) or side by
 //! side ([`Concat`]).
 
-use crate::{Batch, Layer, LayerInfo, Pair, Param, ParamMut, Row, Rows, Training, expect_rows};
-
-use super::residual::add_into;
+use super::residual::{SameRows, add_into};
+use crate::{
+    Batch, Layer, LayerInfo, Pair, Params, Path, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable, Training,
+    expect_rows,
+};
 
 /// What two branches keep for their backward pass: their caches, their
 /// outputs, and room for the second branch's input gradient.
@@ -31,9 +33,58 @@ impl<X: Row, YA: Row, YB: Row, CA: Default, CB: Default, R: Rows> Default for Br
     }
 }
 
+/// What two branches need for inference: their scratch room and their
+/// outputs.
+pub struct BranchScratch<YA: Row, YB: Row, SA, SB, R: Rows> {
+    a: SA,
+    b: SB,
+    ya: Batch<YA, R>,
+    yb: Batch<YB, R>,
+}
+
+impl<YA: Row, YB: Row, SA: Default, SB: Default, R: Rows> Default for BranchScratch<YA, YB, SA, SB, R> {
+    fn default() -> Self {
+        BranchScratch {
+            a: SA::default(),
+            b: SB::default(),
+            ya: Batch::default(),
+            yb: Batch::default(),
+        }
+    }
+}
+
+/// The scratch room of branches `A` and `B` over rows `X`.
+type ScratchOf<X, A, B, R> = BranchScratch<
+    <A as Layer<X>>::Out,
+    <B as Layer<X>>::Out,
+    <A as Layer<X>>::Scratch<R>,
+    <B as Layer<X>>::Scratch<R>,
+    R,
+>;
+
 /// The cache of branches `A` and `B` over rows `X`.
-type CacheOf<X, A, B, R> =
-    BranchCache<X, <A as Layer<X>>::Out, <B as Layer<X>>::Out, <A as Layer<X>>::Cache<R>, <B as Layer<X>>::Cache<R>, R>;
+type CacheOf<X, A, B, R> = BranchCache<
+    X,
+    <A as Layer<X>>::Out,
+    <B as Layer<X>>::Out,
+    <A as Trainable<X>>::Cache<R>,
+    <B as Trainable<X>>::Cache<R>,
+    R,
+>;
+
+/// Both branches' training passes, into the cache's batches.
+fn forward_both<X: Row<Scalar: Scalar>, A: Trainable<X>, B: Trainable<X>, R: Rows>(
+    a: &mut A,
+    b: &mut B,
+    x: &Batch<X, R>,
+    c: &mut CacheOf<X, A, B, R>,
+    training: &mut Training,
+) {
+    c.ya.set_rows(x.nrows());
+    c.yb.set_rows(x.nrows());
+    a.forward(x, &mut c.ya, &mut c.a, training);
+    b.forward(x, &mut c.yb, &mut c.b, training);
+}
 
 /// Both branches' input gradients, summed into `dx`: each branch sees the
 /// same input, so the gradient with respect to it is the sum.
@@ -46,9 +97,9 @@ fn backward_both<X, A, B, R>(
     dyb: Option<&Batch<B::Out, R>>,
     dx: Option<&mut Batch<X, R>>,
 ) where
-    X: Row,
-    A: Layer<X>,
-    B: Layer<X>,
+    X: Row<Scalar: Scalar>,
+    A: Trainable<X>,
+    B: Trainable<X>,
     R: Rows,
 {
     let c = cache;
@@ -69,38 +120,67 @@ fn backward_both<X, A, B, R>(
     }
 }
 
-macro_rules! two_branch_tensors {
-    () => {
-        const LAYERS: usize = 1 + A::LAYERS + B::LAYERS;
+/// The tensors, parameters and summary rows of a two-branch block: the
+/// block at its position, branch `a` at `.0` and branch `b` at `.1` under
+/// it.
+macro_rules! two_branches {
+    ($block:ident, $kind:literal) => {
+        impl<A, B> $block<A, B> {
+            /// The two branches.
+            pub fn branches(&self) -> (&A, &B) {
+                (&self.a, &self.b)
+            }
 
-        fn visit_params<V: FnMut(Param<'_, X::Scalar>) + ?Sized>(&self, layer: usize, f: &mut V) {
-            self.a.visit_params(layer + 1, f);
-            self.b.visit_params(layer + 1 + A::LAYERS, f);
+            /// The two branches, mutably.
+            pub fn branches_mut(&mut self) -> (&mut A, &mut B) {
+                (&mut self.a, &mut self.b)
+            }
+
+            fn describe_branches<X: Row>(&self, at: Path, output: &'static [usize], f: &mut dyn FnMut(LayerInfo))
+            where
+                A: Layer<X>,
+                B: Layer<X>,
+            {
+                f(LayerInfo {
+                    path: at,
+                    kind: $kind,
+                    input: X::DIMS,
+                    output,
+                    params: 0,
+                    buffers: 0,
+                });
+                self.a.describe(at.child(0), f);
+                self.b.describe(at.child(1), f);
+            }
         }
 
-        fn visit_params_mut<V: FnMut(ParamMut<'_, X::Scalar>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
-            self.a.visit_params_mut(layer + 1, f);
-            self.b.visit_params_mut(layer + 1 + A::LAYERS, f);
+        impl<A: Tensors, B: Tensors> Tensors for $block<A, B> {
+            #[inline]
+            fn visit<V: FnMut(Tensor<'_>) + ?Sized>(&self, at: Path, f: &mut V) {
+                self.a.visit(at.child(0), f);
+                self.b.visit(at.child(1), f);
+            }
+
+            #[inline]
+            fn visit_mut<V: FnMut(TensorMut<'_>) + ?Sized>(&mut self, at: Path, f: &mut V) {
+                self.a.visit_mut(at.child(0), f);
+                self.b.visit_mut(at.child(1), f);
+            }
+
+            fn layers(&self, at: Path, f: &mut dyn FnMut(Path, &'static str)) {
+                f(at, $kind);
+                self.a.layers(at.child(0), f);
+                self.b.layers(at.child(1), f);
+            }
         }
 
-        fn describe(&self, layer: usize, depth: usize, f: &mut dyn FnMut(LayerInfo)) {
-            f(LayerInfo {
-                index: layer,
-                depth,
-                kind: Self::KIND,
-                input: X::DIMS,
-                output: <Self as Layer<X>>::Out::DIMS,
-                params: 0,
-                buffers: 0,
-            });
-            self.a.describe(layer + 1, depth + 1, f);
-            self.b.describe(layer + 1 + A::LAYERS, depth + 1, f);
-        }
+        impl<T: Scalar, A: Params<T>, B: Params<T>> Params<T> for $block<A, B> {}
     };
 }
 
 /// y = A(x) + B(x): two branches over the same input whose outputs have
-/// the same shape, added.
+/// the same shape, added: a residual block with a projection shortcut is a
+/// `Sum` of the block and a 1×1 strided convolution.
 ///
 /// ```
 /// use typenet::prelude::*;
@@ -120,36 +200,40 @@ pub struct Sum<A, B> {
 }
 
 impl<A, B> Sum<A, B> {
-    const KIND: &'static str = "Sum";
-
     /// `a(x) + b(x)`.
     pub const fn new(a: A, b: B) -> Self {
         Sum { a, b }
     }
+}
 
-    /// The two branches.
-    pub fn branches(&self) -> (&A, &B) {
-        (&self.a, &self.b)
+two_branches!(Sum, "Sum");
+
+impl<X: Row, A: Layer<X, Out: Row<Scalar: Scalar>>, B: Layer<X>> Layer<X> for Sum<A, B>
+where
+    B::Out: SameRows<A::Out>,
+{
+    type Out = A::Out;
+    /// Branch `a` writes straight into the output; `b` into the scratch.
+    type Scratch<R: Rows> = ScratchOf<X, A, B, R>;
+
+    fn infer_with<R: Rows>(&self, x: &Batch<X, R>, y: &mut Batch<A::Out, R>, s: &mut Self::Scratch<R>) {
+        y.set_rows(x.nrows());
+        s.yb.set_rows(x.nrows());
+        self.a.infer_with(x, y, &mut s.a);
+        self.b.infer_with(x, &mut s.yb, &mut s.b);
+        add_into(y, B::Out::back(&s.yb));
     }
 
-    /// The two branches, mutably.
-    pub fn branches_mut(&mut self) -> (&mut A, &mut B) {
-        (&mut self.a, &mut self.b)
+    fn describe(&self, at: Path, f: &mut dyn FnMut(LayerInfo)) {
+        self.describe_branches::<X>(at, A::Out::DIMS, f)
     }
 }
 
-impl<X: Row, A: Layer<X>, B: Layer<X, Out = A::Out>> Layer<X> for Sum<A, B> {
-    type Out = A::Out;
-    type Cache<R: Rows> = BranchCache<X, A::Out, B::Out, A::Cache<R>, B::Cache<R>, R>;
-
-    fn infer<R: Rows>(&self, x: &Batch<X, R>, y: &mut Batch<A::Out, R>) {
-        y.set_rows(x.nrows());
-        let mut yb = Batch::<B::Out, R>::default();
-        yb.set_rows(x.nrows());
-        self.a.infer(x, y);
-        self.b.infer(x, &mut yb);
-        add_into(y, &yb);
-    }
+impl<X: Row<Scalar: Scalar>, A: Trainable<X>, B: Trainable<X>> Trainable<X> for Sum<A, B>
+where
+    B::Out: SameRows<A::Out>,
+{
+    type Cache<R: Rows> = CacheOf<X, A, B, R>;
 
     fn forward<R: Rows>(
         &mut self,
@@ -158,14 +242,10 @@ impl<X: Row, A: Layer<X>, B: Layer<X, Out = A::Out>> Layer<X> for Sum<A, B> {
         c: &mut Self::Cache<R>,
         training: &mut Training,
     ) {
-        let n = x.nrows();
-        c.ya.set_rows(n);
-        c.yb.set_rows(n);
-        y.set_rows(n);
-        self.a.forward(x, &mut c.ya, &mut c.a, training);
-        self.b.forward(x, &mut c.yb, &mut c.b, training);
+        forward_both(&mut self.a, &mut self.b, x, c, training);
+        y.set_rows(x.nrows());
         y.as_mut_slice().copy_from_slice(c.ya.as_slice());
-        add_into(y, &c.yb);
+        add_into(y, B::Out::back(&c.yb));
     }
 
     fn backward<R: Rows>(
@@ -177,10 +257,9 @@ impl<X: Row, A: Layer<X>, B: Layer<X, Out = A::Out>> Layer<X> for Sum<A, B> {
         dx: Option<&mut Batch<X, R>>,
     ) {
         expect_rows::<Self>("dy", x.nrows(), dy.nrows());
-        backward_both(&mut self.a, &mut self.b, x, cache, Some(dy), Some(dy), dx);
+        let dyb = B::Out::same(dy);
+        backward_both(&mut self.a, &mut self.b, x, cache, Some(dy), Some(dyb), dx);
     }
-
-    two_branch_tensors!();
 }
 
 /// y = (A(x), B(x)) side by side, as a [`Pair`] row: concatenation. A
@@ -205,40 +284,41 @@ pub struct Concat<A, B> {
 }
 
 impl<A, B> Concat<A, B> {
-    const KIND: &'static str = "Concat";
-
     /// `(a(x), b(x))`.
     pub const fn new(a: A, b: B) -> Self {
         Concat { a, b }
     }
+}
 
-    /// The two branches.
-    pub fn branches(&self) -> (&A, &B) {
-        (&self.a, &self.b)
-    }
+two_branches!(Concat, "Concat");
 
-    /// The two branches, mutably.
-    pub fn branches_mut(&mut self) -> (&mut A, &mut B) {
-        (&mut self.a, &mut self.b)
+/// Writes `(a, b)` rows into `y`.
+fn pair_up<A: Row, B: Row<Scalar = A::Scalar>, R: Rows>(y: &mut Batch<Pair<A, B>, R>, a: &Batch<A, R>, b: &Batch<B, R>) {
+    y.set_rows(a.nrows());
+    for ((y, a), b) in y.rows_mut().iter_mut().zip(a.rows()).zip(b.rows()) {
+        *y = Pair { first: *a, second: *b };
     }
 }
 
-impl<X: Row, A: Layer<X>, B: Layer<X>> Layer<X> for Concat<A, B> {
+impl<X: Row, A: Layer<X>, B: Layer<X, Out: Row<Scalar = <A::Out as Row>::Scalar>>> Layer<X> for Concat<A, B> {
     type Out = Pair<A::Out, B::Out>;
-    type Cache<R: Rows> = BranchCache<X, A::Out, B::Out, A::Cache<R>, B::Cache<R>, R>;
+    type Scratch<R: Rows> = ScratchOf<X, A, B, R>;
 
-    fn infer<R: Rows>(&self, x: &Batch<X, R>, y: &mut Batch<Self::Out, R>) {
-        let n = x.nrows();
-        let (mut ya, mut yb) = (Batch::<A::Out, R>::default(), Batch::<B::Out, R>::default());
-        ya.set_rows(n);
-        yb.set_rows(n);
-        y.set_rows(n);
-        self.a.infer(x, &mut ya);
-        self.b.infer(x, &mut yb);
-        for ((y, a), b) in y.rows_mut().iter_mut().zip(ya.rows()).zip(yb.rows()) {
-            *y = Pair { first: *a, second: *b };
-        }
+    fn infer_with<R: Rows>(&self, x: &Batch<X, R>, y: &mut Batch<Self::Out, R>, s: &mut Self::Scratch<R>) {
+        s.ya.set_rows(x.nrows());
+        s.yb.set_rows(x.nrows());
+        self.a.infer_with(x, &mut s.ya, &mut s.a);
+        self.b.infer_with(x, &mut s.yb, &mut s.b);
+        pair_up(y, &s.ya, &s.yb);
     }
+
+    fn describe(&self, at: Path, f: &mut dyn FnMut(LayerInfo)) {
+        self.describe_branches::<X>(at, <Self::Out as Row>::DIMS, f)
+    }
+}
+
+impl<X: Row<Scalar: Scalar>, A: Trainable<X>, B: Trainable<X>> Trainable<X> for Concat<A, B> {
+    type Cache<R: Rows> = CacheOf<X, A, B, R>;
 
     fn forward<R: Rows>(
         &mut self,
@@ -247,15 +327,8 @@ impl<X: Row, A: Layer<X>, B: Layer<X>> Layer<X> for Concat<A, B> {
         c: &mut Self::Cache<R>,
         training: &mut Training,
     ) {
-        let n = x.nrows();
-        c.ya.set_rows(n);
-        c.yb.set_rows(n);
-        y.set_rows(n);
-        self.a.forward(x, &mut c.ya, &mut c.a, training);
-        self.b.forward(x, &mut c.yb, &mut c.b, training);
-        for ((y, a), b) in y.rows_mut().iter_mut().zip(c.ya.rows()).zip(c.yb.rows()) {
-            *y = Pair { first: *a, second: *b };
-        }
+        forward_both(&mut self.a, &mut self.b, x, c, training);
+        pair_up(y, &c.ya, &c.yb);
     }
 
     fn backward<R: Rows>(
@@ -275,6 +348,4 @@ impl<X: Row, A: Layer<X>, B: Layer<X>> Layer<X> for Concat<A, B> {
         }
         backward_both(&mut self.a, &mut self.b, x, cache, None, None, dx);
     }
-
-    two_branch_tensors!();
 }

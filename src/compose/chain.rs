@@ -1,7 +1,8 @@
 //! The typed chain: two layers joined so that the second accepts the
 //! first's output rows. Chains nest, so a net of any depth is one type.
 
-use crate::{Batch, Layer, LayerInfo, Param, ParamMut, Row, Rows, Training};
+use crate::model::sequence_start;
+use crate::{Batch, Layer, LayerInfo, Params, Path, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable, Training};
 
 use super::position::{Position, Successor};
 
@@ -42,6 +43,15 @@ impl<A, B, const N: usize> Chain<A, B, N> {
         A: Layer<In>,
         B: Layer<A::Out>,
     {
+        Chain { first, second }
+    }
+
+    /// `first` followed by `second`, checked only where the chain is used
+    /// with rows: what [`chain!`](crate::chain!) builds, so that a block
+    /// inside a [`Residual`](crate::Residual) or [`Sum`](crate::Sum) needs
+    /// no input type of its own. Its sizes flow in from the chain the block
+    /// is placed in, and a mis-wired layer is reported there, by name.
+    pub const fn join(first: A, second: B) -> Self {
         Chain { first, second }
     }
 
@@ -87,8 +97,26 @@ impl<A, B, const N: usize> Chain<A, B, N> {
     }
 }
 
-/// The [`Layer::Cache`] of a [`Chain`]: the rows between its two parts (and
-/// their gradient), plus each part's own cache.
+/// The [`Layer::Scratch`] of a [`Chain`]: the rows between its two parts,
+/// plus each part's own scratch room.
+pub struct ChainScratch<M: Row, SA, SB, R: Rows> {
+    pub(crate) mid: Batch<M, R>,
+    pub(crate) first: SA,
+    pub(crate) second: SB,
+}
+
+impl<M: Row, SA: Default, SB: Default, R: Rows> Default for ChainScratch<M, SA, SB, R> {
+    fn default() -> Self {
+        ChainScratch {
+            mid: Batch::default(),
+            first: SA::default(),
+            second: SB::default(),
+        }
+    }
+}
+
+/// The [`Trainable::Cache`] of a [`Chain`]: the rows between its two parts
+/// (and their gradient), plus each part's own cache.
 pub struct ChainCache<M: Row, CA, CB, R: Rows> {
     pub(crate) mid: Batch<M, R>,
     pub(crate) dmid: Batch<M, R>,
@@ -119,27 +147,55 @@ impl<M: Row, CA: Default, CB: Default, R: Rows> Default for ChainCache<M, CA, CB
     }
 }
 
+impl<A: Tensors, B: Tensors, const N: usize> Tensors for Chain<A, B, N> {
+    const SEQUENCE: bool = true;
+
+    /// The first part's layers at `at`'s positions from 0, the second part
+    /// at position `N`.
+    #[inline]
+    fn visit<V: FnMut(Tensor<'_>) + ?Sized>(&self, at: Path, f: &mut V) {
+        self.first.visit(sequence_start::<A>(at), f);
+        self.second.visit(at.child(N), f);
+    }
+
+    #[inline]
+    fn visit_mut<V: FnMut(TensorMut<'_>) + ?Sized>(&mut self, at: Path, f: &mut V) {
+        self.first.visit_mut(sequence_start::<A>(at), f);
+        self.second.visit_mut(at.child(N), f);
+    }
+
+    fn layers(&self, at: Path, f: &mut dyn FnMut(Path, &'static str)) {
+        self.first.layers(sequence_start::<A>(at), f);
+        self.second.layers(at.child(N), f);
+    }
+}
+
+impl<T: Scalar, A: Params<T>, B: Params<T>, const N: usize> Params<T> for Chain<A, B, N> {}
+
 impl<In: Row, A: Layer<In>, B: Layer<A::Out>, const N: usize> Layer<In> for Chain<A, B, N> {
     type Out = B::Out;
+    type Scratch<R: Rows> = ChainScratch<A::Out, A::Scratch<R>, B::Scratch<R>, R>;
+
+    #[inline]
+    fn infer_with<R: Rows>(&self, x: &Batch<In, R>, y: &mut Batch<B::Out, R>, scratch: &mut Self::Scratch<R>) {
+        scratch.mid.set_rows(x.nrows());
+        self.first.infer_with(x, &mut scratch.mid, &mut scratch.first);
+        self.second.infer_with(&scratch.mid, y, &mut scratch.second);
+    }
+
+    fn describe(&self, at: Path, f: &mut dyn FnMut(LayerInfo)) {
+        self.first.describe(sequence_start::<A>(at), f);
+        self.second.describe(at.child(N), f);
+    }
+}
+
+impl<In, A, B, const N: usize> Trainable<In> for Chain<A, B, N>
+where
+    In: Row<Scalar: Scalar>,
+    A: Trainable<In>,
+    B: Trainable<A::Out>,
+{
     type Cache<R: Rows> = ChainCache<A::Out, A::Cache<R>, B::Cache<R>, R>;
-    const LAYERS: usize = A::LAYERS + B::LAYERS;
-
-    /// Only the rows between the two parts, on the stack for `Const`
-    /// batches: no backward buffers to set up.
-    #[inline]
-    fn infer<R: Rows>(&self, x: &Batch<In, R>, y: &mut Batch<B::Out, R>) {
-        let mut mid = Batch::<A::Out, R>::default();
-        mid.set_rows(x.nrows());
-        self.first.infer(x, &mut mid);
-        self.second.infer(&mid, y);
-    }
-
-    #[inline]
-    fn infer_with<R: Rows>(&self, x: &Batch<In, R>, y: &mut Batch<B::Out, R>, cache: &mut Self::Cache<R>) {
-        cache.mid.set_rows(x.nrows());
-        self.first.infer_with(x, &mut cache.mid, &mut cache.first);
-        self.second.infer_with(&cache.mid, y, &mut cache.second);
-    }
 
     #[inline]
     fn forward<R: Rows>(
@@ -168,21 +224,6 @@ impl<In: Row, A: Layer<In>, B: Layer<A::Out>, const N: usize> Layer<In> for Chai
             .backward(&cache.mid, y, dy, &mut cache.second, Some(&mut cache.dmid));
         self.first.backward(x, &cache.mid, &cache.dmid, &mut cache.first, dx);
     }
-
-    fn visit_params<V: FnMut(Param<'_, In::Scalar>) + ?Sized>(&self, layer: usize, f: &mut V) {
-        self.first.visit_params(layer, f);
-        self.second.visit_params(layer + A::LAYERS, f);
-    }
-
-    fn visit_params_mut<V: FnMut(ParamMut<'_, In::Scalar>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
-        self.first.visit_params_mut(layer, f);
-        self.second.visit_params_mut(layer + A::LAYERS, f);
-    }
-
-    fn describe(&self, layer: usize, depth: usize, f: &mut dyn FnMut(LayerInfo)) {
-        self.first.describe(layer, depth, f);
-        self.second.describe(layer + A::LAYERS, depth, f);
-    }
 }
 
 /// The type of a chain of layers, written in order.
@@ -208,17 +249,37 @@ macro_rules! Chain {
     };
 }
 
-/// A chain of layer values, written in order: `chain![a, b, c]` is
-/// `a.then(b).then(c)`, and also works in a constant expression, so a
-/// `static` net can be written as its list of layers (see [`Chain::new`]).
+/// A chain of layer values, written in order: `chain![a, b, c]` is the
+/// chain `a.then(b).then(c)` builds. It works in a constant expression, so
+/// a `static` net can be written as its list of layers, and it names no
+/// input type: inside a block its sizes come from where the block is
+/// placed, and a layer that does not fit is reported there by name (see
+/// [`Chain::join`]).
+///
+/// ```
+/// use rand::{SeedableRng, rngs::StdRng};
+/// use typenet::prelude::*;
+///
+/// let mut rng = StdRng::seed_from_u64(0);
+/// let net = Input::<Image<f32, 1, 8, 8>>::new()
+///     .then(Conv2d::<f32, 1, 4, 3, 1, 1>::init(Init::He, &mut rng))
+///     .then(Residual::new(typenet::chain![
+///         Conv2d::<f32, 4, 4, 3, 1, 1>::init(Init::He, &mut rng), // 4 × 8 × 8, from the chain
+///         Relu,
+///         Conv2d::<f32, 4, 4, 3, 1, 1>::init(Init::He, &mut rng),
+///     ]))
+///     .then(Affine::<_, 2>::init(Init::He, &mut rng))
+///     .then(SoftmaxWithLoss);
+/// assert_eq!(net.summary().layers[2].path.to_string(), "1.0");
+/// ```
 #[macro_export]
 macro_rules! chain {
     ($first:expr $(,)?) => { $first };
     ($first:expr, $($rest:expr),+ $(,)?) => { $crate::chain!(@fold $first; [1]; $($rest),+) };
     (@fold $acc:expr; [$($n:tt)*]; $next:expr) => {
-        $crate::Chain::<_, _, { 0 $(+ $n)* }>::new($acc, $next)
+        $crate::Chain::<_, _, { 0 $(+ $n)* }>::join($acc, $next)
     };
     (@fold $acc:expr; [$($n:tt)*]; $next:expr, $($rest:expr),+) => {
-        $crate::chain!(@fold $crate::Chain::<_, _, { 0 $(+ $n)* }>::new($acc, $next); [$($n)* 1]; $($rest),+)
+        $crate::chain!(@fold $crate::Chain::<_, _, { 0 $(+ $n)* }>::join($acc, $next); [$($n)* 1]; $($rest),+)
     };
 }

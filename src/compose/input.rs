@@ -2,7 +2,7 @@
 
 use core::marker::PhantomData;
 
-use crate::{Batch, Layer, LayerInfo, Param, ParamMut, Row, Rows, Training};
+use crate::{Batch, Layer, LayerInfo, Params, Path, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable, Training};
 
 /// The first layer of a net, `L`, fixed to input rows `X`.
 ///
@@ -93,15 +93,42 @@ impl<X, L: core::fmt::Debug> core::fmt::Debug for Input<X, L> {
     }
 }
 
-impl<X: Row, L: Layer<X>> Layer<X> for Input<X, L> {
-    type Out = L::Out;
-    type Cache<R: Rows> = L::Cache<R>;
-    const LAYERS: usize = L::LAYERS;
+impl<X, L: Tensors> Tensors for Input<X, L> {
+    const SEQUENCE: bool = L::SEQUENCE;
 
     #[inline]
-    fn infer<R: Rows>(&self, x: &Batch<X, R>, y: &mut Batch<L::Out, R>) {
-        self.layer.infer(x, y)
+    fn visit<V: FnMut(Tensor<'_>) + ?Sized>(&self, at: Path, f: &mut V) {
+        self.layer.visit(at, f)
     }
+
+    #[inline]
+    fn visit_mut<V: FnMut(TensorMut<'_>) + ?Sized>(&mut self, at: Path, f: &mut V) {
+        self.layer.visit_mut(at, f)
+    }
+
+    fn layers(&self, at: Path, f: &mut dyn FnMut(Path, &'static str)) {
+        self.layer.layers(at, f)
+    }
+}
+
+impl<T: Scalar, X, L: Params<T>> Params<T> for Input<X, L> {}
+
+impl<X: Row, L: Layer<X>> Layer<X> for Input<X, L> {
+    type Out = L::Out;
+    type Scratch<R: Rows> = L::Scratch<R>;
+
+    #[inline]
+    fn infer_with<R: Rows>(&self, x: &Batch<X, R>, y: &mut Batch<L::Out, R>, scratch: &mut L::Scratch<R>) {
+        self.layer.infer_with(x, y, scratch)
+    }
+
+    fn describe(&self, at: Path, f: &mut dyn FnMut(LayerInfo)) {
+        self.layer.describe(at, f)
+    }
+}
+
+impl<X: Row<Scalar: Scalar>, L: Trainable<X>> Trainable<X> for Input<X, L> {
+    type Cache<R: Rows> = L::Cache<R>;
 
     #[inline]
     fn forward<R: Rows>(
@@ -124,18 +151,6 @@ impl<X: Row, L: Layer<X>> Layer<X> for Input<X, L> {
         dx: Option<&mut Batch<X, R>>,
     ) {
         self.layer.backward(x, y, dy, cache, dx)
-    }
-
-    fn visit_params<V: FnMut(Param<'_, X::Scalar>) + ?Sized>(&self, layer: usize, f: &mut V) {
-        self.layer.visit_params(layer, f)
-    }
-
-    fn visit_params_mut<V: FnMut(ParamMut<'_, X::Scalar>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
-        self.layer.visit_params_mut(layer, f)
-    }
-
-    fn describe(&self, layer: usize, depth: usize, f: &mut dyn FnMut(LayerInfo)) {
-        self.layer.describe(layer, depth, f)
     }
 }
 

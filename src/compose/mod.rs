@@ -9,8 +9,8 @@ mod input;
 mod position;
 mod residual;
 
-pub use branches::{BranchCache, Concat, Sum};
-pub use chain::{Chain, ChainCache};
+pub use branches::{BranchCache, BranchScratch, Concat, Sum};
+pub use chain::{Chain, ChainCache, ChainScratch};
 pub use input::Input;
 pub use position::{At, Position, Successor};
-pub use residual::{Residual, ResidualCache};
+pub use residual::{Residual, ResidualCache, SameRows};

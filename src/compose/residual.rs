@@ -1,6 +1,9 @@
 //! A residual block: a layer whose output is added back to its input.
 
-use crate::{Batch, Layer, LayerInfo, Param, ParamMut, Row, Rows, Training, expect_rows};
+use crate::model::sequence_start;
+use crate::{
+    Batch, Layer, LayerInfo, Params, Path, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable, Training, expect_rows,
+};
 
 /// y = x + F(x), for a layer (or chain) `F` whose output rows are its input
 /// rows: the skip connection of residual networks. The gradient reaches `x`
@@ -36,7 +39,7 @@ impl<F> Residual<F> {
     }
 }
 
-/// A [`Residual`]'s cache: the inner layer's cache and output.
+/// A [`Residual`]'s training cache: the inner layer's cache and output.
 pub struct ResidualCache<X: Row, C, R: Rows> {
     inner: C,
     fx: Batch<X, R>,
@@ -52,22 +55,96 @@ impl<X: Row, C: Default, R: Rows> Default for ResidualCache<X, C, R> {
 }
 
 /// `y += x`, element by element.
-pub(crate) fn add_into<X: Row, R: Rows>(y: &mut Batch<X, R>, x: &Batch<X, R>) {
+pub(crate) fn add_into<X: Row<Scalar: Scalar>, R: Rows>(y: &mut Batch<X, R>, x: &Batch<X, R>) {
     for (y, &x) in y.as_mut_slice().iter_mut().zip(x.as_slice()) {
         *y = *y + x;
     }
 }
 
-impl<X: Row, F: Layer<X, Out = X>> Layer<X> for Residual<F> {
-    type Out = X;
-    type Cache<R: Rows> = ResidualCache<X, F::Cache<R>, R>;
-    const LAYERS: usize = 1 + F::LAYERS;
+impl<F: Tensors> Tensors for Residual<F> {
+    /// The inner layers under this block's position.
+    #[inline]
+    fn visit<V: FnMut(Tensor<'_>) + ?Sized>(&self, at: Path, f: &mut V) {
+        self.inner.visit(sequence_start::<F>(at), f)
+    }
 
-    fn infer<R: Rows>(&self, x: &Batch<X, R>, y: &mut Batch<X, R>) {
+    #[inline]
+    fn visit_mut<V: FnMut(TensorMut<'_>) + ?Sized>(&mut self, at: Path, f: &mut V) {
+        self.inner.visit_mut(sequence_start::<F>(at), f)
+    }
+
+    fn layers(&self, at: Path, f: &mut dyn FnMut(Path, &'static str)) {
+        f(at, "Residual");
+        self.inner.layers(sequence_start::<F>(at), f)
+    }
+}
+
+impl<T: Scalar, F: Params<T>> Params<T> for Residual<F> {}
+
+/// Rows that are added element by element must be the same rows: a
+/// [`Residual`]'s block must output what it takes, the branches of a
+/// [`Sum`](crate::Sum) the same rows.
+#[diagnostic::on_unimplemented(
+    message = "rows `{Self}` cannot be added to rows `{X}`: they are not the same shape",
+    label = "these rows are added to `{X}`",
+    note = "a `Residual` adds its block's output to the block's input, and a `Sum` adds its two branches' outputs: both sides must be the same rows",
+    note = "to change the shape beside a shortcut, make the shortcut a branch of its own (a 1×1 strided convolution) and join both with `Sum`"
+)]
+pub trait SameRows<X: Row>: Row {
+    /// A batch of `X` rows as the same batch of `Self` rows.
+    fn same<R: Rows>(batch: &Batch<X, R>) -> &Batch<Self, R>;
+    /// The same, mutably.
+    fn same_mut<R: Rows>(batch: &mut Batch<X, R>) -> &mut Batch<Self, R>;
+    /// A batch of `Self` rows as the same batch of `X` rows.
+    fn back<R: Rows>(batch: &Batch<Self, R>) -> &Batch<X, R>;
+}
+
+impl<X: Row> SameRows<X> for X {
+    #[inline(always)]
+    fn same<R: Rows>(batch: &Batch<X, R>) -> &Batch<X, R> {
+        batch
+    }
+    #[inline(always)]
+    fn same_mut<R: Rows>(batch: &mut Batch<X, R>) -> &mut Batch<X, R> {
+        batch
+    }
+    #[inline(always)]
+    fn back<R: Rows>(batch: &Batch<X, R>) -> &Batch<X, R> {
+        batch
+    }
+}
+
+impl<X: Row<Scalar: Scalar>, F: Layer<X>> Layer<X> for Residual<F>
+where
+    F::Out: SameRows<X>,
+{
+    type Out = X;
+    type Scratch<R: Rows> = F::Scratch<R>;
+
+    fn infer_with<R: Rows>(&self, x: &Batch<X, R>, y: &mut Batch<X, R>, scratch: &mut F::Scratch<R>) {
         y.set_rows(x.nrows());
-        self.inner.infer(x, y);
+        self.inner.infer_with(x, F::Out::same_mut(y), scratch);
         add_into(y, x);
     }
+
+    fn describe(&self, at: Path, f: &mut dyn FnMut(LayerInfo)) {
+        f(LayerInfo {
+            path: at,
+            kind: "Residual",
+            input: X::DIMS,
+            output: X::DIMS,
+            params: 0,
+            buffers: 0,
+        });
+        self.inner.describe(sequence_start::<F>(at), f)
+    }
+}
+
+impl<X: Row<Scalar: Scalar>, F: Trainable<X>> Trainable<X> for Residual<F>
+where
+    F::Out: SameRows<X>,
+{
+    type Cache<R: Rows> = ResidualCache<X, F::Cache<R>, R>;
 
     fn forward<R: Rows>(
         &mut self,
@@ -78,7 +155,8 @@ impl<X: Row, F: Layer<X, Out = X>> Layer<X> for Residual<F> {
     ) {
         cache.fx.set_rows(x.nrows());
         y.set_rows(x.nrows());
-        self.inner.forward(x, &mut cache.fx, &mut cache.inner, training);
+        self.inner
+            .forward(x, F::Out::same_mut(&mut cache.fx), &mut cache.inner, training);
         y.as_mut_slice().copy_from_slice(cache.fx.as_slice());
         add_into(y, x);
     }
@@ -95,31 +173,11 @@ impl<X: Row, F: Layer<X, Out = X>> Layer<X> for Residual<F> {
         if let Some(dx) = dx.as_deref_mut() {
             dx.set_rows(x.nrows());
         }
+        let (fx, dy_inner) = (F::Out::same(&cache.fx), F::Out::same(dy));
         self.inner
-            .backward(x, &cache.fx, dy, &mut cache.inner, dx.as_deref_mut());
+            .backward(x, fx, dy_inner, &mut cache.inner, dx.as_deref_mut());
         if let Some(dx) = dx {
             add_into(dx, dy);
         }
-    }
-
-    fn visit_params<V: FnMut(Param<'_, X::Scalar>) + ?Sized>(&self, layer: usize, f: &mut V) {
-        self.inner.visit_params(layer + 1, f)
-    }
-
-    fn visit_params_mut<V: FnMut(ParamMut<'_, X::Scalar>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
-        self.inner.visit_params_mut(layer + 1, f)
-    }
-
-    fn describe(&self, layer: usize, depth: usize, f: &mut dyn FnMut(LayerInfo)) {
-        f(LayerInfo {
-            index: layer,
-            depth,
-            kind: "Residual",
-            input: X::DIMS,
-            output: X::DIMS,
-            params: 0,
-            buffers: 0,
-        });
-        self.inner.describe(layer + 1, depth + 1, f)
     }
 }

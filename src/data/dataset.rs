@@ -103,7 +103,7 @@ enum Samples<X: Row> {
     Rows(Arc<Batch<X>>),
 }
 
-impl<X: Row, const N: usize> Dataset<X, N> {
+impl<X: Row<Scalar: Scalar>, const N: usize> Dataset<X, N> {
     /// Reads an image file and a label file (raw or gzipped IDX) and checks
     /// them against each other and against this data set's type: images of
     /// `X::WIDTH` pixels (and of `X`'s height and width, with one channel,

@@ -4,7 +4,8 @@
 use alloc::vec::Vec;
 
 use crate::model::WorkspaceOf;
-use crate::{Batch, InputError, Layer, Network, ParamKind, Row, Rows, Scalar, Shape, Target, Training};
+
+use crate::{Batch, InputError, ParamKind, Params, Path, Row, Rows, Scalar, Shape, Target, TrainableNetwork, Training};
 
 /// The book's step for central differences.
 pub const H: f64 = 1e-4;
@@ -39,7 +40,7 @@ pub fn numerical_gradient<T: Scalar>(mut f: impl FnMut(&[T]) -> T, x: &mut [T]) 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Gradient<T> {
     /// The owning layer's position in its net.
-    pub layer: usize,
+    pub layer: Path,
     /// The tensor's name in its layer (`"W"`, `"b"`).
     pub name: &'static str,
     /// What the tensor is.
@@ -52,9 +53,9 @@ pub struct Gradient<T> {
 
 /// The gradients a net's layers hold (from the last backward pass), for
 /// every trained tensor in order.
-pub fn stored_gradients<In: Row, L: Layer<In>>(net: &L) -> Vec<Gradient<In::Scalar>> {
+pub fn stored_gradients<T: Scalar, L: Params<T>>(net: &L) -> Vec<Gradient<T>> {
     let mut out = Vec::new();
-    net.visit_params(0, &mut |p| {
+    net.visit_params(&mut |p| {
         if p.kind.is_trained() {
             out.push(Gradient {
                 layer: p.layer,
@@ -69,25 +70,25 @@ pub fn stored_gradients<In: Row, L: Layer<In>>(net: &L) -> Vec<Gradient<In::Scal
 }
 
 /// Every tensor's values (buffers included), in order.
-fn snapshot<In: Row, L: Layer<In>>(net: &L) -> Vec<Vec<In::Scalar>> {
+fn snapshot<T: Scalar, L: Params<T>>(net: &L) -> Vec<Vec<T>> {
     let mut out = Vec::new();
-    net.visit_params(0, &mut |p| out.push(p.value.to_vec()));
+    net.visit_params(&mut |p| out.push(p.value.to_vec()));
     out
 }
 
 /// Puts back what [`snapshot`] took.
-fn restore<In: Row, L: Layer<In>>(net: &mut L, saved: &[Vec<In::Scalar>]) {
+fn restore<T: Scalar, L: Params<T>>(net: &mut L, saved: &[Vec<T>]) {
     let mut k = 0;
-    net.visit_params_mut(0, &mut |p| {
+    net.visit_params_mut(&mut |p| {
         p.value.copy_from_slice(&saved[k]);
         k += 1;
     });
 }
 
 /// Sets element `index` of trained tensor `tensor` (in visit order).
-fn set_param<In: Row, L: Layer<In>>(net: &mut L, tensor: usize, index: usize, value: In::Scalar) {
+fn set_param<T: Scalar, L: Params<T>>(net: &mut L, tensor: usize, index: usize, value: T) {
     let mut seen = 0;
-    net.visit_params_mut(0, &mut |p| {
+    net.visit_params_mut(&mut |p| {
         if p.kind.is_trained() {
             if seen == tensor {
                 p.value[index] = value;
@@ -107,8 +108,8 @@ fn loss_at<In, N, R>(
     training: &Training,
 ) -> Result<In::Scalar, InputError>
 where
-    In: Row,
-    N: Network<In>,
+    In: Row<Scalar: Scalar>,
+    N: TrainableNetwork<In>,
     R: Rows,
 {
     *ws.training() = training.clone();
@@ -127,8 +128,8 @@ pub fn numerical_gradient_of_net<In, N, R>(
     training: &Training,
 ) -> Result<Vec<Gradient<In::Scalar>>, InputError>
 where
-    In: Row,
-    N: Network<In>,
+    In: Row<Scalar: Scalar>,
+    N: TrainableNetwork<In>,
     R: Rows,
 {
     let h = In::Scalar::of(H);
@@ -141,7 +142,7 @@ where
         let values = {
             let mut k = 0;
             let mut found = Vec::new();
-            net.visit_params(0, &mut |p| {
+            net.visit_params(&mut |p| {
                 if p.kind.is_trained() {
                     if k == tensor {
                         found = p.value.to_vec();
@@ -175,7 +176,7 @@ where
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GradientDiff {
     /// The owning layer's position, or `None` for the net's input.
-    pub layer: Option<usize>,
+    pub layer: Option<Path>,
     /// The tensor's name (`"W"`, `"b"`), or `"x"` for the input.
     pub name: &'static str,
     /// Mean of |backprop − numerical| over the tensor's elements.
@@ -188,7 +189,7 @@ pub struct GradientDiff {
 }
 
 impl GradientDiff {
-    fn of(layer: Option<usize>, name: &'static str, backprop: &[impl Scalar], numerical: &[impl Scalar]) -> Self {
+    fn of(layer: Option<Path>, name: &'static str, backprop: &[impl Scalar], numerical: &[impl Scalar]) -> Self {
         let (mut sum, mut max, mut scale) = (0.0, 0.0f64, 0.0);
         for (&a, &b) in backprop.iter().zip(numerical) {
             let d = (a.as_f64() - b.as_f64()).abs();
@@ -235,8 +236,8 @@ pub fn gradient_check<In, N, R>(
     t: &impl Target<N::Out, R>,
 ) -> Result<Vec<GradientDiff>, InputError>
 where
-    In: Row,
-    N: Network<In>,
+    In: Row<Scalar: Scalar>,
+    N: TrainableNetwork<In>,
     R: Rows,
 {
     let training = Training::new(0x5eed);

@@ -27,7 +27,7 @@ pub struct Summary {
     /// The scalar type's name.
     pub scalar: &'static str,
     /// One entry per layer, in order (a block's layers follow it, one level
-    /// deeper).
+    /// deeper, with paths under its own).
     pub layers: Vec<LayerInfo>,
 }
 
@@ -74,7 +74,14 @@ fn dims(d: &[usize]) -> String {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = |l: &LayerInfo| alloc::format!("{}{}", "  ".repeat(l.depth), l.kind);
+        let name = |l: &LayerInfo| alloc::format!("{}{}", "  ".repeat(l.depth()), l.kind);
+        let path_width = self
+            .layers
+            .iter()
+            .map(|l| alloc::format!("{}", l.path).len())
+            .max()
+            .unwrap_or(1)
+            .max(3);
         let kind_width = self
             .layers
             .iter()
@@ -97,15 +104,21 @@ impl fmt::Display for Summary {
         };
         writeln!(
             f,
-            "{:>3}  {:<kind_width$}  {:>10}  {:>12}{header}",
+            "{:>path_width$}  {:<kind_width$}  {:>10}  {:>12}{header}",
             "#", "layer", "output", "params"
         )?;
-        writeln!(f, "{:>3}  {:<kind_width$}  {:>10}", "", "input", dims(self.input))?;
+        writeln!(
+            f,
+            "{:>path_width$}  {:<kind_width$}  {:>10}",
+            "",
+            "input",
+            dims(self.input)
+        )?;
         for l in &self.layers {
             writeln!(
                 f,
-                "{:>3}  {:<kind_width$}  {:>10}  {:>12}{}",
-                l.index,
+                "{:>path_width$}  {:<kind_width$}  {:>10}  {:>12}{}",
+                l.path,
                 name(l),
                 dims(l.output),
                 Thousands(l.params),
@@ -114,7 +127,7 @@ impl fmt::Display for Summary {
         }
         write!(
             f,
-            "{:>3}  {:<kind_width$}  {:>10}  {:>12}{}  ({})",
+            "{:>path_width$}  {:<kind_width$}  {:>10}  {:>12}{}  ({})",
             "",
             "total",
             "",

@@ -26,12 +26,10 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use num_traits::Float;
-
 use super::error::{ModelError, ModelErrorKind};
 use super::file;
-use super::safetensors::{dtype, file_size_limit, header_allowance, parse, read_le};
-use crate::{Layer, ParamKind, Row};
+use super::safetensors::{file_size_limit, finite_bytes, header_allowance, parse};
+use crate::{Dtype, ParamKind, Path as LayerPath, Tensors, ValuesMut};
 
 /// The PyTorch field a typenet tensor comes from.
 fn torch_field(name: &str) -> &str {
@@ -70,7 +68,7 @@ fn error(kind: ModelErrorKind) -> ModelError {
 /// `F64` into an `f64` net), shape and values; on any error `net` is left
 /// as it was, and a shape error names the PyTorch tensor and both shapes in
 /// PyTorch's layout.
-pub fn from_pytorch_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> Result<(), ModelError> {
+pub fn from_pytorch_bytes<L: Tensors + ?Sized>(net: &mut L, bytes: &[u8]) -> Result<(), ModelError> {
     let parsed = parse(bytes, header_allowance(net))?;
     let by_name: HashMap<&str, usize> = parsed
         .tensors
@@ -90,13 +88,13 @@ pub fn from_pytorch_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> R
     modules.sort_by_key(|m| natural_key(m));
     // typenet's layers with tensors, in order: (layer, its tensors' names,
     // kinds and dimensions)
-    type Tensors = Vec<(&'static str, ParamKind, Vec<usize>)>;
-    let mut layers: Vec<(usize, Tensors)> = Vec::new();
-    net.visit_params(0, &mut |p| {
-        let entry = (p.name, p.kind, p.shape.dims().to_vec());
+    type LayerTensors = Vec<(&'static str, ParamKind, Vec<usize>, Dtype)>;
+    let mut layers: Vec<(LayerPath, LayerTensors)> = Vec::new();
+    net.tensors(&mut |t| {
+        let entry = (t.name, t.kind, t.shape.dims().to_vec(), t.value.dtype());
         match layers.last_mut() {
-            Some((layer, tensors)) if *layer == p.layer => tensors.push(entry),
-            _ => layers.push((p.layer, vec![entry])),
+            Some((layer, tensors)) if *layer == t.layer => tensors.push(entry),
+            _ => layers.push((t.layer, vec![entry])),
         }
     });
     if modules.len() != layers.len() {
@@ -107,11 +105,10 @@ pub fn from_pytorch_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> R
             layers.len()
         ))));
     }
-    let size = size_of::<In::Scalar>();
     let mut sources = Vec::new();
     let mut used = HashSet::new();
     for ((_, tensors), module) in layers.iter().zip(&modules) {
-        for (name, kind, dims) in tensors {
+        for (name, kind, dims, dtype) in tensors {
             let torch = format!("{module}.{}", torch_field(name));
             let Some(&i) = by_name.get(torch.as_str()) else {
                 return Err(error(ModelErrorKind::MissingTensor {
@@ -133,24 +130,21 @@ pub fn from_pytorch_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> R
                     found: t.shape.clone(),
                 }));
             }
-            let readable = t.dtype == dtype::<In::Scalar>() || (t.dtype == "F32" && size == 8);
-            if !readable {
+            // an f32 file fills an f64 net exactly; nothing else converts
+            let stored = Dtype::from_safetensors_name(&t.dtype);
+            let readable = stored == Some(*dtype) || (stored == Some(Dtype::F32) && *dtype == Dtype::F64);
+            let Some(stored) = stored.filter(|_| readable) else {
                 return Err(error(ModelErrorKind::Dtype {
                     tensor: torch,
-                    expected: dtype::<In::Scalar>(),
+                    expected: dtype.safetensors_name(),
                     found: t.dtype.clone(),
                 }));
-            }
-            let width = if t.dtype == "F32" { 4 } else { 8 };
-            if !t
-                .bytes
-                .chunks_exact(width)
-                .all(|b| read_le::<In::Scalar>(b).is_finite())
-            {
+            };
+            if !finite_bytes(stored, t.bytes) {
                 return Err(error(ModelErrorKind::NonFinite { tensor: torch }));
             }
             used.insert(i);
-            sources.push((i, width, flip.then(|| (dims[0], dims[1]))));
+            sources.push((i, stored, flip.then(|| (dims[0], dims[1]))));
         }
     }
     if let Some(extra) = parsed
@@ -165,21 +159,45 @@ pub fn from_pytorch_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> R
     }
     // every check passed: now, and only now, write
     let mut k = 0;
-    net.visit_params_mut(0, &mut |p| {
-        let (i, width, flip) = sources[k];
-        let values: Vec<In::Scalar> = parsed.tensors[i].bytes.chunks_exact(width).map(read_le).collect();
-        match flip {
-            // typenet [IN, OUT] from PyTorch (OUT, IN)
-            Some((rows, cols)) => {
-                for (r, row) in p.value.chunks_exact_mut(cols).enumerate().take(rows) {
-                    for (c, v) in row.iter_mut().enumerate() {
-                        *v = values[c * rows + r];
-                    }
+    net.tensors_mut(&mut |t| {
+        let (i, stored, flip) = sources[k];
+        k += 1;
+        let bytes = parsed.tensors[i].bytes;
+        // typenet [IN, OUT] from PyTorch (OUT, IN): value (r, c) is the
+        // file's (c, r)
+        let source = |at: usize| match flip {
+            Some((rows, cols)) => (at % cols) * rows + at / cols,
+            None => at,
+        };
+        let size = stored.size();
+        let field = |at: usize| &bytes[source(at) * size..(source(at) + 1) * size];
+        match t.value {
+            ValuesMut::F64(v) if stored == Dtype::F32 => {
+                for (at, v) in v.iter_mut().enumerate() {
+                    *v = f64::from(f32::from_le_bytes(field(at).try_into().unwrap_or_default()));
                 }
             }
-            None => p.value.copy_from_slice(&values),
+            ValuesMut::F32(v) => v
+                .iter_mut()
+                .enumerate()
+                .for_each(|(at, v)| *v = f32::from_le_bytes(field(at).try_into().unwrap_or_default())),
+            ValuesMut::F64(v) => v
+                .iter_mut()
+                .enumerate()
+                .for_each(|(at, v)| *v = f64::from_le_bytes(field(at).try_into().unwrap_or_default())),
+            ValuesMut::I8(v) => v
+                .iter_mut()
+                .enumerate()
+                .for_each(|(at, v)| *v = i8::from_le_bytes(field(at).try_into().unwrap_or_default())),
+            ValuesMut::U8(v) => v
+                .iter_mut()
+                .enumerate()
+                .for_each(|(at, v)| *v = u8::from_le_bytes(field(at).try_into().unwrap_or_default())),
+            ValuesMut::I32(v) => v
+                .iter_mut()
+                .enumerate()
+                .for_each(|(at, v)| *v = i32::from_le_bytes(field(at).try_into().unwrap_or_default())),
         }
-        k += 1;
     });
     Ok(())
 }
@@ -187,7 +205,7 @@ pub fn from_pytorch_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> R
 /// Loads a PyTorch `state_dict` saved as safetensors from `path` into
 /// `net` (see [`from_pytorch_bytes`]); on any error `net` is left as it
 /// was.
-pub fn load_pytorch<In: Row, L: Layer<In>>(net: &mut L, path: impl AsRef<Path>) -> Result<(), ModelError> {
+pub fn load_pytorch<L: Tensors + ?Sized>(net: &mut L, path: impl AsRef<Path>) -> Result<(), ModelError> {
     let path = path.as_ref();
     let at = |mut e: ModelError| {
         e.path = Some(path.to_path_buf());

@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use super::error::{ModelError, ModelErrorKind};
-use super::safetensors::architecture;
-use crate::{Layer, Row, Scalar};
+use crate::model::sequence_start;
+use crate::{Tensors, Values};
 
 /// The array type of `dims` over `ty`: `[[f32; 16]; 4]` for `[4, 16]`.
 fn array_type(ty: &str, dims: &[usize]) -> String {
@@ -16,21 +16,27 @@ fn array_type(ty: &str, dims: &[usize]) -> String {
 
 /// `values` as a nested array literal of shape `dims`, innermost rows on
 /// one line each.
-fn array_literal<T: Scalar>(out: &mut String, values: &[T], dims: &[usize], indent: usize) {
+fn array_literal(out: &mut String, values: Values<'_>, at: usize, dims: &[usize], indent: usize) {
     match dims {
         [] => {
-            let _ = write!(out, "{:?}", values[0]);
+            let _ = values.write_source(at, out);
         }
-        [_] => {
-            let items: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
-            let _ = write!(out, "[{}]", items.join(", "));
+        [n] => {
+            out.push('[');
+            for i in 0..*n {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                let _ = values.write_source(at + i, out);
+            }
+            out.push(']');
         }
         [n, inner @ ..] => {
-            let step = values.len() / n.max(&1);
+            let step: usize = inner.iter().product();
             out.push_str("[\n");
-            for part in values.chunks(step.max(1)).take(*n) {
+            for i in 0..*n {
                 out.push_str(&"    ".repeat(indent + 1));
-                array_literal(out, part, inner, indent + 1);
+                array_literal(out, values, at + i * step, inner, indent + 1);
                 out.push_str(",\n");
             }
             out.push_str(&"    ".repeat(indent));
@@ -44,9 +50,13 @@ fn array_literal<T: Scalar>(out: &mut String, values: &[T], dims: &[usize], inde
 /// `L0_B: [f32; 16]`, `L0_W: [[[[f32; 5]; 5]; 1]; 30]` for a convolution,
 /// `L1_RUNNING_MEAN` for a buffer). Values are written with Rust's shortest
 /// round-trip formatting, so the constants are the tensors bit for bit.
-/// Build the net from them with the layers' `const` constructors
-/// ([`Affine::from_rows`](crate::Affine::from_rows),
-/// [`Conv2d::from_arrays`](crate::Conv2d::from_arrays)) and
+/// Each array is shaped as the layer's `const` constructor takes it (its
+/// [`layout`](crate::Tensor::layout): an Affine reading 4×12×12 images gets
+/// `[[[[f32; 10]; 12]; 12]; 4]`), so a wrong size does not compile. Build
+/// the net from them with the layers' `const` constructors
+/// ([`Affine::from_arrays`](crate::Affine::from_arrays),
+/// [`Conv2d::from_arrays`](crate::Conv2d::from_arrays), or `frozen` for a
+/// net that only infers and keeps no gradients) and
 /// [`chain!`](crate::chain!).
 ///
 /// ```
@@ -62,26 +72,27 @@ fn array_literal<T: Scalar>(out: &mut String, values: &[T], dims: &[usize], inde
 /// # Errors
 /// [`ModelErrorKind::NonFinite`] if a tensor is NaN or infinite (Rust has
 /// no literal for them).
-pub fn rust_source<In: Row, L: Layer<In>>(net: &L) -> Result<String, ModelError> {
+pub fn rust_source<L: Tensors + ?Sized>(net: &L) -> Result<String, ModelError> {
     let mut out = String::new();
-    let ty = core::any::type_name::<In::Scalar>();
     let _ = writeln!(
         out,
         "// Tensors of a typenet model, written by typenet::io::rust_source."
     );
-    for (i, line) in architecture(net).iter().enumerate() {
-        let _ = writeln!(out, "// layer {i}: {line}");
-    }
+    net.layers(sequence_start::<L>(crate::Path::ROOT), &mut |at, kind| {
+        let _ = writeln!(out, "// layer {at}: {kind}");
+    });
     let mut bad = None;
-    net.visit_params(0, &mut |p| {
-        if bad.is_none() && !In::Scalar::all_finite(p.value) {
-            bad = Some(format!("{}.{}", p.layer, p.name));
+    net.tensors(&mut |t| {
+        if bad.is_none() && !t.value.all_finite() {
+            bad = Some(format!("{}.{}", t.layer, t.name));
         }
-        let name = format!("L{}_{}", p.layer, p.name.to_uppercase());
-        let dims = p.shape.dims();
+        let layer = t.layer.to_string().replace('.', "_");
+        let name = format!("L{layer}_{}", t.name.to_uppercase());
+        let dims = t.layout.dims();
         let _ = writeln!(out);
+        let ty = t.value.dtype().rust_name();
         let _ = write!(out, "pub const {name}: {} = ", array_type(ty, dims));
-        array_literal(&mut out, p.value, dims, 0);
+        array_literal(&mut out, t.value, 0, dims, 0);
         let _ = writeln!(out, ";");
     });
     match bad {

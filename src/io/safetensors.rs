@@ -2,12 +2,13 @@
 //! burn read.
 //!
 //! The file holds one tensor per parameter, named `"{layer}.{param}"` with
-//! `layer` the position in the chain (activations count) and `param` the
-//! book's name: `"0.W"` with shape `[IN, OUT]` and `"0.b"` with shape
-//! `[OUT]`, in the net's scalar type (`F32` or `F64`), little-endian. W is
-//! the book's layout (one row per input); PyTorch's `nn.Linear` stores the
-//! transpose, so `linear.weight = W.T`. The metadata records the layer
-//! list under `"typenet"`.
+//! `layer` the layer's [`Path`](crate::Path) (its position in the chain,
+//! activations counted; `3.0` inside a block at 3) and `param` the book's
+//! name: `"0.W"` with shape `[IN, OUT]` and `"0.b"` with shape `[OUT]`, in
+//! the tensor's element type (`F32`, `F64`, or `I8`/`I32` for a quantized
+//! net), little-endian. W is the book's layout (one row per input);
+//! PyTorch's `nn.Linear` stores the transpose, so `linear.weight = W.T`.
+//! The metadata records the layer list under `"typenet"`.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -15,52 +16,36 @@ use std::path::Path;
 use super::error::{ModelError, ModelErrorKind};
 use super::file;
 use super::json::{self, Json};
-use num_traits::Float;
+use crate::model::sequence_start;
+use crate::{Dtype, Path as LayerPath, Tensors};
 
-use crate::{Layer, Row, Scalar};
-
-/// The file name of tensor `param` of layer `layer`.
-pub fn tensor_name(layer: usize, param: &str) -> String {
+/// The file name of tensor `param` of the layer at `layer`: `"3.W"`,
+/// `"3.0.W"`.
+pub fn tensor_name(layer: LayerPath, param: &str) -> String {
     format!("{layer}.{param}")
 }
 
-/// The safetensors name of a scalar type.
-pub(crate) fn dtype<T: Scalar>() -> &'static str {
-    if size_of::<T>() == 4 { "F32" } else { "F64" }
-}
-
-/// A value's little-endian bytes, appended to `out`.
-pub(crate) fn push_le<T: Scalar>(out: &mut Vec<u8>, v: T) {
-    if size_of::<T>() == 4 {
-        out.extend_from_slice(&(v.as_f64() as f32).to_le_bytes());
-    } else {
-        out.extend_from_slice(&v.as_f64().to_le_bytes());
-    }
-}
-
-/// A value read from its little-endian bytes (`size_of::<T>()` of them);
-/// exact, both ways, for `f32` and `f64`.
-pub(crate) fn read_le<T: Scalar>(bytes: &[u8]) -> T {
-    match *bytes {
-        [a, b, c, d] => T::of(f32::from_le_bytes([a, b, c, d]) as f64),
-        [a, b, c, d, e, f, g, h] => T::of(f64::from_le_bytes([a, b, c, d, e, f, g, h])),
-        _ => T::nan(),
+/// `true` if little-endian `bytes` of `dtype` are all finite values.
+pub(crate) fn finite_bytes(dtype: Dtype, bytes: &[u8]) -> bool {
+    match dtype {
+        Dtype::F32 => bytes
+            .chunks_exact(4)
+            .all(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite()),
+        Dtype::F64 => bytes.chunks_exact(8).all(|b| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(b);
+            f64::from_le_bytes(a).is_finite()
+        }),
+        Dtype::I8 | Dtype::U8 | Dtype::I32 => true,
     }
 }
 
 /// One line per layer, as the file's metadata records the architecture:
-/// `Conv2d(1x28x28->30x24x24)`, indented by two spaces per nesting level.
-pub(crate) fn architecture<In: Row, L: Layer<In>>(net: &L) -> Vec<String> {
-    let dims = |d: &[usize]| d.iter().map(usize::to_string).collect::<Vec<_>>().join("x");
+/// the layer's kind, indented by two spaces per nesting level.
+pub(crate) fn architecture<L: Tensors + ?Sized>(net: &L) -> Vec<String> {
     let mut layers = Vec::new();
-    net.describe(0, 0, &mut |l| {
-        layers.push(format!(
-            "{}{}({}->{})",
-            "  ".repeat(l.depth),
-            l.kind,
-            dims(l.input),
-            dims(l.output)
-        ))
+    net.layers(sequence_start::<L>(LayerPath::ROOT), &mut |at, kind| {
+        layers.push(format!("{}{kind}", "  ".repeat(at.depth())))
     });
     layers
 }
@@ -70,24 +55,22 @@ pub(crate) fn architecture<In: Row, L: Layer<In>>(net: &L) -> Vec<String> {
 ///
 /// # Errors
 /// [`ModelErrorKind::NonFinite`] if a tensor holds NaN or infinity.
-pub fn to_bytes<In: Row, L: Layer<In>>(net: &L) -> Result<Vec<u8>, ModelError> {
+pub fn to_bytes<L: Tensors + ?Sized>(net: &L) -> Result<Vec<u8>, ModelError> {
     let mut entries = Vec::new();
     let mut data = Vec::new();
     let mut bad = None;
-    net.visit_params(0, &mut |p| {
-        let name = tensor_name(p.layer, p.name);
-        if bad.is_none() && !In::Scalar::all_finite(p.value) {
+    net.tensors(&mut |t| {
+        let name = tensor_name(t.layer, t.name);
+        if bad.is_none() && !t.value.all_finite() {
             bad = Some(name.clone());
         }
         let begin = data.len();
-        for &v in p.value {
-            push_le(&mut data, v);
-        }
-        let shape: Vec<String> = p.shape.dims().iter().map(usize::to_string).collect();
+        t.value.extend_le_bytes(&mut data);
+        let shape: Vec<String> = t.shape.dims().iter().map(usize::to_string).collect();
         entries.push(format!(
             "{}:{{\"dtype\":\"{}\",\"shape\":[{}],\"data_offsets\":[{begin},{}]}}",
             json::quote(&name),
-            dtype::<In::Scalar>(),
+            t.value.dtype().safetensors_name(),
             shape.join(","),
             data.len()
         ));
@@ -139,7 +122,7 @@ pub fn to_bytes<In: Row, L: Layer<In>>(net: &L) -> Result<Vec<u8>, ModelError> {
 /// [`ModelErrorKind::NonFinite`] if a tensor holds NaN or infinity, the
 /// two above, and [`ModelErrorKind::Io`] if the file cannot be written;
 /// every error carries `path`.
-pub fn save<In: Row, L: Layer<In>>(net: &L, path: impl AsRef<Path>) -> Result<(), ModelError> {
+pub fn save<L: Tensors + ?Sized>(net: &L, path: impl AsRef<Path>) -> Result<(), ModelError> {
     let path = path.as_ref();
     let at = |kind| ModelError {
         path: Some(path.to_path_buf()),
@@ -153,9 +136,9 @@ pub fn save<In: Row, L: Layer<In>>(net: &L, path: impl AsRef<Path>) -> Result<()
 /// each of its tensors and each of its layers. typenet writes about 100
 /// bytes per tensor and 40 per layer; the rest is room for other tools'
 /// metadata.
-pub(crate) fn header_allowance<In: Row, L: Layer<In>>(net: &L) -> u64 {
+pub(crate) fn header_allowance<L: Tensors + ?Sized>(net: &L) -> u64 {
     let mut tensors = 0u64;
-    net.visit_params(0, &mut |_| tensors += 1);
+    net.tensors(&mut |_| tensors += 1);
     let layers = architecture(net).len() as u64;
     (64 << 10) + (tensors + layers) * (1 << 10)
 }
@@ -164,9 +147,9 @@ pub(crate) fn header_allowance<In: Row, L: Layer<In>>(net: &L) -> u64 {
 /// allowance, and 8 bytes for each of its scalars (the widest type
 /// safetensors has, so that a file of another type is read and refused
 /// for its type, not its size).
-pub(crate) fn file_size_limit<In: Row, L: Layer<In>>(net: &L) -> u64 {
+pub(crate) fn file_size_limit<L: Tensors + ?Sized>(net: &L) -> u64 {
     let mut scalars = 0u64;
-    net.visit_params(0, &mut |p| scalars += p.value.len() as u64);
+    net.tensors(&mut |t| scalars += t.value.len() as u64);
     (8 + header_allowance(net)).saturating_add(scalars.saturating_mul(8))
 }
 
@@ -346,20 +329,19 @@ fn check_architecture(file: &str, net: &[String]) -> Result<(), ModelError> {
 ///
 /// A header longer than 64 KiB plus 1 KiB per tensor and per layer of
 /// `net` is refused before it is parsed ([`ModelErrorKind::Header`]).
-pub fn from_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> Result<(), ModelError> {
+pub fn from_bytes<L: Tensors + ?Sized>(net: &mut L, bytes: &[u8]) -> Result<(), ModelError> {
     let parsed = parse(bytes, header_allowance(net))?;
     if let Some(recorded) = &parsed.architecture {
         check_architecture(recorded, &architecture(net))?;
     }
     let tensors = &parsed.tensors;
     let by_name: HashMap<&str, usize> = tensors.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
-    let size = size_of::<In::Scalar>();
     let mut wanted = Vec::new();
-    net.visit_params(0, &mut |p| {
-        wanted.push((tensor_name(p.layer, p.name), p.shape.dims().to_vec()))
+    net.tensors(&mut |t| {
+        wanted.push((tensor_name(t.layer, t.name), t.shape.dims().to_vec(), t.value.dtype()))
     });
     let mut order = Vec::with_capacity(wanted.len());
-    for (name, shape) in &wanted {
+    for (name, shape, dtype) in &wanted {
         let Some(&i) = by_name.get(name.as_str()) else {
             // "2.W" missing while "3.W" of the same shape is there: the
             // file's layers are numbered from another net
@@ -368,7 +350,7 @@ pub fn from_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> Result<()
             let shifted = [layer.checked_sub(1), layer.checked_add(1)]
                 .into_iter()
                 .flatten()
-                .map(|l| tensor_name(l, param))
+                .map(|l| format!("{l}.{param}"))
                 .find(|other| by_name.get(other.as_str()).is_some_and(|&k| tensors[k].shape == *shape));
             return Err(ModelError::new(ModelErrorKind::MissingTensor {
                 tensor: name.clone(),
@@ -376,10 +358,10 @@ pub fn from_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> Result<()
             }));
         };
         let t = &tensors[i];
-        if t.dtype != dtype::<In::Scalar>() {
+        if t.dtype != dtype.safetensors_name() {
             return Err(ModelError::new(ModelErrorKind::Dtype {
                 tensor: name.clone(),
-                expected: dtype::<In::Scalar>(),
+                expected: dtype.safetensors_name(),
                 found: t.dtype.clone(),
             }));
         }
@@ -390,12 +372,12 @@ pub fn from_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> Result<()
                 found: t.shape.clone(),
             }));
         }
-        if !t.bytes.chunks_exact(size).all(|b| read_le::<In::Scalar>(b).is_finite()) {
+        if !finite_bytes(*dtype, t.bytes) {
             return Err(ModelError::new(ModelErrorKind::NonFinite { tensor: name.clone() }));
         }
         order.push(i);
     }
-    let wanted_names: HashSet<&str> = wanted.iter().map(|(n, _)| n.as_str()).collect();
+    let wanted_names: HashSet<&str> = wanted.iter().map(|(n, _, _)| n.as_str()).collect();
     if let Some(extra) = tensors.iter().find(|t| !wanted_names.contains(t.name.as_str())) {
         return Err(ModelError::new(ModelErrorKind::UnexpectedTensor {
             tensor: extra.name.clone(),
@@ -403,14 +385,15 @@ pub fn from_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> Result<()
     }
     // every check passed: now, and only now, write
     let mut k = 0;
-    net.visit_params_mut(0, &mut |p| {
-        for (v, b) in p.value.iter_mut().zip(tensors[order[k]].bytes.chunks_exact(size)) {
-            *v = read_le(b);
-        }
+    net.tensors_mut(&mut |mut t| {
+        // the dtype and the byte count were checked above
+        let read = t.value.read_le_bytes(tensors[order[k]].bytes);
+        debug_assert!(read);
         k += 1;
     });
     Ok(())
 }
+
 
 /// Loads parameters from the safetensors file at `path` into `net`; on any
 /// error `net` is left as it was, and the error carries `path`.
@@ -440,7 +423,7 @@ pub fn from_bytes<In: Row, L: Layer<In>>(net: &mut L, bytes: &[u8]) -> Result<()
 /// # std::fs::remove_dir_all(&dir)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn load<In: Row, L: Layer<In>>(net: &mut L, path: impl AsRef<Path>) -> Result<(), ModelError> {
+pub fn load<L: Tensors + ?Sized>(net: &mut L, path: impl AsRef<Path>) -> Result<(), ModelError> {
     let path = path.as_ref();
     let at = |mut e: ModelError| {
         e.path = Some(path.to_path_buf());
@@ -483,7 +466,7 @@ mod tests {
         let name = |i: usize| format!("{i:040}.b");
         let last = name(N - 1);
         let t = parsed.tensors.iter().find(|t| t.name == last).unwrap();
-        assert_eq!(read_le::<f32>(t.bytes), (N - 1) as f32);
+        assert_eq!(f32::from_le_bytes(t.bytes.try_into().unwrap()), (N - 1) as f32);
 
         let repeated = text.replacen(&format!("\"{last}\""), &format!("\"{}\"", name(0)), 1);
         let err = parse(&file(&repeated), u64::MAX).err().unwrap();

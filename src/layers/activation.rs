@@ -3,62 +3,83 @@
 
 #[cfg(doc)]
 use crate::Layer;
-use crate::{Batch, LayerInfo, Row, Rows, Scalar};
+use crate::{Batch, LayerInfo, Path, Row, Rows, Scalar};
 
 /// A function applied to every element of a row, and its derivative.
 /// [`activation_layer!`](crate::activation_layer!) makes it a [`Layer`] for
 /// rows of any shape (dense rows, images), so it is written without one:
-/// `Affine<[f32; 784], 50>`, then `Relu`, then `Affine<[f32; 50], 10>`.
+/// `Affine<[f32; 784], 50>`, then `Relu`, then `Affine<[f32; 50], 10>`. The
+/// function may read the activation's own values (a slope, a ceiling):
 ///
 /// ```
 /// use typenet::prelude::*;
 /// use typenet::Activation;
 ///
-/// /// tanh, with its derivative 1 − y² taken from the output
-/// #[derive(Clone, Copy, Debug, Default)]
-/// struct Tanh;
+/// /// y = x for x > 0, else e·x: a leak set when the net is built
+/// #[derive(Clone, Copy, Debug)]
+/// struct Leaky {
+///     slope: f64,
+/// }
 ///
-/// impl Activation for Tanh {
-///     const NAME: &'static str = "Tanh";
-///     fn activate<T: Scalar>(x: T) -> T {
-///         x.tanh()
+/// impl Activation for Leaky {
+///     const NAME: &'static str = "Leaky";
+///     fn activate<T: Scalar>(&self, x: T) -> T {
+///         if x > T::ZERO { x } else { x * T::of(self.slope) }
 ///     }
-///     fn derivative<T: Scalar>(_x: T, y: T, dy: T) -> T {
-///         dy * (T::ONE - y * y)
+///     fn derivative<T: Scalar>(&self, x: T, _y: T, dy: T) -> T {
+///         if x > T::ZERO { dy } else { dy * T::of(self.slope) }
 ///     }
 /// }
 ///
-/// typenet::activation_layer!(Tanh);
+/// typenet::activation_layer!(Leaky);
 ///
-/// let net = Affine::<[f64; 2], 3>::zeros().then(Tanh).then(Affine::<[f64; 3], 2>::zeros()).then(SoftmaxWithLoss);
-/// assert_eq!(net.summary().layers[1].kind, "Tanh");
+/// let net = Affine::<[f64; 2], 3>::zeros().then(Leaky { slope: 0.1 }).then(Affine::<[f64; 3], 2>::zeros()).then(SoftmaxWithLoss);
+/// assert_eq!(net.summary().layers[1].kind, "Leaky");
 /// ```
-pub trait Activation: Copy + Default + Send + Sync + 'static {
+pub trait Activation: Copy + Send + Sync + 'static {
     /// The name a summary shows.
     const NAME: &'static str;
 
     /// y = f(x).
-    fn activate<T: Scalar>(x: T) -> T;
+    fn activate<T: Scalar>(&self, x: T) -> T;
 
     /// dx, from the input `x`, the output `y = f(x)` and the gradient `dy`.
-    fn derivative<T: Scalar>(x: T, y: T, dy: T) -> T;
+    fn derivative<T: Scalar>(&self, x: T, y: T, dy: T) -> T;
 }
 
-/// Makes an [`Activation`] a [`Layer`] for rows of any shape. Each
-/// activation gets its own impl, rather than one blanket impl over all
-/// activations, so that a mis-wired chain's error speaks only of layers and
-/// shapes.
+/// Makes an [`Activation`] a [`Layer`] (and a trainable one, with no
+/// tensors) for rows of any shape. Each activation gets its own impls,
+/// rather than one blanket impl over all activations, so that a mis-wired
+/// chain's error speaks only of layers and shapes.
 #[macro_export]
 macro_rules! activation_layer {
     ($activation:ty) => {
-        impl<X: $crate::Row> $crate::Layer<X> for $activation {
+        impl $crate::Tensors for $activation {
+            $crate::tensors! {}
+
+            fn layers(&self, at: $crate::Path, f: &mut dyn FnMut($crate::Path, &'static str)) {
+                f(at, <$activation as $crate::Activation>::NAME)
+            }
+        }
+
+        impl<T: $crate::Scalar> $crate::Params<T> for $activation {}
+
+        impl<X: $crate::Row<Scalar: $crate::Scalar>> $crate::Layer<X> for $activation {
             type Out = X;
-            type Cache<R: $crate::Rows> = ();
+            type Scratch<R: $crate::Rows> = ();
 
             #[inline]
-            fn infer<R: $crate::Rows>(&self, x: &$crate::Batch<X, R>, y: &mut $crate::Batch<X, R>) {
-                $crate::activation::forward::<$activation, X, R>(x, y)
+            fn infer_with<R: $crate::Rows>(&self, x: &$crate::Batch<X, R>, y: &mut $crate::Batch<X, R>, _: &mut ()) {
+                $crate::activation::forward::<$activation, X, R>(self, x, y)
             }
+
+            fn describe(&self, at: $crate::Path, f: &mut dyn FnMut($crate::LayerInfo)) {
+                f($crate::activation::info::<$activation, X>(at))
+            }
+        }
+
+        impl<X: $crate::Row<Scalar: $crate::Scalar>> $crate::Trainable<X> for $activation {
+            type Cache<R: $crate::Rows> = ();
 
             #[inline]
             fn forward<R: $crate::Rows>(
@@ -68,7 +89,7 @@ macro_rules! activation_layer {
                 _: &mut (),
                 _: &mut $crate::Training,
             ) {
-                $crate::activation::forward::<$activation, X, R>(x, y)
+                $crate::activation::forward::<$activation, X, R>(self, x, y)
             }
 
             #[inline]
@@ -80,15 +101,7 @@ macro_rules! activation_layer {
                 _: &mut (),
                 dx: Option<&mut $crate::Batch<X, R>>,
             ) {
-                $crate::activation::backward::<$activation, X, R>(x, y, dy, dx)
-            }
-
-            fn visit_params<V: FnMut($crate::Param<'_, X::Scalar>) + ?Sized>(&self, _: usize, _: &mut V) {}
-
-            fn visit_params_mut<V: FnMut($crate::ParamMut<'_, X::Scalar>) + ?Sized>(&mut self, _: usize, _: &mut V) {}
-
-            fn describe(&self, layer: usize, depth: usize, f: &mut dyn FnMut($crate::LayerInfo)) {
-                f($crate::activation::info::<$activation, X>(layer, depth))
+                $crate::activation::backward::<$activation, X, R>(self, x, y, dy, dx)
             }
         }
     };
@@ -100,15 +113,16 @@ pub mod support {
     use super::*;
 
     #[inline(always)]
-    pub fn forward<A: Activation, X: Row, R: Rows>(x: &Batch<X, R>, y: &mut Batch<X, R>) {
+    pub fn forward<A: Activation, X: Row<Scalar: Scalar>, R: Rows>(a: &A, x: &Batch<X, R>, y: &mut Batch<X, R>) {
         y.set_rows(x.nrows());
         for (y, &x) in y.as_mut_slice().iter_mut().zip(x.as_slice()) {
-            *y = A::activate(x);
+            *y = a.activate(x);
         }
     }
 
     #[inline(always)]
-    pub fn backward<A: Activation, X: Row, R: Rows>(
+    pub fn backward<A: Activation, X: Row<Scalar: Scalar>, R: Rows>(
+        a: &A,
         x: &Batch<X, R>,
         y: &Batch<X, R>,
         dy: &Batch<X, R>,
@@ -120,15 +134,14 @@ pub mod support {
             dx.set_rows(x.nrows());
             let inputs = x.as_slice().iter().zip(y.as_slice()).zip(dy.as_slice());
             for (dx, ((&x, &y), &dy)) in dx.as_mut_slice().iter_mut().zip(inputs) {
-                *dx = A::derivative(x, y, dy);
+                *dx = a.derivative(x, y, dy);
             }
         }
     }
 
-    pub fn info<A: Activation, X: Row>(index: usize, depth: usize) -> LayerInfo {
+    pub fn info<A: Activation, X: Row>(at: Path) -> LayerInfo {
         LayerInfo {
-            index,
-            depth,
+            path: at,
             kind: A::NAME,
             input: X::DIMS,
             output: X::DIMS,

@@ -4,17 +4,22 @@ use core::fmt;
 
 use rand::Rng;
 
-use crate::model::{DefaultStorage, Inline, InlineMatrix, ParamMatrix, Storage};
-use crate::{Batch, Init, Layer, Param, ParamKind, ParamMut, Row, Rows, Scalar, Training, expect_rows, kernels};
+use crate::Element;
+use crate::model::{DefaultStorage, Frozen, Inline, InlineMatrix, NoGrad, Storage, TrainStorage};
+use crate::{
+    Batch, Init, Layer, Params, Row, Rows, Scalar, Shape, TensorData, Tensors, Trainable, Training, expect_rows, kernels,
+};
 
 /// y = x·W + b, from input rows `X` (`[T; IN]`, or an [`Image`](crate::Image)
 /// read as its `C·H·W` values) to `OUT`-wide rows `[T; OUT]`.
 ///
-/// W has one row of `OUT` values per input value (the book's layout), b has
-/// `OUT` values. Backward stores dW = xᵀ·dy and db = Σ rows of dy on the
-/// layer and, when asked, returns dx = dy·Wᵀ. The storage `S` is
-/// [`Heap`](crate::Heap) by default (with `alloc`) or [`Inline`] for a
-/// heap-free layer.
+/// W has one row of `OUT` values per input value (the book's layout,
+/// `[IN, OUT]`; baked into Rust source shaped like the input rows,
+/// `[C, H, W, OUT]` for images), b has `OUT` values. Backward stores dW = xᵀ·dy and db = Σ rows of dy on the layer
+/// and, when asked, returns dx = dy·Wᵀ. The storage `S` is
+/// [`Heap`](crate::Heap) by default (with `alloc`), [`Inline`] for a
+/// heap-free layer, or [`Frozen`] for one that only infers and keeps no
+/// gradients.
 ///
 /// ```
 /// use typenet::prelude::*;
@@ -27,19 +32,19 @@ use crate::{Batch, Init, Layer, Param, ParamKind, ParamMut, Row, Rows, Scalar, T
 pub struct Affine<X: Row, const OUT: usize, S: Storage = DefaultStorage> {
     w: S::Matrix<X, [X::Scalar; OUT]>,
     b: S::Matrix<[X::Scalar; 1], [X::Scalar; OUT]>,
-    dw: S::Matrix<X, [X::Scalar; OUT]>,
-    db: S::Matrix<[X::Scalar; 1], [X::Scalar; OUT]>,
+    dw: S::Grad<X, [X::Scalar; OUT]>,
+    db: S::Grad<[X::Scalar; 1], [X::Scalar; OUT]>,
 }
 
-impl<X: Row, const OUT: usize, S: Storage> Affine<X, OUT, S> {
+impl<X: Row<Scalar: Scalar>, const OUT: usize, S: Storage> Affine<X, OUT, S> {
     /// All weights and biases zero.
     pub fn zeros() -> Self {
         let zero = [X::Scalar::ZERO; OUT];
         Affine {
             w: S::filled::<X, _>(zero),
             b: S::filled::<[X::Scalar; 1], _>(zero),
-            dw: S::filled::<X, _>(zero),
-            db: S::filled::<[X::Scalar; 1], _>(zero),
+            dw: S::grad_filled::<X, _>(zero),
+            db: S::grad_filled::<[X::Scalar; 1], _>(zero),
         }
     }
 
@@ -106,21 +111,24 @@ impl<X: Row, const OUT: usize, S: Storage> Affine<X, OUT, S> {
         &mut self.b.as_mut_slice()[0]
     }
 
-    /// dW from the last backward pass.
+    /// dW from the last backward pass (empty for a [`Frozen`] layer).
     pub fn weight_grad(&self) -> &[[X::Scalar; OUT]] {
         self.dw.as_slice()
     }
 
-    /// db from the last backward pass.
-    pub fn bias_grad(&self) -> &[X::Scalar; OUT] {
-        &self.db.as_slice()[0]
+    /// db from the last backward pass (empty for a [`Frozen`] layer).
+    pub fn bias_grad(&self) -> &[X::Scalar] {
+        self.db.as_slice().as_flattened()
     }
 }
 
-impl<X: Row, const OUT: usize> Affine<X, OUT, Inline> {
-    /// An inline layer with these weights and biases, in a constant
+impl<X: Row<Scalar: Scalar>, const OUT: usize> Affine<X, OUT, Inline> {
+    /// An inline layer with these weights (one run of `OUT` per input
+    /// value, shaped like the input rows: `[[T; OUT]; IN]`, or
+    /// `[[[[T; OUT]; W]; H]; C]` for images) and biases, in a constant
     /// expression: weights exported by [`rust_source`](crate::io::rust_source)
-    /// become a `static` net with no heap and no start-up work.
+    /// become a `static` net with no heap and no start-up work, trainable
+    /// on the device.
     pub const fn from_arrays(weights: X::Array<[X::Scalar; OUT]>, bias: [X::Scalar; OUT]) -> Self {
         Affine {
             w: InlineMatrix(weights),
@@ -133,31 +141,17 @@ impl<X: Row, const OUT: usize> Affine<X, OUT, Inline> {
     }
 }
 
-impl<X: Row, const OUT: usize> Affine<X, OUT, Inline> {
-    /// An inline layer from its weights as `IN` plain rows of `OUT` (one per
-    /// input value, in the order [`Row::as_slice`] gives the input: channel,
-    /// row, column for an image), in a constant expression: how
-    /// [`rust_source`](crate::io::rust_source) writes an Affine that reads
-    /// images.
-    ///
-    /// # Panics
-    /// If `IN` is not `X::WIDTH` (when evaluated, so a `static` with the
-    /// wrong count does not compile).
-    pub const fn from_rows<const IN: usize>(weights: [[X::Scalar; OUT]; IN], bias: [X::Scalar; OUT]) -> Self {
-        assert!(
-            IN == X::WIDTH,
-            "from_rows: the weights must have one row per input value"
-        );
-        /// The same bytes seen as another type of the same size.
-        union Rows<A: Copy, B: Copy> {
-            flat: A,
-            shaped: B,
+impl<X: Row<Scalar: Scalar>, const OUT: usize> Affine<X, OUT, Frozen> {
+    /// An inference-only layer with these weights and biases (shaped as
+    /// for [`Affine::from_arrays`]), in a constant expression: a `static`
+    /// of these takes exactly its parameters' bytes of flash.
+    pub const fn frozen(weights: X::Array<[X::Scalar; OUT]>, bias: [X::Scalar; OUT]) -> Self {
+        Affine {
+            w: InlineMatrix(weights),
+            b: InlineMatrix([bias]),
+            dw: NoGrad::NONE,
+            db: NoGrad::NONE,
         }
-        // SAFETY: both are `IN` = `X::WIDTH` runs of `[T; OUT]` with no
-        // padding (`Row`'s contract for `Array`), so they have the same size
-        // and every bit pattern of one is a value of the other.
-        let shaped = unsafe { Rows::<[[X::Scalar; OUT]; IN], X::Array<[X::Scalar; OUT]>> { flat: weights }.shaped };
-        Self::from_arrays(shaped, bias)
     }
 }
 
@@ -169,12 +163,21 @@ pub struct AffineCache {
     nonzero: kernels::Nonzero,
 }
 
-impl<X: Row, const OUT: usize, S: Storage> Layer<X> for Affine<X, OUT, S> {
+impl<X: Row, const OUT: usize, S: Storage> Tensors for Affine<X, OUT, S> {
+    crate::tensors! {
+        "W": Weight { fan_in: X::WIDTH }, [X::WIDTH, OUT], Shape::rows_then(X::DIMS, OUT) => w / dw;
+        "b": Bias, [OUT] => b / db;
+    }
+}
+
+impl<X: Row<Scalar = T>, T: Scalar, const OUT: usize, S: TrainStorage> Params<T> for Affine<X, OUT, S> {}
+
+impl<X: Row<Scalar: Scalar>, const OUT: usize, S: Storage> Layer<X> for Affine<X, OUT, S> {
     type Out = [X::Scalar; OUT];
-    type Cache<R: Rows> = AffineCache;
+    type Scratch<R: Rows> = ();
 
     #[inline]
-    fn infer<R: Rows>(&self, x: &Batch<X, R>, y: &mut Batch<[X::Scalar; OUT], R>) {
+    fn infer_with<R: Rows>(&self, x: &Batch<X, R>, y: &mut Batch<[X::Scalar; OUT], R>, _: &mut ()) {
         y.set_rows(x.nrows());
         let bias = self.bias();
         for row in y.rows_mut() {
@@ -183,6 +186,10 @@ impl<X: Row, const OUT: usize, S: Storage> Layer<X> for Affine<X, OUT, S> {
         let w = self.w.as_slice().as_flattened();
         kernels::nn(x.nrows(), X::WIDTH, OUT, x.as_slice(), w, y.as_mut_slice(), true);
     }
+}
+
+impl<X: Row<Scalar: Scalar>, const OUT: usize, S: TrainStorage> Trainable<X> for Affine<X, OUT, S> {
+    type Cache<R: Rows> = AffineCache;
 
     #[inline]
     fn forward<R: Rows>(
@@ -228,31 +235,9 @@ impl<X: Row, const OUT: usize, S: Storage> Layer<X> for Affine<X, OUT, S> {
             kernels::nt(m, OUT, X::WIDTH, dy.as_slice(), w, dx.as_mut_slice());
         }
     }
-
-    fn visit_params<V: FnMut(Param<'_, X::Scalar>) + ?Sized>(&self, layer: usize, f: &mut V) {
-        let weight = ParamKind::Weight { fan_in: X::WIDTH };
-        let (w, dw) = (self.w.as_slice().as_flattened(), self.dw.as_slice().as_flattened());
-        f(Param::new(layer, "W", weight, &[X::WIDTH, OUT], w, dw));
-        let (b, db) = (self.b.as_slice().as_flattened(), self.db.as_slice().as_flattened());
-        f(Param::new(layer, "b", ParamKind::Bias, &[OUT], b, db));
-    }
-
-    fn visit_params_mut<V: FnMut(ParamMut<'_, X::Scalar>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
-        let weight = ParamKind::Weight { fan_in: X::WIDTH };
-        let (w, dw) = (
-            self.w.as_mut_slice().as_flattened_mut(),
-            self.dw.as_mut_slice().as_flattened_mut(),
-        );
-        f(ParamMut::new(layer, "W", weight, &[X::WIDTH, OUT], w, dw));
-        let (b, db) = (
-            self.b.as_mut_slice().as_flattened_mut(),
-            self.db.as_mut_slice().as_flattened_mut(),
-        );
-        f(ParamMut::new(layer, "b", ParamKind::Bias, &[OUT], b, db));
-    }
 }
 
-impl<X: Row, const OUT: usize, S: Storage> Clone for Affine<X, OUT, S> {
+impl<X: Row<Scalar: Scalar>, const OUT: usize, S: Storage> Clone for Affine<X, OUT, S> {
     fn clone(&self) -> Self {
         Affine {
             w: self.w.clone(),
@@ -263,14 +248,14 @@ impl<X: Row, const OUT: usize, S: Storage> Clone for Affine<X, OUT, S> {
     }
 }
 
-impl<X: Row, const OUT: usize, S: Storage> PartialEq for Affine<X, OUT, S> {
+impl<X: Row<Scalar: Scalar>, const OUT: usize, S: Storage> PartialEq for Affine<X, OUT, S> {
     /// Equal weights and biases (gradients are not compared).
     fn eq(&self, other: &Self) -> bool {
         self.w.as_slice() == other.w.as_slice() && self.b.as_slice() == other.b.as_slice()
     }
 }
 
-impl<X: Row, const OUT: usize, S: Storage> fmt::Debug for Affine<X, OUT, S> {
+impl<X: Row<Scalar: Scalar>, const OUT: usize, S: Storage> fmt::Debug for Affine<X, OUT, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Affine {:?} → [{OUT}] ({:?})", X::DIMS, S::default())
     }
@@ -281,12 +266,13 @@ mod tests {
     use super::*;
     use crate::Image;
 
-    /// The constant constructors' casts (Miri runs these): weights given as
-    /// plain rows land where the shaped constructor puts them.
+    /// The constant constructors (Miri runs these): shaped weights land
+    /// where the generic constructor puts them, and the inline gradient
+    /// starts at zero.
     #[test]
     fn inline_constructors_place_every_weight() {
-        const FC: Affine<Image<f32, 2, 1, 2>, 3, Inline> = Affine::from_rows(
-            [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0], [10.0, 11.0, 12.0]],
+        const FC: Affine<Image<f32, 2, 1, 2>, 3, Inline> = Affine::from_arrays(
+            [[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]], [[[7.0, 8.0, 9.0], [10.0, 11.0, 12.0]]]],
             [0.5; 3],
         );
         let by_fn = Affine::<Image<f32, 2, 1, 2>, 3, Inline>::from_fn(|i, j| (3 * i + j + 1) as f32, |_| 0.5);

@@ -3,9 +3,9 @@
 
 use core::fmt;
 
-use crate::model::{DefaultStorage, ParamMatrix, Storage};
-use crate::{
-    Batch, Const, HyperParameterError, Image, Layer, Param, ParamKind, ParamMut, Row, Rows, Scalar, Training,
+use crate::model::{DefaultStorage, Storage, TrainStorage};
+use crate::{Row,
+    Batch, Const, HyperParameterError, Image, Layer, Params, Rows, Scalar, TensorData, Tensors, Trainable, Training,
     expect_rows,
 };
 
@@ -16,16 +16,17 @@ use crate::{
 /// `Image<T, F, H, W>` each of the `F` channels is one, normalised over the
 /// batch and all H×W positions (PyTorch's `BatchNorm2d`).
 ///
-/// In training ([`forward`](Layer::forward)) μ and σ² are the batch's, and
+/// In training ([`forward`](Trainable::forward)) μ and σ² are the batch's, and
 /// the running averages move towards them: `running = momentum·running +
 /// (1 − momentum)·batch` (the book's momentum 0.9; σ² is the batch's
 /// biased variance, as the book computes it). At inference
 /// ([`infer`](Layer::infer)) the running averages are used, so a sample's
 /// output does not depend on the rest of its batch. γ is a
-/// [`Scale`](ParamKind::Scale) (starts at 1), β a [`Bias`](ParamKind::Bias)
+/// [`Scale`](crate::ParamKind::Scale) (starts at 1), β a
+/// [`Bias`](crate::ParamKind::Bias)
 /// (starts at 0); the running mean and variance are
-/// [`Buffer`](ParamKind::Buffer)s: saved and loaded with the net, never
-/// touched by an optimizer.
+/// [`Buffer`](crate::ParamKind::Buffer)s: saved and loaded with the net,
+/// never touched by an optimizer.
 ///
 /// ```
 /// use typenet::prelude::*;
@@ -41,29 +42,21 @@ use crate::{
 pub struct BatchNorm<T: Scalar, const F: usize, S: Storage = DefaultStorage> {
     gamma: S::Matrix<[T; 1], [T; F]>,
     beta: S::Matrix<[T; 1], [T; F]>,
-    dgamma: S::Matrix<[T; 1], [T; F]>,
-    dbeta: S::Matrix<[T; 1], [T; F]>,
+    dgamma: S::Grad<[T; 1], [T; F]>,
+    dbeta: S::Grad<[T; 1], [T; F]>,
     running_mean: S::Matrix<[T; 1], [T; F]>,
     running_var: S::Matrix<[T; 1], [T; F]>,
     momentum: f64,
     eps: f64,
 }
 
-impl<T: Scalar, const F: usize, S: Storage> BatchNorm<T, F, S> {
+impl<T: Scalar, const F: usize> BatchNorm<T, F> {
     /// γ = 1, β = 0, running mean 0 and variance 1, with the book's
-    /// momentum 0.9 and ε = 1e-6.
+    /// momentum 0.9 and ε = 1e-6, in the default storage (so in a chain
+    /// nothing but the rows needs to be known; another storage is
+    /// `BatchNorm::<T, F, Inline>::default()`).
     pub fn new() -> Self {
-        let filled = |v: T| S::filled::<[T; 1], _>([v; F]);
-        BatchNorm {
-            gamma: filled(T::ONE),
-            beta: filled(T::ZERO),
-            dgamma: filled(T::ZERO),
-            dbeta: filled(T::ZERO),
-            running_mean: filled(T::ZERO),
-            running_var: filled(T::ONE),
-            momentum: 0.9,
-            eps: 1e-6,
-        }
+        Self::default()
     }
 
     /// The same with PyTorch's defaults: momentum 0.9 in the book's sense
@@ -71,34 +64,46 @@ impl<T: Scalar, const F: usize, S: Storage> BatchNorm<T, F, S> {
     pub fn pytorch() -> Self {
         Self::new().with_eps(1e-5)
     }
+}
 
+impl<T: Scalar, const F: usize, S: Storage> BatchNorm<T, F, S> {
     /// With this ε (added to the variance before the square root).
     ///
     /// # Panics
-    /// Unless ε is finite and > 0.
+    /// Unless ε is finite and > 0 in `T`; [`try_with_eps`](BatchNorm::try_with_eps)
+    /// returns the error instead.
     #[track_caller]
-    pub fn with_eps(mut self, eps: f64) -> Self {
-        let ok = eps.is_finite() && eps > 0.0;
-        if let Err(e) = HyperParameterError::check("BatchNorm", "eps", eps, ok, "finite and > 0") {
-            panic!("{e}");
-        }
+    pub fn with_eps(self, eps: f64) -> Self {
+        crate::optim::valid(self.try_with_eps(eps))
+    }
+
+    /// With this ε, or an error unless it is finite and > 0 in the scalar
+    /// type `T` (1e39 is infinite in `f32`; 1e-50 is 0).
+    pub fn try_with_eps(mut self, eps: f64) -> Result<Self, HyperParameterError> {
+        let e = T::of(eps);
+        let ok = e.is_finite() && e > T::ZERO;
+        HyperParameterError::check("BatchNorm", "eps", eps, ok, "finite and > 0 in the net's scalar type")?;
         self.eps = eps;
-        self
+        Ok(self)
     }
 
     /// With this momentum of the running averages (the book's sense: the
     /// weight of the old average, 0.9 by default).
     ///
     /// # Panics
-    /// Unless 0 ≤ momentum ≤ 1.
+    /// Unless 0 ≤ momentum ≤ 1; [`try_with_momentum`](BatchNorm::try_with_momentum)
+    /// returns the error instead.
     #[track_caller]
-    pub fn with_momentum(mut self, momentum: f64) -> Self {
+    pub fn with_momentum(self, momentum: f64) -> Self {
+        crate::optim::valid(self.try_with_momentum(momentum))
+    }
+
+    /// With this momentum, or an error unless 0 ≤ momentum ≤ 1.
+    pub fn try_with_momentum(mut self, momentum: f64) -> Result<Self, HyperParameterError> {
         let ok = (0.0..=1.0).contains(&momentum);
-        if let Err(e) = HyperParameterError::check("BatchNorm", "momentum", momentum, ok, "in [0, 1]") {
-            panic!("{e}");
-        }
+        HyperParameterError::check("BatchNorm", "momentum", momentum, ok, "in [0, 1]")?;
         self.momentum = momentum;
-        self
+        Ok(self)
     }
 
     /// γ, one per feature.
@@ -225,77 +230,34 @@ impl<T: Scalar, const F: usize, S: Storage> BatchNorm<T, F, S> {
             }
         }
     }
+}
 
-    fn tensors<V: FnMut(Param<'_, T>) + ?Sized>(&self, layer: usize, f: &mut V) {
-        f(Param::new(
-            layer,
-            "gamma",
-            ParamKind::Scale,
-            &[F],
-            self.gamma.as_slice().as_flattened(),
-            self.dgamma.as_slice().as_flattened(),
-        ));
-        f(Param::new(
-            layer,
-            "beta",
-            ParamKind::Bias,
-            &[F],
-            self.beta.as_slice().as_flattened(),
-            self.dbeta.as_slice().as_flattened(),
-        ));
-        f(Param::new(
-            layer,
-            "running_mean",
-            ParamKind::Buffer,
-            &[F],
-            self.running_mean.as_slice().as_flattened(),
-            &[],
-        ));
-        f(Param::new(
-            layer,
-            "running_var",
-            ParamKind::Buffer,
-            &[F],
-            self.running_var.as_slice().as_flattened(),
-            &[],
-        ));
-    }
-
-    fn tensors_mut<V: FnMut(ParamMut<'_, T>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
-        let (g, dg) = (
-            self.gamma.as_mut_slice().as_flattened_mut(),
-            self.dgamma.as_mut_slice().as_flattened_mut(),
-        );
-        f(ParamMut::new(layer, "gamma", ParamKind::Scale, &[F], g, dg));
-        let (b, db) = (
-            self.beta.as_mut_slice().as_flattened_mut(),
-            self.dbeta.as_mut_slice().as_flattened_mut(),
-        );
-        f(ParamMut::new(layer, "beta", ParamKind::Bias, &[F], b, db));
-        let rm = self.running_mean.as_mut_slice().as_flattened_mut();
-        f(ParamMut::new(
-            layer,
-            "running_mean",
-            ParamKind::Buffer,
-            &[F],
-            rm,
-            &mut [],
-        ));
-        let rv = self.running_var.as_mut_slice().as_flattened_mut();
-        f(ParamMut::new(
-            layer,
-            "running_var",
-            ParamKind::Buffer,
-            &[F],
-            rv,
-            &mut [],
-        ));
+impl<T: Scalar, const F: usize, S: Storage> Tensors for BatchNorm<T, F, S> {
+    crate::tensors! {
+        "gamma": Scale, [F] => gamma / dgamma;
+        "beta": Bias, [F] => beta / dbeta;
+        "running_mean": Buffer, [F] => running_mean;
+        "running_var": Buffer, [F] => running_var;
     }
 }
 
+impl<T: Scalar, const F: usize, S: TrainStorage> Params<T> for BatchNorm<T, F, S> {}
+
 impl<T: Scalar, const F: usize, S: Storage> Default for BatchNorm<T, F, S> {
+    /// γ = 1, β = 0, running mean 0 and variance 1, momentum 0.9, ε = 1e-6.
     fn default() -> Self {
-        Self::new()
+        let filled = |v: T| S::filled::<[T; 1], _>([v; F]);
+        let grad = || S::grad_filled::<[T; 1], _>([T::ZERO; F]);
+        BatchNorm {
+            gamma: filled(T::ONE),
+            beta: filled(T::ZERO),
+            dgamma: grad(),
+            dbeta: grad(),
+            running_mean: filled(T::ZERO),
+            running_var: filled(T::ONE),
+            momentum: 0.9,
+            eps: 1e-6,
+        }
     }
 }
 
@@ -354,12 +316,16 @@ macro_rules! batch_norm_layer {
     ($row:ty, $positions:expr $(, $generic:ident)*) => {
         impl<T: Scalar, const F: usize, S: Storage $(, const $generic: usize)*> Layer<$row> for BatchNorm<T, F, S> {
             type Out = $row;
-            type Cache<R: Rows> = BatchNormCache<T, F, $row, R>;
+            type Scratch<R: Rows> = ();
 
-            fn infer<R: Rows>(&self, x: &Batch<$row, R>, y: &mut Batch<$row, R>) {
+            fn infer_with<R: Rows>(&self, x: &Batch<$row, R>, y: &mut Batch<$row, R>, _: &mut ()) {
                 y.set_rows(x.nrows());
                 self.infer_flat(x.nrows(), $positions, x.as_slice(), y.as_mut_slice());
             }
+        }
+
+        impl<T: Scalar, const F: usize, S: TrainStorage $(, const $generic: usize)*> Trainable<$row> for BatchNorm<T, F, S> {
+            type Cache<R: Rows> = BatchNormCache<T, F, $row, R>;
 
             fn forward<R: Rows>(&mut self, x: &Batch<$row, R>, y: &mut Batch<$row, R>, cache: &mut Self::Cache<R>, _: &mut Training) {
                 y.set_rows(x.nrows());
@@ -383,14 +349,6 @@ macro_rules! batch_norm_layer {
                     dx.as_mut_slice()
                 });
                 self.backward_flat(x.nrows(), $positions, dy.as_slice(), cache.xn.as_slice(), &cache.inv_std[0], dx);
-            }
-
-            fn visit_params<V: FnMut(Param<'_, T>) + ?Sized>(&self, layer: usize, f: &mut V) {
-                self.tensors(layer, f)
-            }
-
-            fn visit_params_mut<V: FnMut(ParamMut<'_, T>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
-                self.tensors_mut(layer, f)
             }
         }
     };

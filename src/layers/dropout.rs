@@ -2,7 +2,8 @@
 
 use rand::RngExt;
 
-use crate::{Batch, HyperParameterError, Layer, Param, ParamMut, Row, Rows, Scalar, Training, expect_rows};
+use crate::Element;
+use crate::{Batch, HyperParameterError, Layer, Params, Row, Rows, Scalar, Tensors, Trainable, Training, expect_rows};
 
 /// In training, each value is kept with probability 1 − `ratio` and scaled
 /// by 1 / (1 − `ratio`), or set to 0; at inference every value passes
@@ -58,15 +59,25 @@ impl Dropout {
     }
 }
 
-impl<X: Row> Layer<X> for Dropout {
-    type Out = X;
-    /// The multiplier of each value: 0 or 1 / (1 − ratio).
-    type Cache<R: Rows> = Batch<X, R>;
+impl Tensors for Dropout {
+    crate::tensors! {}
+}
 
-    fn infer<R: Rows>(&self, x: &Batch<X, R>, y: &mut Batch<X, R>) {
+impl<T: Scalar> Params<T> for Dropout {}
+
+impl<X: Row<Scalar: Scalar>> Layer<X> for Dropout {
+    type Out = X;
+    type Scratch<R: Rows> = ();
+
+    fn infer_with<R: Rows>(&self, x: &Batch<X, R>, y: &mut Batch<X, R>, _: &mut ()) {
         y.set_rows(x.nrows());
         y.as_mut_slice().copy_from_slice(x.as_slice());
     }
+}
+
+impl<X: Row<Scalar: Scalar>> Trainable<X> for Dropout {
+    /// The multiplier of each value: 0 or 1 / (1 − ratio).
+    type Cache<R: Rows> = Batch<X, R>;
 
     fn forward<R: Rows>(
         &mut self,
@@ -106,8 +117,4 @@ impl<X: Row> Layer<X> for Dropout {
             }
         }
     }
-
-    fn visit_params<V: FnMut(Param<'_, X::Scalar>) + ?Sized>(&self, _: usize, _: &mut V) {}
-
-    fn visit_params_mut<V: FnMut(ParamMut<'_, X::Scalar>) + ?Sized>(&mut self, _: usize, _: &mut V) {}
 }

@@ -11,12 +11,12 @@ impl Activation for Relu {
     const NAME: &'static str = "Relu";
 
     #[inline(always)]
-    fn activate<T: Scalar>(x: T) -> T {
+    fn activate<T: Scalar>(&self, x: T) -> T {
         relu(x)
     }
 
     #[inline(always)]
-    fn derivative<T: Scalar>(_: T, y: T, dy: T) -> T {
+    fn derivative<T: Scalar>(&self, _: T, y: T, dy: T) -> T {
         // y ≤ 0 exactly where x ≤ 0 (and y is NaN where x is); reading y
         // alone lets the backward pass skip loading x, a third of its
         // memory traffic on a conv net's large activations

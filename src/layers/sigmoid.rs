@@ -11,12 +11,12 @@ impl Activation for Sigmoid {
     const NAME: &'static str = "Sigmoid";
 
     #[inline(always)]
-    fn activate<T: Scalar>(x: T) -> T {
+    fn activate<T: Scalar>(&self, x: T) -> T {
         sigmoid(x)
     }
 
     #[inline(always)]
-    fn derivative<T: Scalar>(_: T, y: T, dy: T) -> T {
+    fn derivative<T: Scalar>(&self, _: T, y: T, dy: T) -> T {
         dy * y * (T::ONE - y)
     }
 }

@@ -1,7 +1,7 @@
 //! Softmax over `N` classes with the cross-entropy loss, the head of a
 //! classifier.
 
-use crate::{Batch, Layer, Loss, Param, ParamMut, Rows, Scalar, Target, TargetRow, Training, expect_rows, softmax};
+use crate::{Batch, Layer, Loss, Params, Rows, Scalar, Target, TargetRow, Tensors, Trainable, Training, expect_rows, softmax};
 
 /// Softmax over `N` class scores, with the cross-entropy loss.
 ///
@@ -13,18 +13,28 @@ use crate::{Batch, Layer, Loss, Param, ParamMut, Rows, Scalar, Target, TargetRow
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SoftmaxWithLoss<const N: usize>;
 
+impl<const N: usize> Tensors for SoftmaxWithLoss<N> {
+    crate::tensors! {}
+}
+
+impl<T: Scalar, const N: usize> Params<T> for SoftmaxWithLoss<N> {}
+
 impl<T: Scalar, const N: usize> Layer<[T; N]> for SoftmaxWithLoss<N> {
     type Out = [T; N];
-    type Cache<R: Rows> = ();
+    type Scratch<R: Rows> = ();
 
     #[inline]
-    fn infer<R: Rows>(&self, x: &Batch<[T; N], R>, y: &mut Batch<[T; N], R>) {
+    fn infer_with<R: Rows>(&self, x: &Batch<[T; N], R>, y: &mut Batch<[T; N], R>, _: &mut ()) {
         y.set_rows(x.nrows());
         for (y, x) in y.rows_mut().iter_mut().zip(x.rows()) {
             *y = *x;
             softmax(y);
         }
     }
+}
+
+impl<T: Scalar, const N: usize> Trainable<[T; N]> for SoftmaxWithLoss<N> {
+    type Cache<R: Rows> = ();
 
     #[inline]
     fn forward<R: Rows>(&mut self, x: &Batch<[T; N], R>, y: &mut Batch<[T; N], R>, _: &mut (), _: &mut Training) {
@@ -52,10 +62,6 @@ impl<T: Scalar, const N: usize> Layer<[T; N]> for SoftmaxWithLoss<N> {
             }
         }
     }
-
-    fn visit_params<V: FnMut(Param<'_, T>) + ?Sized>(&self, _: usize, _: &mut V) {}
-
-    fn visit_params_mut<V: FnMut(ParamMut<'_, T>) + ?Sized>(&mut self, _: usize, _: &mut V) {}
 }
 
 impl<T: Scalar, const N: usize> Loss<[T; N]> for SoftmaxWithLoss<N> {

@@ -3,7 +3,7 @@
 
 use num_traits::Float;
 
-use crate::{Batch, Row, Rows, Scalar, Target, TargetRow};
+use crate::{Batch, Element, Row, Rows, Scalar, Target, TargetRow};
 
 /// The smallest probability the loss takes the logarithm of, so a
 /// probability of exactly 0 costs −ln 1e-7 ≈ 16.1 instead of infinity (the
@@ -55,7 +55,7 @@ pub fn softmax<T: Scalar>(row: &mut [T]) {
 }
 
 /// The softmax of every row of a batch.
-pub fn softmax_rows<X: Row, R: Rows>(x: &Batch<X, R>) -> Batch<X, R> {
+pub fn softmax_rows<X: Row<Scalar: Scalar>, R: Rows>(x: &Batch<X, R>) -> Batch<X, R> {
     let mut y = x.clone();
     for row in y.rows_mut() {
         softmax(row.as_mut_slice());
@@ -71,7 +71,7 @@ pub fn softmax_rows<X: Row, R: Rows>(x: &Batch<X, R>) -> Batch<X, R> {
 /// exactly the cross-entropy whose gradient (y − t)/batch back-propagation
 /// computes: a gradient check agrees to ~1e-10 instead of the book's 1.4e-7.
 #[inline]
-pub fn cross_entropy_row<X: Row>(y: &X, t: TargetRow<'_, X>) -> X::Scalar {
+pub fn cross_entropy_row<X: Row<Scalar: Scalar>>(y: &X, t: TargetRow<'_, X>) -> X::Scalar {
     let guard = X::Scalar::of(LOG_GUARD);
     // not `max`, which would turn a NaN probability into the guard
     let log = |p: X::Scalar| (if p < guard { guard } else { p }).ln();
@@ -103,7 +103,7 @@ pub fn cross_entropy_row<X: Row>(y: &X, t: TargetRow<'_, X>) -> X::Scalar {
 /// assert_eq!(by_label, -(0.6f64).ln());
 /// assert_eq!(by_label, by_one_hot);
 /// ```
-pub fn cross_entropy_error<X: Row, R: Rows>(y: &Batch<X, R>, t: &impl Target<X, R>) -> X::Scalar {
+pub fn cross_entropy_error<X: Row<Scalar: Scalar>, R: Rows>(y: &Batch<X, R>, t: &impl Target<X, R>) -> X::Scalar {
     assert!(
         y.nrows() == t.nrows(),
         "cross_entropy_error: {} rows of outputs but {} targets",

@@ -13,6 +13,13 @@ pub enum InputError {
         /// Its position in the row.
         column: usize,
     },
+    /// A finite input overflowed inside the net: this row's outputs are
+    /// not all finite (weights too large for the input's scale, or an input
+    /// near the type's limits).
+    Overflow {
+        /// The row (sample) whose outputs are not finite.
+        row: usize,
+    },
     /// The inputs and the targets have different numbers of rows.
     RowCount {
         /// Rows of inputs.
@@ -28,6 +35,10 @@ impl fmt::Display for InputError {
             InputError::NonFinite { row, column } => write!(
                 f,
                 "input row {row} has a non-finite value (NaN or infinity) at column {column}"
+            ),
+            InputError::Overflow { row } => write!(
+                f,
+                "input row {row} overflowed inside the net: its outputs are not finite (NaN or infinity)"
             ),
             InputError::RowCount { inputs, targets } => {
                 write!(

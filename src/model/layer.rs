@@ -1,31 +1,59 @@
-//! What a layer is: something that maps a batch of input rows to a batch of
-//! output rows, in inference or training mode, and back-propagates a
-//! gradient through that map.
+//! What a layer is, for inference: something that maps a batch of input
+//! rows to a batch of output rows.
 
-use crate::{Batch, Chain, Param, ParamKind, ParamMut, Row, Rows, Scalar, Training};
+use crate::{Batch, Chain, Element, Path, Row, Rows, Tensors};
 
-/// A line of a net's summary: one layer, its output shape and its tensors.
+/// A line of a net's summary: one layer, its input and output shapes and
+/// its tensors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LayerInfo {
-    /// Position in the net, from 0.
-    pub index: usize,
-    /// Nesting depth: 0 for a layer of the net itself, 1 inside a block
-    /// such as a [`Residual`](crate::Residual).
-    pub depth: usize,
+    /// Position in the net: `3`, or `3.0` inside a block (see [`Path`]).
+    pub path: Path,
     /// The layer's kind, e.g. `"Affine"`.
     pub kind: &'static str,
     /// Dimensions of its input rows (`[784]`, or `[1, 28, 28]` for images).
     pub input: &'static [usize],
     /// Dimensions of its output rows.
     pub output: &'static [usize],
-    /// Number of trained scalars.
+    /// Number of trained values.
     pub params: usize,
-    /// Number of kept but untrained scalars (running statistics).
+    /// Number of kept but untrained values (running statistics, a quantized
+    /// layer's integer tensors).
     pub buffers: usize,
 }
 
+impl LayerInfo {
+    /// The line for `layer` at `at`, named after its type, its tensors
+    /// counted: what [`Layer::describe`] gives unless a layer says more.
+    pub fn of<In: Row, L: Layer<In> + ?Sized>(layer: &L, at: Path) -> LayerInfo {
+        let (mut params, mut buffers) = (0, 0);
+        layer.visit(at, &mut |t| {
+            if t.kind.is_trained() {
+                params += t.value.len()
+            } else {
+                buffers += t.value.len()
+            }
+        });
+        LayerInfo {
+            path: at,
+            kind: short_type_name::<L>(),
+            input: In::DIMS,
+            output: L::Out::DIMS,
+            params,
+            buffers,
+        }
+    }
+
+    /// Nesting depth: 0 for a layer of the net itself, 1 inside a block.
+    pub fn depth(&self) -> usize {
+        self.path.depth()
+    }
+}
+
 /// A layer taking rows `In` (e.g. `[f32; 784]`, or
-/// [`Image<f32, 1, 28, 28>`](crate::Image)) to rows [`Layer::Out`].
+/// [`Image<f32, 1, 28, 28>`](crate::Image)) to rows [`Layer::Out`], in
+/// inference: `&self`, deterministic, keeping nothing between calls, so a
+/// trained net is shared by many threads.
 ///
 /// The input row type is a parameter and the output an associated type, so
 /// shape-agnostic layers ([`Relu`](crate::Relu)) fit any row while
@@ -34,22 +62,11 @@ pub struct LayerInfo {
 /// [`then`](Layer::then) demands `Next: Layer<Self::Out>`, which is what makes
 /// a mis-wired net fail to compile where it is built.
 ///
-/// # Two modes
-/// [`infer`](Layer::infer) is inference: `&self`, deterministic, keeping
-/// nothing, so a trained net is shared by many threads. [`forward`](Layer::forward)
-/// is the training pass (the book's `train_flg=True`): `&mut self`, so a
-/// layer may update state kept across batches (BatchNorm's running
-/// statistics), with a [`Training`] context for randomness (Dropout's mask),
-/// and a per-batch [`Cache`](Layer::Cache) for what
-/// [`backward`](Layer::backward) will need.
-///
-/// # Tensors
-/// A layer keeps its parameters and their gradients (as the book's layers
-/// keep `dW` and `db`) and shows each one, with its [`ParamKind`], through
-/// [`visit_params`](Layer::visit_params) and
-/// [`visit_params_mut`](Layer::visit_params_mut). Those two have no default:
-/// a layer states what it holds, even when that is nothing, and optimizers,
-/// initialisers, saving and loading all see a layer only through them.
+/// This is all a layer that only infers implements (a quantized layer, a
+/// layer with frozen weights), besides its [`Tensors`]; it then chains,
+/// summarises, saves, loads and bakes like any other. A layer that trains
+/// adds [`Trainable`](crate::Trainable): the training pass and the backward
+/// pass.
 ///
 /// # Batches
 /// The batches a layer receives have equal row counts when a
@@ -59,93 +76,39 @@ pub struct LayerInfo {
 /// batches it reads with [`expect_rows`], which names the layer in the
 /// message instead of failing deep in a kernel.
 ///
-/// `examples/custom_layer.rs` writes a complete layer with a weight, a bias
-/// and a buffer.
+/// `examples/03_custom_layer.rs` writes a complete layer with a weight, a
+/// bias and a buffer; `tests/layer_model.rs` an inference-only one.
 #[diagnostic::on_unimplemented(
     message = "layer `{Self}` cannot follow a layer whose output rows are `{In}`",
     label = "this layer does not accept `{In}` rows",
     note = "a layer's input rows must be exactly the previous layer's output rows: the same shape and the same scalar type"
 )]
-pub trait Layer<In: Row> {
+pub trait Layer<In: Row>: Tensors {
     /// The rows this layer outputs.
-    type Out: Row<Scalar = In::Scalar>;
+    type Out: Row;
 
-    /// What a training pass keeps for the backward pass of a batch of `R`
-    /// rows (a mask, normalised values, the rows between two layers of a
-    /// chain). Owned by the caller, so it lives across steps and a training
-    /// loop allocates nothing after its first step. The default value is
-    /// empty and grows on first use.
-    type Cache<R: Rows>: Default + Send + Sync;
+    /// Room for intermediate results of inference on batches of `R` rows
+    /// (the rows between the layers of a chain, a convolution's unfolded
+    /// patches): owned by the caller, so evaluating a data set chunk by
+    /// chunk allocates nothing after the first chunk. `()` for a layer that
+    /// needs none.
+    type Scratch<R: Rows>: Default + Send + Sync;
 
-    /// How many positions this layer takes in a net's numbering (1 for a
-    /// single layer; a chain or block counts its parts).
-    const LAYERS: usize = 1;
+    /// Inference: `y` from `x`, with `scratch` as room for intermediate
+    /// results.
+    fn infer_with<R: Rows>(&self, x: &Batch<In, R>, y: &mut Batch<Self::Out, R>, scratch: &mut Self::Scratch<R>);
 
-    /// Inference: `y` from `x`, deterministic, keeping nothing.
-    fn infer<R: Rows>(&self, x: &Batch<In, R>, y: &mut Batch<Self::Out, R>);
-
-    /// Inference as [`infer`](Layer::infer), with `cache` as room for
-    /// intermediate rows, so evaluating a data set chunk by chunk reuses
-    /// its buffers instead of allocating them for every chunk. Computes the
-    /// same `y`. The default ignores the cache; layers that keep rows
-    /// between parts (a chain) or need scratch (a convolution) use it.
+    /// Inference with fresh scratch room: `y` from `x`.
     #[inline]
-    fn infer_with<R: Rows>(&self, x: &Batch<In, R>, y: &mut Batch<Self::Out, R>, cache: &mut Self::Cache<R>) {
-        let _ = cache;
-        self.infer(x, y)
+    fn infer<R: Rows>(&self, x: &Batch<In, R>, y: &mut Batch<Self::Out, R>) {
+        self.infer_with(x, y, &mut Self::Scratch::default())
     }
 
-    /// The training pass: `y` from `x`, keeping in `cache` what
-    /// [`backward`](Layer::backward) needs, drawing any randomness from
-    /// `training`.
-    fn forward<R: Rows>(
-        &mut self,
-        x: &Batch<In, R>,
-        y: &mut Batch<Self::Out, R>,
-        cache: &mut Self::Cache<R>,
-        training: &mut Training,
-    );
-
-    /// Given the gradient `dy` of the loss with respect to the output `y`
-    /// that [`forward`](Layer::forward) produced from `x`, stores the
-    /// gradients of the parameters on the layer and, if `dx` is given,
-    /// writes the gradient with respect to `x` there. Skipping `dx` (the
-    /// first layer of a net) saves work.
-    fn backward<R: Rows>(
-        &mut self,
-        x: &Batch<In, R>,
-        y: &Batch<Self::Out, R>,
-        dy: &Batch<Self::Out, R>,
-        cache: &mut Self::Cache<R>,
-        dx: Option<&mut Batch<In, R>>,
-    );
-
-    /// Calls `f` with each of the layer's tensors (parameters, then
-    /// buffers) and its gradient; `layer` is this layer's position in its
-    /// net. A layer with no tensors writes an empty body.
-    fn visit_params<V: FnMut(Param<'_, In::Scalar>) + ?Sized>(&self, layer: usize, f: &mut V);
-
-    /// The same tensors in the same order, mutably.
-    fn visit_params_mut<V: FnMut(ParamMut<'_, In::Scalar>) + ?Sized>(&mut self, layer: usize, f: &mut V);
-
-    /// Calls `f` with a [`LayerInfo`] for this layer (each layer, for a
-    /// chain). The default names the layer after its type and counts its
-    /// tensors.
-    fn describe(&self, layer: usize, depth: usize, f: &mut dyn FnMut(LayerInfo)) {
-        let (mut params, mut buffers) = (0, 0);
-        self.visit_params(layer, &mut |p| match p.kind {
-            ParamKind::Buffer => buffers += p.value.len(),
-            _ => params += p.value.len(),
-        });
-        f(LayerInfo {
-            index: layer,
-            depth,
-            kind: short_type_name::<Self>(),
-            input: In::DIMS,
-            output: Self::Out::DIMS,
-            params,
-            buffers,
-        })
+    /// Calls `f` with a [`LayerInfo`] for this layer at `at` (each layer,
+    /// for a chain or a block). The default names the layer after its type
+    /// and counts its tensors.
+    fn describe(&self, at: Path, f: &mut dyn FnMut(LayerInfo)) {
+        f(LayerInfo::of::<In, Self>(self, at))
     }
 
     /// This layer followed by `next`. Compiles only if `next` accepts this
@@ -171,35 +134,7 @@ pub trait Layer<In: Row> {
     where
         Self: Sized,
     {
-        Chain::new(self, next)
-    }
-
-    /// An empty cache for batches of `R` rows.
-    fn cache<R: Rows>(&self) -> Self::Cache<R> {
-        Self::Cache::default()
-    }
-
-    /// Re-draws every weight (of each layer, for a chain) from `init` with
-    /// the weight's own fan-in, sets biases to 0 and scales to 1, and
-    /// leaves buffers as they are.
-    ///
-    /// ```
-    /// use rand::{SeedableRng, rngs::StdRng};
-    /// use typenet::prelude::*;
-    ///
-    /// let mut net = Affine::<[f64; 100], 50>::zeros().then(Relu).then(Affine::<[f64; 50], 10>::zeros());
-    /// net.initialize(Init::He, &mut StdRng::seed_from_u64(1));
-    /// let w = net.layer::<0>().weights();
-    /// let var = w.iter().flatten().map(|v| v * v).sum::<f64>() / 5000.0;
-    /// assert!((var - 2.0 / 100.0).abs() < 0.002); // He: variance 2 / fan-in
-    /// ```
-    fn initialize<G: rand::Rng + ?Sized>(&mut self, init: crate::Init, rng: &mut G) {
-        self.visit_params_mut(0, &mut |p| match p.kind {
-            ParamKind::Weight { fan_in } => init.fill(p.value, fan_in, rng),
-            ParamKind::Bias => p.value.fill(In::Scalar::ZERO),
-            ParamKind::Scale => p.value.fill(In::Scalar::ONE),
-            ParamKind::Buffer => {}
-        });
+        Chain::join(self, next)
     }
 
     /// A table of the layers: kind, output shape, parameters and buffers,
@@ -215,23 +150,12 @@ pub trait Layer<In: Row> {
     #[cfg(feature = "alloc")]
     fn summary(&self) -> crate::Summary {
         let mut layers = alloc::vec::Vec::new();
-        self.describe(0, 0, &mut |l| layers.push(l));
+        self.describe(crate::model::sequence_start::<Self>(Path::ROOT), &mut |l| layers.push(l));
         crate::Summary {
             input: In::DIMS,
-            scalar: core::any::type_name::<In::Scalar>(),
+            scalar: In::Scalar::DTYPE.rust_name(),
             layers,
         }
-    }
-
-    /// The number of trained scalars (buffers not counted).
-    fn param_count(&self) -> usize {
-        let mut n = 0;
-        self.visit_params(0, &mut |p| {
-            if p.kind.is_trained() {
-                n += p.value.len()
-            }
-        });
-        n
     }
 }
 

@@ -1,21 +1,30 @@
 //! A chain that ends in a loss: the book's network API (predict, loss,
 //! accuracy, gradient) for any depth.
 
-use num_traits::Float;
-
-use crate::{Batch, Chain, Const, InputError, Layer, Loss, Row, Rows, Scalar, Target, Training, argmax};
+use crate::{
+    Batch, Chain, Const, InputError, Layer, Loss, Row, Rows, Scalar, Target, Trainable, Training, argmax,
+};
 
 /// Checks that every element of `x` is finite.
 pub fn check_finite<X: Row, R: Rows>(x: &Batch<X, R>) -> Result<(), InputError> {
-    if X::Scalar::all_finite(x.as_slice()) {
-        return Ok(());
+    first_non_finite(x).map_or(Ok(()), |(row, column)| Err(InputError::NonFinite { row, column }))
+}
+
+/// The row and column of the first NaN or infinity in `x`.
+fn first_non_finite<X: Row, R: Rows>(x: &Batch<X, R>) -> Option<(usize, usize)> {
+    if x.is_finite() {
+        return None;
     }
-    for (row, values) in x.rows().iter().enumerate() {
-        if let Some(column) = values.as_slice().iter().position(|v| !v.is_finite()) {
-            return Err(InputError::NonFinite { row, column });
-        }
-    }
-    Ok(())
+    x.rows().iter().enumerate().find_map(|(row, values)| {
+        let bad = |v: &X::Scalar| !<X::Scalar as crate::Element>::all_finite(core::slice::from_ref(v));
+        values.as_slice().iter().position(bad).map(|column| (row, column))
+    })
+}
+
+/// Checks that every output of a net is finite: a finite input can still
+/// overflow inside a net, and an `Ok` holding NaN would be garbage.
+fn check_output<X: Row, R: Rows>(y: &Batch<X, R>) -> Result<(), InputError> {
+    first_non_finite(y).map_or(Ok(()), |(row, _)| Err(InputError::Overflow { row }))
 }
 
 /// `Ok` if `x` and `t` have the same number of rows.
@@ -31,9 +40,10 @@ fn check_rows<X: Row, Y: Row, R: Rows>(x: &Batch<X, R>, t: &impl Target<Y, R>) -
 }
 
 /// What a training loop keeps from step to step: the net's
-/// [`Cache`](Layer::Cache) (its activations), its outputs, and the
+/// [`Cache`](Trainable::Cache) (its activations), its outputs, and the
 /// [`Training`] context its random layers draw from. Made by
-/// [`Network::workspace`]; after the first step, a step allocates nothing.
+/// [`TrainableNetwork::workspace`]; after the first step, a step allocates
+/// nothing.
 pub struct Workspace<C, Y: Row, R: Rows> {
     pub(crate) cache: C,
     pub(crate) outputs: Batch<Y, R>,
@@ -78,20 +88,25 @@ impl<C, Y: Row, R: Rows> Workspace<C, Y, R> {
 }
 
 /// The [`Workspace`] of net `N` on rows `In` for batches of `R` rows.
-pub type WorkspaceOf<N, In, R> = Workspace<<N as Layer<In>>::Cache<R>, <N as Layer<In>>::Out, R>;
+pub type WorkspaceOf<N, In, R> = Workspace<<N as Trainable<In>>::Cache<R>, <N as Layer<In>>::Out, R>;
 
-/// A trainable classifier: layers taking rows `In` to score rows, ended by
-/// a [`Loss`] whose outputs ([`Layer::Out`]) have the scores' shape.
+/// The largest scratch room a one-sample call keeps on the stack; a net
+/// that needs more computes its sample in a heap batch, so a large
+/// convolution does not overflow a thread's stack.
+const ONE_SAMPLE_ON_STACK: usize = 64 << 10;
+
+/// A classifier: layers taking rows `In` to score rows, ended by a [`Loss`]
+/// whose outputs ([`Layer::Out`]) have the scores' shape. The book's
+/// inference API: [`predict`](Network::predict), [`loss`](Network::loss),
+/// [`accuracy`](Network::accuracy), and for one sample
+/// [`classify`](Network::classify). All run inference, through `&self`,
+/// so a Dropout layer keeps every unit and a BatchNorm uses its running
+/// statistics; they refuse inputs holding NaN or infinity and outputs that
+/// overflowed ([`InputError`]). Training is [`TrainableNetwork`]'s.
 ///
 /// Implemented by every [`Chain`](struct@crate::Chain) whose last element
-/// is a [`Loss`] such as [`SoftmaxWithLoss`](crate::SoftmaxWithLoss).
-/// Training methods ([`gradient`](Network::gradient)) run the layers'
-/// training passes; everything that evaluates ([`predict`](Network::predict),
-/// [`loss`](Network::loss), [`accuracy`](Network::accuracy),
-/// [`classify`](Network::classify)) runs inference, through `&self`, so a
-/// Dropout layer keeps every unit and a BatchNorm uses its running
-/// statistics. The `*_with` methods take a [`Workspace`] that keeps the
-/// activations between calls; the others make a fresh one.
+/// is a [`Loss`] such as [`SoftmaxWithLoss`](crate::SoftmaxWithLoss), also
+/// when its layers only infer.
 ///
 /// ```
 /// use rand::{SeedableRng, rngs::StdRng};
@@ -114,24 +129,132 @@ pub type WorkspaceOf<N, In, R> = Workspace<<N as Layer<In>>::Cache<R>, <N as Lay
 /// assert_eq!(net.accuracy(&x, &t)?, 1.0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub trait Network<In: Row>: Layer<In> + Sized {
-    /// The scores of each row of `x` (the layers before the loss), written
-    /// to `scores`, in inference mode.
-    fn infer_scores<R: Rows>(&self, x: &Batch<In, R>, scores: &mut Batch<Self::Out, R>);
+pub trait Network<In: Row<Scalar: Scalar>>: Layer<In, Out: Row<Scalar = In::Scalar>> + Sized {
+    /// The rows of scores the layers before the loss output (the same as
+    /// [`Layer::Out`] for [`SoftmaxWithLoss`](crate::SoftmaxWithLoss)).
+    type Scores: Row<Scalar = In::Scalar>;
 
-    /// The scores of each row of `x` in inference mode, computed in the
-    /// workspace's buffers and left there: evaluating a data set chunk by
-    /// chunk with one workspace allocates nothing after the first chunk.
-    fn scores_with<'w, R: Rows>(
+    /// The scores of each row of `x` in inference mode (the layers before
+    /// the loss), computed in `scratch` and left there: evaluating a data
+    /// set chunk by chunk with one scratch allocates nothing after the
+    /// first chunk. Checks nothing; [`predict`](Network::predict) checks.
+    fn scores_with<'s, R: Rows>(
         &self,
-        ws: &'w mut WorkspaceOf<Self, In, R>,
+        scratch: &'s mut Self::Scratch<R>,
         x: &Batch<In, R>,
-    ) -> &'w Batch<Self::Out, R>;
+    ) -> &'s Batch<Self::Scores, R>;
 
     /// The mean loss of outputs `y` (the loss layer's, from `infer` or a
     /// training pass) against `t`.
     fn loss_of<R: Rows>(&self, y: &Batch<Self::Out, R>, t: &impl Target<Self::Out, R>) -> In::Scalar;
 
+    /// The scores of each row (the book's `predict`), or an error if `x`
+    /// holds NaN or infinity or a score overflowed.
+    fn predict<R: Rows>(&self, x: &Batch<In, R>) -> Result<Batch<Self::Scores, R>, InputError> {
+        check_finite(x)?;
+        let mut scratch = Self::Scratch::default();
+        let scores = self.scores_with(&mut scratch, x);
+        check_output(scores)?;
+        Ok(scores.clone())
+    }
+
+    /// The mean loss on `x` against one-hot rows or labels `t`, in
+    /// inference mode (what a report of the loss wants).
+    fn loss<R: Rows>(&self, x: &Batch<In, R>, t: &impl Target<Self::Out, R>) -> Result<In::Scalar, InputError> {
+        check_rows(x, t)?;
+        check_finite(x)?;
+        let mut y = Batch::default();
+        y.set_rows(x.nrows());
+        self.infer(x, &mut y);
+        check_output(&y)?;
+        Ok(self.loss_of(&y, t))
+    }
+
+    /// The fraction of rows whose highest score is the target class (0 for
+    /// no rows), in inference mode.
+    fn accuracy<R: Rows>(&self, x: &Batch<In, R>, t: &impl Target<Self::Out, R>) -> Result<f64, InputError> {
+        check_rows(x, t)?;
+        let scores = self.predict(x)?;
+        if x.is_empty() {
+            return Ok(0.0);
+        }
+        let correct = scores
+            .rows()
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| argmax(s.as_slice()) == t.row(*i).class())
+            .count();
+        Ok(correct as f64 / x.nrows() as f64)
+    }
+
+    /// The scores of one sample: on the stack for a small net (no heap at
+    /// all), in a heap batch for one whose intermediate rows would crowd
+    /// the stack.
+    fn scores(&self, x: &In) -> Result<Self::Scores, InputError> {
+        one_sample::<In, Self, _>(
+            x,
+            |x| check(self.scores_with(&mut Default::default(), x)).copied(),
+            |x| check(self.scores_with(&mut Default::default(), x)).copied(),
+        )
+    }
+
+    /// The loss layer's output for one sample (class probabilities for
+    /// [`SoftmaxWithLoss`](crate::SoftmaxWithLoss)), as
+    /// [`scores`](Network::scores) computes it.
+    fn probabilities(&self, x: &In) -> Result<Self::Out, InputError> {
+        fn run<In: Row<Scalar: Scalar>, N: Network<In>, R: Rows>(
+            net: &N,
+            x: &Batch<In, R>,
+        ) -> Result<N::Out, InputError> {
+            let mut y = Batch::default();
+            y.set_rows(1);
+            net.infer(x, &mut y);
+            check_output(&y)?;
+            Ok(y[0])
+        }
+        one_sample::<In, Self, _>(x, |x| run(self, x), |x| run(self, x))
+    }
+
+    /// The most likely class of one sample, as [`scores`](Network::scores)
+    /// computes it.
+    fn classify(&self, x: &In) -> Result<usize, InputError> {
+        Ok(argmax(self.scores(x)?.as_slice()))
+    }
+}
+
+/// The first row of `scores` if every value in it is finite.
+fn check<X: Row, R: Rows>(scores: &Batch<X, R>) -> Result<&X, InputError> {
+    check_output(scores)?;
+    Ok(&scores[0])
+}
+
+/// Runs `on_stack` on a one-row inline batch of `x`, or `on_heap` on a heap
+/// batch when the net's scratch room for one row is large, after checking
+/// that `x` is finite.
+fn one_sample<In: Row, N: Layer<In>, Y>(
+    x: &In,
+    on_stack: impl FnOnce(&Batch<In, Const<1>>) -> Result<Y, InputError>,
+    on_heap: impl FnOnce(&Batch<In>) -> Result<Y, InputError>,
+) -> Result<Y, InputError> {
+    let _ = &on_heap;
+    #[cfg(feature = "alloc")]
+    {
+        let room = core::mem::size_of::<N::Scratch<Const<1>>>() + 2 * core::mem::size_of::<In>();
+        if room > ONE_SAMPLE_ON_STACK {
+            let mut batch = Batch::<In>::zeros(1);
+            batch.rows_mut()[0].as_mut_slice().copy_from_slice(x.as_slice());
+            check_finite(&batch)?;
+            return on_heap(&batch);
+        }
+    }
+    let batch = Batch::<In, Const<1>>::new([*x]);
+    check_finite(&batch)?;
+    on_stack(&batch)
+}
+
+/// A [`Network`] whose layers train: the book's `gradient` and the
+/// training loop's steps.
+pub trait TrainableNetwork<In: Row<Scalar: Scalar>>: Network<In> + Trainable<In> {
     /// The training pass and the loss, without a backward pass.
     fn train_loss_with<R: Rows>(
         &mut self,
@@ -162,32 +285,11 @@ pub trait Network<In: Row>: Layer<In> + Sized {
         Workspace::seeded(seed)
     }
 
-    /// The scores of each row (the book's `predict`), or an error if `x`
-    /// holds NaN or infinity.
-    fn predict<R: Rows>(&self, x: &Batch<In, R>) -> Result<Batch<Self::Out, R>, InputError> {
-        check_finite(x)?;
-        let mut scores = Batch::default();
-        scores.set_rows(x.nrows());
-        self.infer_scores(x, &mut scores);
-        Ok(scores)
-    }
-
-    /// The mean loss on `x` against one-hot rows or labels `t`, in
-    /// inference mode (what a report of the loss wants).
-    fn loss<R: Rows>(&self, x: &Batch<In, R>, t: &impl Target<Self::Out, R>) -> Result<In::Scalar, InputError> {
-        check_rows(x, t)?;
-        check_finite(x)?;
-        let mut y = Batch::default();
-        y.set_rows(x.nrows());
-        self.infer(x, &mut y);
-        Ok(self.loss_of(&y, t))
-    }
-
     /// Back-propagation (the book's `gradient`): a training pass and a
     /// backward pass, storing each parameter's gradient on its layer;
     /// returns the loss. A fresh workspace each call, so random layers draw
     /// the same masks every call: a training loop keeps a workspace and
-    /// calls [`gradient_with`](Network::gradient_with).
+    /// calls [`gradient_with`](TrainableNetwork::gradient_with).
     fn gradient<R: Rows>(&mut self, x: &Batch<In, R>, t: &impl Target<Self::Out, R>) -> Result<In::Scalar, InputError> {
         let mut ws = self.workspace();
         self.gradient_with(&mut ws, x, t, None)
@@ -196,8 +298,8 @@ pub trait Network<In: Row>: Layer<In> + Sized {
     /// The gradient of the training loss with respect to every parameter
     /// by central differences, h = 1e-4 (the book's `numerical_gradient`):
     /// two loss evaluations per parameter, for checking
-    /// [`gradient`](Network::gradient) on small nets. Every tensor is
-    /// restored exactly, buffers included.
+    /// [`gradient`](TrainableNetwork::gradient) on small nets. Every tensor
+    /// is restored exactly, buffers included.
     #[cfg(feature = "alloc")]
     fn numerical_gradient<R: Rows>(
         &mut self,
@@ -206,71 +308,38 @@ pub trait Network<In: Row>: Layer<In> + Sized {
     ) -> Result<alloc::vec::Vec<crate::Gradient<In::Scalar>>, InputError> {
         crate::numerical_gradient_of_net(self, x, t, &Training::default())
     }
+}
 
-    /// The fraction of rows whose highest score is the target class (0 for
-    /// no rows), in inference mode.
-    fn accuracy<R: Rows>(&self, x: &Batch<In, R>, t: &impl Target<Self::Out, R>) -> Result<f64, InputError> {
-        check_rows(x, t)?;
-        let scores = self.predict(x)?;
-        if x.is_empty() {
-            return Ok(0.0);
-        }
-        let correct = scores
-            .rows()
-            .iter()
-            .enumerate()
-            .filter(|(i, s)| argmax(s.as_slice()) == t.row(*i).class())
-            .count();
-        Ok(correct as f64 / x.nrows() as f64)
+impl<In, A, L, const N: usize> Network<In> for Chain<A, L, N>
+where
+    In: Row<Scalar: Scalar>,
+    A: Layer<In, Out: Row<Scalar = In::Scalar>>,
+    L: Loss<A::Out>,
+{
+    type Scores = A::Out;
+
+    fn scores_with<'s, R: Rows>(&self, scratch: &'s mut Self::Scratch<R>, x: &Batch<In, R>) -> &'s Batch<A::Out, R> {
+        scratch.mid.set_rows(x.nrows());
+        self.first().infer_with(x, &mut scratch.mid, &mut scratch.first);
+        &scratch.mid
     }
 
-    /// The scores of one sample, computed with no heap.
-    fn scores(&self, x: &In) -> Result<Self::Out, InputError> {
-        let x = Batch::<In, Const<1>>::new([*x]);
-        check_finite(&x)?;
-        let mut scores = Batch::default();
-        self.infer_scores(&x, &mut scores);
-        Ok(scores[0])
-    }
-
-    /// The loss layer's output for one sample (class probabilities for
-    /// [`SoftmaxWithLoss`](crate::SoftmaxWithLoss)), computed with no heap.
-    fn probabilities(&self, x: &In) -> Result<Self::Out, InputError> {
-        let x = Batch::<In, Const<1>>::new([*x]);
-        check_finite(&x)?;
-        let mut outputs = Batch::default();
-        self.infer(&x, &mut outputs);
-        Ok(outputs[0])
-    }
-
-    /// The most likely class of one sample, computed with no heap.
-    fn classify(&self, x: &In) -> Result<usize, InputError> {
-        Ok(argmax(self.scores(x)?.as_slice()))
+    fn loss_of<R: Rows>(&self, y: &Batch<L::Out, R>, t: &impl Target<L::Out, R>) -> In::Scalar {
+        self.second().loss(y, t)
     }
 }
 
-impl<In: Row, A: Layer<In>, L: Loss<A::Out>, const N: usize> Network<In> for Chain<A, L, N> {
-    fn infer_scores<R: Rows>(&self, x: &Batch<In, R>, scores: &mut Batch<A::Out, R>) {
-        scores.set_rows(x.nrows());
-        self.first().infer(x, scores);
-    }
-
-    fn scores_with<'w, R: Rows>(&self, ws: &'w mut WorkspaceOf<Self, In, R>, x: &Batch<In, R>) -> &'w Batch<A::Out, R> {
-        let cache = &mut ws.cache;
-        cache.mid.set_rows(x.nrows());
-        self.first().infer_with(x, &mut cache.mid, &mut cache.first);
-        &cache.mid
-    }
-
-    fn loss_of<R: Rows>(&self, y: &Batch<A::Out, R>, t: &impl Target<A::Out, R>) -> In::Scalar {
-        self.second().loss(y, t)
-    }
-
+impl<In, A, L, const N: usize> TrainableNetwork<In> for Chain<A, L, N>
+where
+    In: Row<Scalar: Scalar>,
+    A: Trainable<In>,
+    L: Loss<A::Out>,
+{
     fn train_loss_with<R: Rows>(
         &mut self,
         ws: &mut WorkspaceOf<Self, In, R>,
         x: &Batch<In, R>,
-        t: &impl Target<A::Out, R>,
+        t: &impl Target<L::Out, R>,
     ) -> Result<In::Scalar, InputError> {
         check_rows(x, t)?;
         ws.outputs.set_rows(x.nrows());
@@ -282,7 +351,7 @@ impl<In: Row, A: Layer<In>, L: Loss<A::Out>, const N: usize> Network<In> for Cha
         &mut self,
         ws: &mut WorkspaceOf<Self, In, R>,
         x: &Batch<In, R>,
-        t: &impl Target<A::Out, R>,
+        t: &impl Target<L::Out, R>,
         dx: Option<&mut Batch<In, R>>,
     ) -> Result<In::Scalar, InputError> {
         let loss = self.train_loss_with(ws, x, t)?;

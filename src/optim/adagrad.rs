@@ -1,7 +1,7 @@
 //! AdaGrad.
 
 use super::state::{EPSILON, State};
-use super::{Tensor, all_finite_by, both, check_lr, valid};
+use super::{Update, all_finite_by, both, check_lr, valid};
 use crate::{HyperParameterError, Optimizer, Scalar};
 
 /// AdaGrad: h ← h + dW², W ← W − lr·dW / (√h + 1e-7). Each weight's step
@@ -52,7 +52,7 @@ impl<T: Scalar> Default for AdaGrad<T> {
 }
 
 impl<T: Scalar> Optimizer<T> for AdaGrad<T> {
-    fn check(&mut self, t: Tensor<'_, T>) -> bool {
+    fn check(&mut self, t: Update<'_, T>) -> bool {
         let lr = T::of(self.lr);
         let h = self.sum_sq.peek(t.index, t.value.len());
         all_finite_by(t.value.len(), |i| {
@@ -61,7 +61,7 @@ impl<T: Scalar> Optimizer<T> for AdaGrad<T> {
         })
     }
 
-    fn update(&mut self, t: Tensor<'_, T>) {
+    fn update(&mut self, t: Update<'_, T>) {
         let lr = T::of(self.lr);
         let h = self.sum_sq.get(t.index, t.value.len());
         for ((w, h), &g) in t.value.iter_mut().zip(h.iter_mut()).zip(t.grad) {

@@ -3,7 +3,7 @@
 use num_traits::Float;
 
 use super::state::{EPSILON, State};
-use super::{Tensor, all_finite_by, both, check_lr, valid};
+use super::{Update, all_finite_by, both, check_lr, valid};
 use crate::{HyperParameterError, Optimizer, Scalar};
 
 /// Adam, in the book's form: with t the step number,
@@ -93,7 +93,7 @@ impl<T: Scalar> Default for Adam<T> {
 }
 
 impl<T: Scalar> Optimizer<T> for Adam<T> {
-    fn check(&mut self, t: Tensor<'_, T>) -> bool {
+    fn check(&mut self, t: Update<'_, T>) -> bool {
         let r = self.rates();
         let n = t.value.len();
         let m = self.m.peek(t.index, n);
@@ -104,7 +104,7 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
         })
     }
 
-    fn update(&mut self, t: Tensor<'_, T>) {
+    fn update(&mut self, t: Update<'_, T>) {
         let r = self.rates();
         let n = t.value.len();
         let m = self.m.get(t.index, n);

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use super::Tensor;
+use super::Update;
 use crate::{AdaGrad, Adam, HyperParameterError, Momentum, Nesterov, Optimizer, RmsProp, Scalar, Sgd};
 
 /// One of the book's optimizers, chosen at run time (e.g. from a command
@@ -118,11 +118,11 @@ impl<T: Scalar> Optimizer<T> for AnyOptimizer<T> {
         each!(self, o => Optimizer::<T>::begin_step(o, gradient_norm))
     }
 
-    fn check(&mut self, t: Tensor<'_, T>) -> bool {
+    fn check(&mut self, t: Update<'_, T>) -> bool {
         each!(self, o => o.check(t))
     }
 
-    fn update(&mut self, t: Tensor<'_, T>) {
+    fn update(&mut self, t: Update<'_, T>) {
         each!(self, o => o.update(t))
     }
 

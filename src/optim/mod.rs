@@ -46,7 +46,7 @@ pub use regularize::{ClipNorm, WeightDecay};
 #[cfg(feature = "alloc")]
 pub use rmsprop::RmsProp;
 
-use crate::{HyperParameterError, Layer, ParamKind, Row, Scalar};
+use crate::{HyperParameterError, ParamKind, Params, Path, Scalar};
 
 /// What in a step was NaN or infinite. The step was not applied: the net
 /// and the optimizer keep what they had before it.
@@ -55,10 +55,10 @@ pub enum NonFinite {
     /// The loss.
     Loss,
     /// The gradient of this tensor: (layer, name).
-    Gradient(usize, &'static str),
+    Gradient(Path, &'static str),
     /// This tensor (or the optimizer's state for it) would have become
     /// non-finite from finite gradients: (layer, name).
-    Parameter(usize, &'static str),
+    Parameter(Path, &'static str),
 }
 
 impl fmt::Display for NonFinite {
@@ -75,14 +75,14 @@ impl fmt::Display for NonFinite {
 
 impl core::error::Error for NonFinite {}
 
-/// One trained tensor as an optimizer sees it.
+/// One trained tensor as an optimizer updates it.
 #[derive(Debug)]
-pub struct Tensor<'a, T> {
+pub struct Update<'a, T> {
     /// Its number among the net's trained tensors, the same at every step:
     /// the key of any state the optimizer keeps for it.
     pub index: usize,
     /// The owning layer's position.
-    pub layer: usize,
+    pub layer: Path,
     /// Its name in its layer.
     pub name: &'static str,
     /// What it is (weight decay touches only weights).
@@ -103,7 +103,7 @@ pub struct Tensor<'a, T> {
 ///
 /// ```
 /// use typenet::prelude::*;
-/// use typenet::optim::{Adam, Tensor};
+/// use typenet::optim::{Adam, Update};
 ///
 /// // minimise (w - 3)² from w = 0
 /// let mut adam = Adam::<f64>::new(0.1, 0.9, 0.999);
@@ -111,7 +111,7 @@ pub struct Tensor<'a, T> {
 /// for _ in 0..500 {
 ///     let grad = [2.0 * (w[0] - 3.0)];
 ///     adam.begin_step(None);
-///     let tensor = Tensor { index: 0, layer: 0, name: "w", kind: ParamKind::Bias, value: &mut w, grad: &grad };
+///     let tensor = Update { index: 0, layer: typenet::Path::at(0), name: "w", kind: ParamKind::Bias, value: &mut w, grad: &grad };
 ///     adam.update(tensor);
 ///     adam.end_step();
 /// }
@@ -135,10 +135,10 @@ pub trait Optimizer<T: Scalar> {
     /// `true` if [`update`](Optimizer::update) with this tensor would leave
     /// every value, and every piece of state kept for it, finite. Changes
     /// nothing the update depends on.
-    fn check(&mut self, tensor: Tensor<'_, T>) -> bool;
+    fn check(&mut self, tensor: Update<'_, T>) -> bool;
 
     /// Updates one tensor's values from its gradient.
-    fn update(&mut self, tensor: Tensor<'_, T>);
+    fn update(&mut self, tensor: Update<'_, T>);
 
     /// Called once after a step whose updates were all applied (a step
     /// counter advances here).
@@ -148,30 +148,30 @@ pub trait Optimizer<T: Scalar> {
     /// gradients its layers hold after a backward pass. If any gradient is
     /// not finite, or the update would make any value or optimizer state
     /// non-finite, nothing is written and the error says which tensor.
-    fn step<In: Row<Scalar = T>, L: Layer<In>>(&mut self, net: &mut L) -> Result<(), NonFinite>
+    fn step<N: Params<T>>(&mut self, net: &mut N) -> Result<(), NonFinite>
     where
         Self: Sized,
     {
-        guarded_step(self, &mut OwnGradients(net, core::marker::PhantomData))
+        guarded_step(self, &mut OwnGradients(net))
     }
 }
 
 /// Where a step's trained tensors and their gradients come from.
-pub(crate) trait Tensors<T> {
+pub(crate) trait StepTensors<T> {
     /// Calls `f` once per trained tensor, in the same order every time.
-    fn each(&mut self, f: &mut impl FnMut(Tensor<'_, T>));
+    fn each(&mut self, f: &mut impl FnMut(Update<'_, T>));
 }
 
 /// A net's tensors with the gradients its layers hold.
-struct OwnGradients<'a, In, L>(&'a mut L, core::marker::PhantomData<In>);
+struct OwnGradients<'a, N>(&'a mut N);
 
-impl<In: Row, L: Layer<In>> Tensors<In::Scalar> for OwnGradients<'_, In, L> {
+impl<T: Scalar, N: Params<T>> StepTensors<T> for OwnGradients<'_, N> {
     #[inline]
-    fn each(&mut self, f: &mut impl FnMut(Tensor<'_, In::Scalar>)) {
+    fn each(&mut self, f: &mut impl FnMut(Update<'_, T>)) {
         let mut index = 0;
-        self.0.visit_params_mut(0, &mut |p| {
+        self.0.visit_params_mut(&mut |p| {
             if p.kind.is_trained() {
-                f(Tensor {
+                f(Update {
                     index,
                     layer: p.layer,
                     name: p.name,
@@ -189,7 +189,7 @@ impl<In: Row, L: Layer<In>> Tensors<In::Scalar> for OwnGradients<'_, In, L> {
 /// data-parallel training (which supplies averaged gradients).
 pub(crate) fn guarded_step<T: Scalar, O: Optimizer<T>>(
     optimizer: &mut O,
-    tensors: &mut impl Tensors<T>,
+    tensors: &mut impl StepTensors<T>,
 ) -> Result<(), NonFinite> {
     let norm = O::USES_GRADIENT_NORM.then(|| {
         let mut sum = 0.0f64;
@@ -199,7 +199,7 @@ pub(crate) fn guarded_step<T: Scalar, O: Optimizer<T>>(
     optimizer.begin_step(norm);
     // a non-finite gradient makes its update non-finite too, so one check
     // catches both; which of the two it was is worked out only on refusal
-    let mut refused: Option<(usize, &'static str, bool)> = None;
+    let mut refused: Option<(Path, &'static str, bool)> = None;
     tensors.each(&mut |t| {
         if refused.is_none() {
             let (layer, name, grad) = (t.layer, t.name, t.grad);

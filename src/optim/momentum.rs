@@ -1,7 +1,7 @@
 //! SGD with momentum.
 
 use super::state::State;
-use super::{Tensor, all_finite_by, both, check_lr, valid};
+use super::{Update, all_finite_by, both, check_lr, valid};
 use crate::{HyperParameterError, Optimizer, Scalar};
 
 /// Momentum SGD (the book's `Momentum`): v ← μ·v − lr·dW, W ← W + v.
@@ -58,7 +58,7 @@ impl<T: Scalar> Default for Momentum<T> {
 }
 
 impl<T: Scalar> Optimizer<T> for Momentum<T> {
-    fn check(&mut self, t: Tensor<'_, T>) -> bool {
+    fn check(&mut self, t: Update<'_, T>) -> bool {
         let (lr, mu) = self.rates();
         let v = self.velocity.peek(t.index, t.value.len());
         all_finite_by(t.value.len(), |i| {
@@ -67,7 +67,7 @@ impl<T: Scalar> Optimizer<T> for Momentum<T> {
         })
     }
 
-    fn update(&mut self, t: Tensor<'_, T>) {
+    fn update(&mut self, t: Update<'_, T>) {
         let (lr, mu) = self.rates();
         let v = self.velocity.get(t.index, t.value.len());
         for ((w, v), &g) in t.value.iter_mut().zip(v.iter_mut()).zip(t.grad) {

@@ -1,7 +1,7 @@
 //! Nesterov's accelerated gradient.
 
 use super::state::State;
-use super::{Tensor, all_finite_by, both, check_lr, valid};
+use super::{Update, all_finite_by, both, check_lr, valid};
 use crate::{HyperParameterError, Optimizer, Scalar};
 
 /// Nesterov momentum, in the book's form: v ← μ·v − lr·dW,
@@ -62,7 +62,7 @@ impl<T: Scalar> Default for Nesterov<T> {
 }
 
 impl<T: Scalar> Optimizer<T> for Nesterov<T> {
-    fn check(&mut self, t: Tensor<'_, T>) -> bool {
+    fn check(&mut self, t: Update<'_, T>) -> bool {
         let (lr, mu) = (T::of(self.lr), T::of(self.momentum));
         let v = self.velocity.peek(t.index, t.value.len());
         all_finite_by(t.value.len(), |i| {
@@ -71,7 +71,7 @@ impl<T: Scalar> Optimizer<T> for Nesterov<T> {
         })
     }
 
-    fn update(&mut self, t: Tensor<'_, T>) {
+    fn update(&mut self, t: Update<'_, T>) {
         let (lr, mu) = (T::of(self.lr), T::of(self.momentum));
         let v = self.velocity.get(t.index, t.value.len());
         for ((w, v), &g) in t.value.iter_mut().zip(v.iter_mut()).zip(t.grad) {

@@ -3,12 +3,12 @@
 
 use alloc::vec::Vec;
 
-use super::{Tensor, valid};
+use super::{Update, valid};
 use crate::{HyperParameterError, Optimizer, ParamKind, Scalar};
 
 /// `tensor` with its gradient replaced by `scratch`.
-fn with_grad<'a, T>(tensor: Tensor<'a, T>, scratch: &'a [T]) -> Tensor<'a, T> {
-    Tensor {
+fn with_grad<'a, T>(tensor: Update<'a, T>, scratch: &'a [T]) -> Update<'a, T> {
+    Update {
         grad: scratch,
         ..tensor
     }
@@ -55,7 +55,7 @@ impl<O, T> WeightDecay<O, T> {
 
 impl<T: Scalar, O: Optimizer<T>> WeightDecay<O, T> {
     /// Runs `f` on the tensor as the inner optimizer should see it.
-    fn decayed<R>(&mut self, t: Tensor<'_, T>, f: impl FnOnce(&mut O, Tensor<'_, T>) -> R) -> R {
+    fn decayed<R>(&mut self, t: Update<'_, T>, f: impl FnOnce(&mut O, Update<'_, T>) -> R) -> R {
         if !matches!(t.kind, ParamKind::Weight { .. }) || self.lambda == 0.0 {
             return f(&mut self.inner, t);
         }
@@ -74,11 +74,11 @@ impl<T: Scalar, O: Optimizer<T>> Optimizer<T> for WeightDecay<O, T> {
         self.inner.begin_step(gradient_norm);
     }
 
-    fn check(&mut self, t: Tensor<'_, T>) -> bool {
+    fn check(&mut self, t: Update<'_, T>) -> bool {
         self.decayed(t, |o, t| o.check(t))
     }
 
-    fn update(&mut self, t: Tensor<'_, T>) {
+    fn update(&mut self, t: Update<'_, T>) {
         self.decayed(t, |o, t| o.update(t))
     }
 
@@ -130,7 +130,7 @@ impl<O, T> ClipNorm<O, T> {
 
 impl<T: Scalar, O: Optimizer<T>> ClipNorm<O, T> {
     /// Runs `f` on the tensor as the inner optimizer should see it.
-    fn clipped<R>(&mut self, t: Tensor<'_, T>, f: impl FnOnce(&mut O, Tensor<'_, T>) -> R) -> R {
+    fn clipped<R>(&mut self, t: Update<'_, T>, f: impl FnOnce(&mut O, Update<'_, T>) -> R) -> R {
         if self.scale >= 1.0 {
             return f(&mut self.inner, t);
         }
@@ -154,11 +154,11 @@ impl<T: Scalar, O: Optimizer<T>> Optimizer<T> for ClipNorm<O, T> {
         self.inner.begin_step(gradient_norm.map(|n| n * self.scale));
     }
 
-    fn check(&mut self, t: Tensor<'_, T>) -> bool {
+    fn check(&mut self, t: Update<'_, T>) -> bool {
         self.clipped(t, |o, t| o.check(t))
     }
 
-    fn update(&mut self, t: Tensor<'_, T>) {
+    fn update(&mut self, t: Update<'_, T>) {
         self.clipped(t, |o, t| o.update(t))
     }
 

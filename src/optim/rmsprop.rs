@@ -1,7 +1,7 @@
 //! RMSprop.
 
 use super::state::{EPSILON, State};
-use super::{Tensor, all_finite_by, both, check_lr, valid};
+use super::{Update, all_finite_by, both, check_lr, valid};
 use crate::{HyperParameterError, Optimizer, Scalar};
 
 /// RMSprop: h ← ρ·h + (1 − ρ)·dW², W ← W − lr·dW / (√h + 1e-7): AdaGrad
@@ -57,7 +57,7 @@ impl<T: Scalar> Default for RmsProp<T> {
 }
 
 impl<T: Scalar> Optimizer<T> for RmsProp<T> {
-    fn check(&mut self, t: Tensor<'_, T>) -> bool {
+    fn check(&mut self, t: Update<'_, T>) -> bool {
         let (lr, rho) = (T::of(self.lr), (T::of(self.decay_rate), T::of(1.0 - self.decay_rate)));
         let h = self.mean_sq.peek(t.index, t.value.len());
         all_finite_by(t.value.len(), |i| {
@@ -66,7 +66,7 @@ impl<T: Scalar> Optimizer<T> for RmsProp<T> {
         })
     }
 
-    fn update(&mut self, t: Tensor<'_, T>) {
+    fn update(&mut self, t: Update<'_, T>) {
         let (lr, rho) = (T::of(self.lr), (T::of(self.decay_rate), T::of(1.0 - self.decay_rate)));
         let h = self.mean_sq.get(t.index, t.value.len());
         for ((w, h), &g) in t.value.iter_mut().zip(h.iter_mut()).zip(t.grad) {

@@ -1,6 +1,6 @@
 //! Stochastic gradient descent.
 
-use super::{Tensor, check_lr, valid};
+use super::{Update, check_lr, valid};
 use crate::{HyperParameterError, Optimizer, Scalar};
 
 /// Tensors up to this size are updated inline: for a tiny net the call to
@@ -40,7 +40,7 @@ impl Sgd {
 
 impl<T: Scalar> Optimizer<T> for Sgd {
     #[inline]
-    fn check(&mut self, t: Tensor<'_, T>) -> bool {
+    fn check(&mut self, t: Update<'_, T>) -> bool {
         let alpha = -T::of(self.lr);
         if t.value.len() <= SMALL {
             let mut ok = true;
@@ -54,7 +54,7 @@ impl<T: Scalar> Optimizer<T> for Sgd {
     }
 
     #[inline]
-    fn update(&mut self, t: Tensor<'_, T>) {
+    fn update(&mut self, t: Update<'_, T>) {
         // w + (−lr)·g is w − lr·g exactly: negation does not round
         let alpha = -T::of(self.lr);
         if t.value.len() <= SMALL {

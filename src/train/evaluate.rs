@@ -2,7 +2,8 @@
 //! inference mode.
 
 use crate::data::Dataset;
-use crate::{Batch, Labels, Network, Row, argmax};
+use crate::model::sequence_start;
+use crate::{Batch, Labels, Layer, Network, Path, Row, Scalar, argmax};
 
 /// Rows per inference pass when evaluating, at most: one pass over many
 /// rows amortises the per-call work.
@@ -14,18 +15,18 @@ const ACTIVATIONS: usize = 1 << 22;
 
 /// Rows per pass for `net`: as many as fit the activation budget, counting
 /// the input and every layer's output, which a chain keeps side by side.
-fn chunk<In: Row, N: Network<In>>(net: &N) -> usize {
+fn chunk<In: Row<Scalar: Scalar>, N: Network<In>>(net: &N) -> usize {
     let mut per_row = In::WIDTH;
-    net.describe(0, 0, &mut |l| per_row += l.output.iter().product::<usize>());
+    net.describe(sequence_start::<N>(Path::ROOT), &mut |l| per_row += l.output.iter().product::<usize>());
     (ACTIVATIONS / per_row.max(1)).clamp(1, MOST_ROWS)
 }
 
-fn for_each_chunk<In, N, const C: usize>(net: &N, data: &Dataset<In, C>, mut f: impl FnMut(usize, &Batch<N::Out>))
+fn for_each_chunk<In, N, const C: usize>(net: &N, data: &Dataset<In, C>, mut f: impl FnMut(usize, &Batch<N::Scores>))
 where
-    In: Row,
+    In: Row<Scalar: Scalar>,
     N: Network<In>,
 {
-    let mut ws = net.workspace();
+    let mut scratch = <N as Layer<In>>::Scratch::default();
     let mut x = Batch::<In>::zeros(0);
     let mut t = Labels::<C>::default();
     let rows = chunk(net);
@@ -34,14 +35,14 @@ where
         indices.clear();
         indices.extend(start..(start + rows).min(data.len()));
         data.gather(&indices, &mut x, &mut t);
-        f(start, net.scores_with(&mut ws, &x));
+        f(start, net.scores_with(&mut scratch, &x));
     }
 }
 
 /// The predicted class of every sample, in order.
 pub fn predictions<In, N, const C: usize>(net: &N, data: &Dataset<In, C>) -> Vec<usize>
 where
-    In: Row,
+    In: Row<Scalar: Scalar>,
     N: Network<In>,
 {
     let mut out = Vec::with_capacity(data.len());
@@ -55,7 +56,7 @@ where
 /// inference mode (0 for an empty data set).
 pub fn accuracy<In, N, const C: usize>(net: &N, data: &Dataset<In, C>) -> f64
 where
-    In: Row,
+    In: Row<Scalar: Scalar>,
     N: Network<In>,
 {
     if data.is_empty() {

@@ -16,11 +16,12 @@ use std::thread::{self, JoinHandle};
 
 use super::TrainError;
 use super::barrier::SpinBarrier;
+use crate::Element;
 use crate::data::Dataset;
 use crate::kernels::Kernels;
 use crate::model::WorkspaceOf;
-use crate::optim::{NonFinite, Tensor, Tensors, guarded_step};
-use crate::{Batch, Dyn, Labels, Network, Optimizer, ParamKind, Row, Scalar};
+use crate::optim::{NonFinite, StepTensors, Update, guarded_step};
+use crate::{Batch, Dyn, Labels, Optimizer, ParamKind, Row, Scalar, TrainableNetwork};
 
 /// The most threads a run uses.
 pub const MAX_THREADS: usize = 8;
@@ -31,7 +32,7 @@ fn unpoisoned<G>(r: Result<G, PoisonError<G>>) -> G {
 
 /// One thread's buffers: its share of the batch, its workspace (with its
 /// own training randomness), and the averaged gradient and buffers.
-struct Local<In: Row, N: Network<In>, const C: usize> {
+struct Local<In: Row<Scalar: Scalar>, N: TrainableNetwork<In>, const C: usize> {
     ws: WorkspaceOf<N, In, Dyn>,
     x: Batch<In>,
     t: Labels<C>,
@@ -40,7 +41,7 @@ struct Local<In: Row, N: Network<In>, const C: usize> {
 }
 
 /// What the threads share while training.
-struct Shared<In: Row, N, const C: usize> {
+struct Shared<In: Row<Scalar: Scalar>, N, const C: usize> {
     threads: usize,
     barrier: SpinBarrier,
     data: Dataset<In, C>,
@@ -56,8 +57,8 @@ struct Shared<In: Row, N, const C: usize> {
 
 impl<In, N, const C: usize> Shared<In, N, C>
 where
-    In: Row,
-    N: Network<In, Out = [In::Scalar; C]>,
+    In: Row<Scalar: Scalar>,
+    N: TrainableNetwork<In, Out = [In::Scalar; C]>,
 {
     /// One step on replica `t`, in three phases separated by barriers:
     /// back-propagate this thread's rows; average all replicas' gradients
@@ -114,7 +115,7 @@ where
         );
         if averaged {
             let mut at = 0;
-            net.visit_params_mut(0, &mut |p| {
+            net.visit_params_mut(&mut |p| {
                 if p.kind == ParamKind::Buffer {
                     p.value.copy_from_slice(&local.mean_buffers[at..at + p.value.len()]);
                     at += p.value.len();
@@ -130,7 +131,7 @@ where
             let w = In::Scalar::of(rows as f64 / total);
             let net: RwLockReadGuard<'_, N> = unpoisoned(net.read());
             let (mut at, mut at_buffer) = (0, 0);
-            net.visit_params(0, &mut |p| {
+            net.visit_params(&mut |p| {
                 let (source, target) = match p.kind {
                     ParamKind::Buffer => {
                         at_buffer += p.value.len();
@@ -153,23 +154,23 @@ where
 
 /// A replica's tensors with the averaged gradients of all replicas (or,
 /// alone, its own).
-struct Averaged<'a, In: Row, N> {
+struct Averaged<'a, In: Row<Scalar: Scalar>, N> {
     net: &'a mut N,
     mean: Option<&'a [In::Scalar]>,
     rows: core::marker::PhantomData<In>,
 }
 
-impl<In: Row, N: Network<In>> Tensors<In::Scalar> for Averaged<'_, In, N> {
-    fn each(&mut self, f: &mut impl FnMut(Tensor<'_, In::Scalar>)) {
+impl<In: Row<Scalar: Scalar>, N: TrainableNetwork<In>> StepTensors<In::Scalar> for Averaged<'_, In, N> {
+    fn each(&mut self, f: &mut impl FnMut(Update<'_, In::Scalar>)) {
         let (mut at, mut index, mean) = (0, 0, self.mean);
-        self.net.visit_params_mut(0, &mut |p| {
+        self.net.visit_params_mut(&mut |p| {
             if p.kind.is_trained() {
                 let grad = match mean {
                     Some(mean) => &mean[at..at + p.grad.len()],
                     None => &*p.grad,
                 };
                 at += p.grad.len();
-                f(Tensor {
+                f(Update {
                     index,
                     layer: p.layer,
                     name: p.name,
@@ -185,12 +186,12 @@ impl<In: Row, N: Network<In>> Tensors<In::Scalar> for Averaged<'_, In, N> {
 
 /// Stops and joins the helper threads when dropped, also while unwinding,
 /// so no thread outlives the run or waits for one that is gone.
-struct Helpers<In: Row, N, const C: usize> {
+struct Helpers<In: Row<Scalar: Scalar>, N, const C: usize> {
     shared: Arc<Shared<In, N, C>>,
     handles: Vec<JoinHandle<()>>,
 }
 
-impl<In: Row, N, const C: usize> Drop for Helpers<In, N, C> {
+impl<In: Row<Scalar: Scalar>, N, const C: usize> Drop for Helpers<In, N, C> {
     fn drop(&mut self) {
         self.shared.barrier.stop();
         for handle in self.handles.drain(..) {
@@ -239,7 +240,7 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// # let _ = net;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct DataParallel<In: Row, N: Network<In>, O, const C: usize> {
+pub struct DataParallel<In: Row<Scalar: Scalar>, N: TrainableNetwork<In>, O, const C: usize> {
     helpers: Helpers<In, N, C>,
     optimizer: O,
     local: Local<In, N, C>,
@@ -248,8 +249,8 @@ pub struct DataParallel<In: Row, N: Network<In>, O, const C: usize> {
 
 impl<In, N, O, const C: usize> DataParallel<In, N, O, C>
 where
-    In: Row,
-    N: Network<In, Out = [In::Scalar; C]> + Clone + Send + Sync + 'static,
+    In: Row<Scalar: Scalar>,
+    N: TrainableNetwork<In, Out = [In::Scalar; C]> + Clone + Send + Sync + 'static,
     O: Optimizer<In::Scalar> + Clone + Send + 'static,
 {
     /// Starts `threads` replicas (at most [`MAX_THREADS`]) of `net` and
@@ -278,7 +279,7 @@ where
             return Err(TrainError::ThreadCount { requested: wanted });
         }
         let (mut params, mut buffers) = (0, 0);
-        net.visit_params(0, &mut |p| match p.kind {
+        net.visit_params(&mut |p| match p.kind {
             ParamKind::Buffer => buffers += p.value.len(),
             _ => params += p.value.len(),
         });
@@ -404,8 +405,8 @@ where
 /// the run stops. A panic is caught and its message left for the caller.
 fn helper<In, N, O, const C: usize>(shared: &Shared<In, N, C>, t: usize, optimizer: &mut O, local: &mut Local<In, N, C>)
 where
-    In: Row,
-    N: Network<In, Out = [In::Scalar; C]>,
+    In: Row<Scalar: Scalar>,
+    N: TrainableNetwork<In, Out = [In::Scalar; C]>,
     O: Optimizer<In::Scalar>,
 {
     let run = catch_unwind(AssertUnwindSafe(|| {
@@ -436,7 +437,7 @@ where
 mod tests {
     use super::*;
     use crate::prelude::*;
-    use crate::{Param, ParamMut, Training};
+    use crate::Training;
     use std::sync::mpsc;
     use std::time::Duration;
 
@@ -458,13 +459,23 @@ mod tests {
         bad_payload: bool,
     }
 
+    impl crate::Tensors for Blowup {
+        crate::tensors! {}
+    }
+
+    impl crate::Params<f32> for Blowup {}
+
     impl Layer<[f32; 2]> for Blowup {
         type Out = [f32; 2];
-        type Cache<R: crate::Rows> = ();
-        fn infer<R: crate::Rows>(&self, x: &Batch<[f32; 2], R>, y: &mut Batch<[f32; 2], R>) {
+        type Scratch<R: crate::Rows> = ();
+        fn infer_with<R: crate::Rows>(&self, x: &Batch<[f32; 2], R>, y: &mut Batch<[f32; 2], R>, _: &mut ()) {
             y.set_rows(x.nrows());
             y.as_mut_slice().copy_from_slice(x.as_slice());
         }
+    }
+
+    impl crate::Trainable<[f32; 2]> for Blowup {
+        type Cache<R: crate::Rows> = ();
         fn forward<R: crate::Rows>(
             &mut self,
             x: &Batch<[f32; 2], R>,
@@ -493,8 +504,6 @@ mod tests {
                 dx.as_mut_slice().copy_from_slice(dy.as_slice());
             }
         }
-        fn visit_params<V: FnMut(Param<'_, f32>) + ?Sized>(&self, _: usize, _: &mut V) {}
-        fn visit_params_mut<V: FnMut(ParamMut<'_, f32>) + ?Sized>(&mut self, _: usize, _: &mut V) {}
     }
 
     fn parts(bad_payload: bool) -> (Net, Dataset<[f32; 3], 2>) {

@@ -1,7 +1,7 @@
 //! The training loop: sample a batch, back-propagate, check, update.
 
 use crate::data::{BatchSampler, Dataset, Sampling};
-use crate::{Network, Optimizer, Row};
+use crate::{Optimizer, Row, Scalar, TrainableNetwork};
 
 use super::{DataParallel, EpochStats, Event, History, StepStats, TrainError, accuracy};
 
@@ -125,8 +125,8 @@ impl<O> Trainer<O> {
         mut observe: impl FnMut(Event),
     ) -> Result<History, TrainError>
     where
-        In: Row,
-        N: Network<In, Out = [In::Scalar; C]> + Clone + Send + Sync + 'static,
+        In: Row<Scalar: Scalar>,
+        N: TrainableNetwork<In, Out = [In::Scalar; C]> + Clone + Send + Sync + 'static,
         O: Optimizer<In::Scalar> + Clone + Send + 'static,
     {
         if train.is_empty() {

@@ -39,7 +39,7 @@ pub fn rng(seed: u64) -> StdRng {
 }
 
 /// `rows` rows of uniform values in [lo, hi).
-pub fn uniform_batch<X: Row>(rows: usize, lo: f64, hi: f64, rng: &mut StdRng) -> Batch<X> {
+pub fn uniform_batch<X: Row<Scalar: Scalar>>(rows: usize, lo: f64, hi: f64, rng: &mut StdRng) -> Batch<X> {
     let mut b = Batch::<X>::zeros(rows);
     for v in b.as_mut_slice() {
         *v = X::Scalar::of(rng.random_range(lo..hi));

@@ -6,8 +6,10 @@ use rand::Rng;
 
 use super::sides::{ConvSide, Side};
 use crate::kernels::conv::{self, Conv2dGeometry};
-use crate::model::{DefaultStorage, Inline, InlineMatrix, ParamMatrix, Storage};
-use crate::{Batch, Image, Init, Layer, Param, ParamKind, ParamMut, Row, Rows, Scalar, Training, expect_rows};
+use crate::model::{DefaultStorage, Frozen, Inline, InlineMatrix, NoGrad, Storage, TrainStorage};
+use crate::{
+    Batch, Image, Init, Layer, Params, Row, Rows, Scalar, TensorData, Tensors, Trainable, Training, expect_rows,
+};
 
 /// A 2-D convolution (the book's `Convolution`, PyTorch's `Conv2d`):
 /// `COUT` filters of `CIN` × `K` × `K` weights and a bias each, moved
@@ -42,8 +44,8 @@ pub struct Conv2d<
 > {
     w: St::Matrix<[T; COUT], Image<T, CIN, K, K>>,
     b: St::Matrix<[T; 1], [T; COUT]>,
-    dw: St::Matrix<[T; COUT], Image<T, CIN, K, K>>,
-    db: St::Matrix<[T; 1], [T; COUT]>,
+    dw: St::Grad<[T; COUT], Image<T, CIN, K, K>>,
+    db: St::Grad<[T; 1], [T; COUT]>,
 }
 
 impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: usize, const P: usize, St: Storage>
@@ -58,8 +60,8 @@ impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: us
         Conv2d {
             w: St::filled::<[T; COUT], _>(filter),
             b: St::filled::<[T; 1], _>(bias),
-            dw: St::filled::<[T; COUT], _>(filter),
-            db: St::filled::<[T; 1], _>(bias),
+            dw: St::grad_filled::<[T; COUT], _>(filter),
+            db: St::grad_filled::<[T; 1], _>(bias),
         }
     }
 
@@ -114,9 +116,9 @@ impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: us
         Image::flatten(self.dw.as_slice())
     }
 
-    /// db from the last backward pass.
-    pub fn bias_grad(&self) -> &[T; COUT] {
-        &self.db.as_slice()[0]
+    /// db from the last backward pass (empty for a [`Frozen`] layer).
+    pub fn bias_grad(&self) -> &[T] {
+        self.db.as_slice().as_flattened()
     }
 
     /// The weights with the weight and bias gradients, all flat, for the
@@ -158,6 +160,23 @@ impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: us
             // SAFETY: arrays of floats, for which all-zero bytes are 0.0.
             dw: InlineMatrix(unsafe { core::mem::zeroed() }),
             db: InlineMatrix([[T::ZERO; COUT]]),
+        }
+    }
+}
+
+impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: usize, const P: usize>
+    Conv2d<T, CIN, COUT, K, S, P, Frozen>
+{
+    /// An inference-only layer with these weights and biases, in a constant
+    /// expression: a `static` of these takes exactly its parameters' bytes.
+    pub const fn frozen(weights: [[[[T; K]; K]; CIN]; COUT], bias: [T; COUT]) -> Self {
+        // SAFETY: as in `from_arrays`.
+        let w: [Image<T, CIN, K, K>; COUT] = unsafe { core::mem::transmute_copy(&weights) };
+        Conv2d {
+            w: InlineMatrix(w),
+            b: InlineMatrix([bias]),
+            dw: NoGrad::NONE,
+            db: NoGrad::NONE,
         }
     }
 }
@@ -223,6 +242,20 @@ impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: us
     }
 }
 
+impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: usize, const P: usize, St: Storage> Tensors
+    for Conv2d<T, CIN, COUT, K, S, P, St>
+{
+    crate::tensors! {
+        "W": Weight { fan_in: Self::FAN_IN }, [COUT, CIN, K, K] => w / dw;
+        "b": Bias, [COUT] => b / db;
+    }
+}
+
+impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: usize, const P: usize, St: TrainStorage>
+    Params<T> for Conv2d<T, CIN, COUT, K, S, P, St>
+{
+}
+
 impl<
     T: Scalar,
     const CIN: usize,
@@ -241,11 +274,7 @@ where
     Side<W>: ConvSide<K, S, P, Out = Side<WO>>,
 {
     type Out = Image<T, COUT, HO, WO>;
-    type Cache<R: Rows> = ConvCache<T>;
-
-    fn infer<R: Rows>(&self, x: &Batch<Image<T, CIN, H, W>, R>, y: &mut Batch<Self::Out, R>) {
-        self.infer_with(x, y, &mut ConvCache::default())
-    }
+    type Scratch<R: Rows> = ConvCache<T>;
 
     fn infer_with<R: Rows>(
         &self,
@@ -256,6 +285,26 @@ where
         y.set_rows(x.nrows());
         self.convolve(H, W, x.nrows(), x.as_slice(), y.as_mut_slice(), cache)
     }
+}
+
+impl<
+    T: Scalar,
+    const CIN: usize,
+    const COUT: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+    St: TrainStorage,
+    const H: usize,
+    const W: usize,
+    const HO: usize,
+    const WO: usize,
+> Trainable<Image<T, CIN, H, W>> for Conv2d<T, CIN, COUT, K, S, P, St>
+where
+    Side<H>: ConvSide<K, S, P, Out = Side<HO>>,
+    Side<W>: ConvSide<K, S, P, Out = Side<WO>>,
+{
+    type Cache<R: Rows> = ConvCache<T>;
 
     fn forward<R: Rows>(
         &mut self,
@@ -266,7 +315,6 @@ where
     ) {
         self.infer_with(x, y, cache)
     }
-
     fn backward<R: Rows>(
         &mut self,
         x: &Batch<Image<T, CIN, H, W>, R>,
@@ -299,34 +347,6 @@ where
             let _ = cache;
             conv::conv2d_backward_direct(&g, x.nrows(), x.as_slice(), w, dy.as_slice(), dw, db, dx);
         }
-    }
-
-    fn visit_params<V: FnMut(Param<'_, T>) + ?Sized>(&self, layer: usize, f: &mut V) {
-        let weight = ParamKind::Weight { fan_in: Self::FAN_IN };
-        f(Param::new(
-            layer,
-            "W",
-            weight,
-            &[COUT, CIN, K, K],
-            self.weights(),
-            self.weight_grad(),
-        ));
-        let (b, db) = (self.b.as_slice().as_flattened(), self.db.as_slice().as_flattened());
-        f(Param::new(layer, "b", ParamKind::Bias, &[COUT], b, db));
-    }
-
-    fn visit_params_mut<V: FnMut(ParamMut<'_, T>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
-        let weight = ParamKind::Weight { fan_in: Self::FAN_IN };
-        let (w, dw) = (
-            Image::flatten_mut(self.w.as_mut_slice()),
-            Image::flatten_mut(self.dw.as_mut_slice()),
-        );
-        f(ParamMut::new(layer, "W", weight, &[COUT, CIN, K, K], w, dw));
-        let (b, db) = (
-            self.b.as_mut_slice().as_flattened_mut(),
-            self.db.as_mut_slice().as_flattened_mut(),
-        );
-        f(ParamMut::new(layer, "b", ParamKind::Bias, &[COUT], b, db));
     }
 }
 

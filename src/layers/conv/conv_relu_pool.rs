@@ -7,9 +7,10 @@ use super::conv2d::{Conv2d, ConvCache};
 use super::max_pool2d::{self, MaxPool2d};
 use super::sides::{ConvSide, Side};
 use crate::kernels::pool;
-use crate::model::Storage;
+use crate::model::{Storage, TrainStorage};
 use crate::{
-    Activation, Batch, Image, Layer, LayerInfo, Param, ParamMut, Relu, Row, Rows, Scalar, Training, expect_rows,
+    Activation, Batch, Image, Layer, Params, Path, Relu, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable,
+    Training, expect_rows,
 };
 
 /// `conv` → [`Relu`] → `pool`, computed image by image: the same net as the
@@ -27,10 +28,11 @@ use crate::{
 /// the same: only each window's maximum receives a gradient, and it passes
 /// the ReLU exactly where that maximum is positive.
 ///
-/// To everything outside it the block is its three layers: it takes three
-/// positions in the net's numbering, a [`summary`](crate::Layer::summary)
-/// lists `Conv2d`, `Relu` and `MaxPool2d`, and a saved file (or PyTorch's
-/// `Conv2d`, `ReLU`, `MaxPool2d`) loads into either form.
+/// It is one layer: one position in the net's numbering, one row of a
+/// [`summary`](crate::Layer::summary), and its tensors are the
+/// convolution's (`"0.W"`, `"0.b"` at position 0). PyTorch's `Conv2d`,
+/// `ReLU`, `MaxPool2d` load into it as into the three layers, since
+/// PyTorch weights load by the order of the tensors.
 ///
 /// ```
 /// use rand::{SeedableRng, rngs::StdRng};
@@ -43,7 +45,8 @@ use crate::{
 ///     .then(Relu)
 ///     .then(Affine::<_, 10>::init(Init::Normal(0.01), &mut rng))
 ///     .then(SoftmaxWithLoss);
-/// assert_eq!(net.summary().layers[2].kind, "MaxPool2d");
+/// assert_eq!(net.summary().layers[0].kind, "ConvReluPool");
+/// assert_eq!(net.summary().layers[1].output, &[100]); // net.layer::<1>()
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConvReluPool<C, P> {
@@ -137,6 +140,21 @@ impl<
     }
 }
 
+impl<C: Tensors, P> Tensors for ConvReluPool<C, P> {
+    /// The convolution's tensors, at this layer's position.
+    #[inline]
+    fn visit<V: FnMut(Tensor<'_>) + ?Sized>(&self, at: Path, f: &mut V) {
+        self.conv.visit(at, f)
+    }
+
+    #[inline]
+    fn visit_mut<V: FnMut(TensorMut<'_>) + ?Sized>(&mut self, at: Path, f: &mut V) {
+        self.conv.visit_mut(at, f)
+    }
+}
+
+impl<T: Scalar, C: Params<T>, P> Params<T> for ConvReluPool<C, P> {}
+
 impl<
     T: Scalar,
     const CIN: usize,
@@ -161,12 +179,7 @@ where
     Side<WC>: ConvSide<PS, PST, 0, Out = Side<WO>>,
 {
     type Out = Image<T, COUT, HO, WO>;
-    type Cache<R: Rows> = ConvReluPoolCache<T>;
-    const LAYERS: usize = 3;
-
-    fn infer<R: Rows>(&self, x: &Batch<Image<T, CIN, H, W>, R>, y: &mut Batch<Self::Out, R>) {
-        self.infer_with(x, y, &mut ConvReluPoolCache::default())
-    }
+    type Scratch<R: Rows> = ConvReluPoolCache<T>;
 
     fn infer_with<R: Rows>(
         &self,
@@ -183,6 +196,32 @@ where
             (&mut cache.image, &mut cache.conv),
         );
     }
+}
+
+impl<
+    T: Scalar,
+    const CIN: usize,
+    const COUT: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+    St: TrainStorage,
+    const PS: usize,
+    const PST: usize,
+    const H: usize,
+    const W: usize,
+    const HC: usize,
+    const WC: usize,
+    const HO: usize,
+    const WO: usize,
+> Trainable<Image<T, CIN, H, W>> for ConvReluPool<Conv2d<T, CIN, COUT, K, S, P, St>, MaxPool2d<PS, PST>>
+where
+    Side<H>: ConvSide<K, S, P, Out = Side<HC>>,
+    Side<W>: ConvSide<K, S, P, Out = Side<WC>>,
+    Side<HC>: ConvSide<PS, PST, 0, Out = Side<HO>>,
+    Side<WC>: ConvSide<PS, PST, 0, Out = Side<WO>>,
+{
+    type Cache<R: Rows> = ConvReluPoolCache<T>;
 
     fn forward<R: Rows>(
         &mut self,
@@ -223,7 +262,7 @@ where
             // chained Relu does, where it is NaN)
             let dy_i = dy[i].as_slice();
             for ((d, &g), &v) in cache.pooled.iter_mut().zip(dy_i).zip(y[i].as_slice()) {
-                *d = Relu::derivative(v, v, g);
+                *d = Relu.derivative(v, v, g);
             }
             let argmax = &cache.argmax[i * out..(i + 1) * out];
             pool::max_pool2d_backward(&pooling, 1, argmax, &cache.pooled, &mut cache.image);
@@ -237,19 +276,5 @@ where
                 &mut cache.conv,
             );
         }
-    }
-
-    fn visit_params<V: FnMut(Param<'_, T>) + ?Sized>(&self, layer: usize, f: &mut V) {
-        <Conv2d<T, CIN, COUT, K, S, P, St> as Layer<Image<T, CIN, H, W>>>::visit_params(&self.conv, layer, f)
-    }
-
-    fn visit_params_mut<V: FnMut(ParamMut<'_, T>) + ?Sized>(&mut self, layer: usize, f: &mut V) {
-        <Conv2d<T, CIN, COUT, K, S, P, St> as Layer<Image<T, CIN, H, W>>>::visit_params_mut(&mut self.conv, layer, f)
-    }
-
-    fn describe(&self, layer: usize, depth: usize, f: &mut dyn FnMut(LayerInfo)) {
-        <Conv2d<T, CIN, COUT, K, S, P, St> as Layer<Image<T, CIN, H, W>>>::describe(&self.conv, layer, depth, f);
-        <Relu as Layer<Image<T, COUT, HC, WC>>>::describe(&Relu, layer + 1, depth, f);
-        <MaxPool2d<PS, PST> as Layer<Image<T, COUT, HC, WC>>>::describe(&self.pool, layer + 2, depth, f);
     }
 }

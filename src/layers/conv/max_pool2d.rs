@@ -2,7 +2,7 @@
 
 use super::sides::{ConvSide, Side};
 use crate::kernels::pool::{self, PoolGeometry};
-use crate::{Batch, Image, Layer, Param, ParamMut, Rows, Scalar, Training, expect_rows};
+use crate::{Batch, Image, Layer, Params, Rows, Scalar, Tensors, Trainable, Training, expect_rows};
 
 /// Max pooling (the book's `Pooling`, PyTorch's `MaxPool2d`): each output
 /// is the largest value of a `PS` × `PS` window of its channel, windows
@@ -62,6 +62,12 @@ pub(super) fn geometry<const PS: usize, const PST: usize>(c: usize, h: usize, w:
     }
 }
 
+impl<const PS: usize, const PST: usize> Tensors for MaxPool2d<PS, PST> {
+    crate::tensors! {}
+}
+
+impl<T: Scalar, const PS: usize, const PST: usize> Params<T> for MaxPool2d<PS, PST> {}
+
 impl<
     T: Scalar,
     const PS: usize,
@@ -77,13 +83,30 @@ where
     Side<W>: ConvSide<PS, PST, 0, Out = Side<WO>>,
 {
     type Out = Image<T, C, HO, WO>;
-    type Cache<R: Rows> = PoolCache<C, HO, WO, R>;
+    type Scratch<R: Rows> = ();
 
-    fn infer<R: Rows>(&self, x: &Batch<Image<T, C, H, W>, R>, y: &mut Batch<Self::Out, R>) {
+    fn infer_with<R: Rows>(&self, x: &Batch<Image<T, C, H, W>, R>, y: &mut Batch<Self::Out, R>, _: &mut ()) {
         y.set_rows(x.nrows());
         let g = geometry::<PS, PST>(C, H, W);
         pool::max_pool2d_forward(&g, x.nrows(), x.as_slice(), y.as_mut_slice(), None);
     }
+}
+
+impl<
+    T: Scalar,
+    const PS: usize,
+    const PST: usize,
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const HO: usize,
+    const WO: usize,
+> Trainable<Image<T, C, H, W>> for MaxPool2d<PS, PST>
+where
+    Side<H>: ConvSide<PS, PST, 0, Out = Side<HO>>,
+    Side<W>: ConvSide<PS, PST, 0, Out = Side<WO>>,
+{
+    type Cache<R: Rows> = PoolCache<C, HO, WO, R>;
 
     fn forward<R: Rows>(
         &mut self,
@@ -117,8 +140,4 @@ where
         );
         pool::max_pool2d_backward(&g, x.nrows(), cache.flat(), dy.as_slice(), dx.as_mut_slice());
     }
-
-    fn visit_params<V: FnMut(Param<'_, T>) + ?Sized>(&self, _: usize, _: &mut V) {}
-
-    fn visit_params_mut<V: FnMut(ParamMut<'_, T>) + ?Sized>(&mut self, _: usize, _: &mut V) {}
 }

@@ -1,8 +1,8 @@
 // Tensors of a typenet model, written by typenet::io::rust_source.
-// layer 0: Affine(4->16)
-// layer 1: Relu(16->16)
-// layer 2: Affine(16->3)
-// layer 3: SoftmaxWithLoss(3->3)
+// layer 0: Affine
+// layer 1: Relu
+// layer 2: Affine
+// layer 3: SoftmaxWithLoss
 
 pub const L0_W: [[f32; 16]; 4] = [
     [-0.6897391, -0.4049713, -0.5034837, 0.28384557, -0.35742208, 1.3649223, -0.43172914, -0.4952853, -0.67481124, 0.39064518, 0.14162606, -2.1166074, -0.5241266, -0.1691203, 0.2358025, 0.7378585],

@@ -36,7 +36,7 @@ fn close(backprop: &[Gradient<f64>], numerical: &[Gradient<f64>]) -> Result<(), 
 /// Checks the parameter gradients and the input gradient of `net` at `x`.
 fn check<const IN: usize, N>(net: &mut N, x: &Batch<[f64; IN]>, t: &Labels<3>) -> Result<(), TestCaseError>
 where
-    N: Network<[f64; IN], Out = [f64; 3]>,
+    N: TrainableNetwork<[f64; IN], Out = [f64; 3]>,
 {
     let mut ws = net.workspace();
     // below a probability of 1e-7 the loss is clamped flat (the log guard)

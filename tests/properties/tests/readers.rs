@@ -293,7 +293,7 @@ proptest! {
             Err(_) => prop_assert_eq!(target, net(1.0)),
             Ok(()) => {
                 let mut finite = true;
-                target.visit_params(0, &mut |p| finite &= p.value.iter().all(|v| v.is_finite()));
+                target.visit_params(&mut |p| finite &= p.value.iter().all(|v| v.is_finite()));
                 prop_assert!(finite);
             }
         }
