@@ -60,7 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .train(&mut digits, &train, None, |_| {})?;
     println!(
         "\ndigit reader trained: test accuracy {:.2} %",
-        100.0 * accuracy(&digits, &test)
+        100.0 * accuracy(&digits, &test)?
     );
     println!("{}\n", digits.summary());
     bake(&digits, &dir, "digits")

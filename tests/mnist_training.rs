@@ -30,7 +30,7 @@ fn mnist<T: Scalar>() -> (Dataset<[T; 784], 10>, Dataset<[T; 784], 10>) {
 fn short_seed_run_learns<T: Scalar>() {
     let (train, test) = mnist::<T>();
     let mut net: TwoLayerNet<T, 784, 50, 10> = two_layer_net(0.01, &mut rng(42));
-    let before = accuracy(&net, &test);
+    let before = accuracy(&net, &test).unwrap();
     let mut epochs_seen = 0;
     let history = Trainer::new(Sgd::new(0.1))
         .batch_size(100)
@@ -42,7 +42,7 @@ fn short_seed_run_learns<T: Scalar>() {
             }
         })
         .unwrap();
-    let after = accuracy(&net, &test);
+    let after = accuracy(&net, &test).unwrap();
     assert!(before < 0.2, "an untrained net should be near chance, got {before}");
     assert!(after > 0.85, "test accuracy after 600 steps: {after}");
     // the book's bookkeeping: a loss per step, accuracies per epoch of 100 steps
@@ -72,7 +72,7 @@ fn two_threads_learn_like_one() {
             .threads(threads)
             .train(&mut net, &train, None, |_| {})
             .unwrap();
-        (accuracy(&net, &test), h.train_loss)
+        (accuracy(&net, &test).unwrap(), h.train_loss)
     };
     let (one, loss_one) = run(1);
     let (two, loss_two) = run(2);
@@ -133,7 +133,7 @@ fn many_threads_classify_through_shared_references() {
     });
     assert_eq!(quarters.concat(), one_thread);
     // and the batched path agrees on the classes
-    assert_eq!(typenet::train::predictions(net, &test), one_thread);
+    assert_eq!(typenet::train::predictions(net, &test).unwrap(), one_thread);
 }
 
 /// SGD whose sixth step overflows one tensor, as a learning rate far too

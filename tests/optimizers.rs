@@ -183,7 +183,7 @@ fn every_optimizer_trains_the_seed_net() {
             .seed(1)
             .train(&mut net, &train, None, |_| {})
             .unwrap();
-        let acc = accuracy(&net, &test);
+        let acc = accuracy(&net, &test).unwrap();
         assert!(acc > 0.8, "{name}: test accuracy {acc} after 300 steps");
     }
 }

@@ -211,7 +211,9 @@ pub fn train<X: Row<Scalar = f32>, N: Net<X>>(
 
     let stopped = match outcome {
         Ok(_) => None,
-        Err(e @ (TrainError::NonFinite { .. } | TrainError::ThreadPanicked(_))) => Some(e),
+        Err(
+            e @ (TrainError::NonFinite { .. } | TrainError::ThreadPanicked(_) | TrainError::ObserverPanicked { .. }),
+        ) => Some(e),
         Err(e) => return Err(e.into()),
     };
     println!(
@@ -223,7 +225,10 @@ pub fn train<X: Row<Scalar = f32>, N: Net<X>>(
         eprintln!("training stopped: {e}");
     } else if let Some(test) = test {
         let last = record.epochs.last().filter(|e| e.steps == done);
-        let acc = last.and_then(|e| e.test_acc).unwrap_or_else(|| accuracy(&*net, test));
+        let acc = match last.and_then(|e| e.test_acc) {
+            Some(acc) => acc,
+            None => accuracy(&*net, test)?,
+        };
         println!("final test accuracy: {}", percent(acc).trim_start());
     }
 
