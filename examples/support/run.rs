@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use typenet::Row;
 use typenet::data::Sampling;
-use typenet::optim::AnyOptimizer;
+use typenet::optim::{AnyOptimizer, UnknownOptimizer};
 use typenet::train::{Event, MAX_THREADS, Stop, TrainError, Trainer, accuracy};
 
 use super::chart;
@@ -72,7 +72,15 @@ pub fn optimizer(flags: &Flags, default: &str, lr: f64) -> Result<AnyOptimizer<f
     } else {
         name.eq_ignore_ascii_case(default).then_some(lr)
     };
-    AnyOptimizer::named(&name, rate).map_err(|e| Usage(format!("--optimizer {name}: {e}")))
+    AnyOptimizer::named(&name, rate).map_err(|e| match e {
+        // a rate the optimizer refuses (1e39 is infinite as an f32) is the
+        // rate's fault, whichever optimizer it was given to
+        UnknownOptimizer::Rate(e) if flags.has("lr") => Usage(format!(
+            "--lr {}: {e}",
+            flags.text("lr").ok().flatten().unwrap_or_default()
+        )),
+        e => Usage(format!("--optimizer {name}: {e}")),
+    })
 }
 
 /// `--save`, `--history` and `--chart` (`chart` when absent), each checked
