@@ -125,7 +125,14 @@ impl fmt::Display for TrainError {
                 "the observer panicked after step {step} ({message}); the net keeps the parameters of step {step}"
             ),
             TrainError::NonFinite { step, loss, what } => {
-                write!(f, "step {step} produced {what} (loss {loss}); it was not applied")?;
+                write!(f, "step {step} produced {what} (loss ")?;
+                // `{}` never uses an exponent: a loss of 1e300 would be 300 digits
+                if *loss == 0.0 || !loss.is_finite() || (1e-4..1e16).contains(&loss.abs()) {
+                    write!(f, "{loss}")?;
+                } else {
+                    write!(f, "{loss:e}")?;
+                }
+                write!(f, "); it was not applied")?;
                 match step {
                     0 => write!(f, ", the net keeps its initial parameters"),
                     _ => write!(f, ", the net keeps the parameters of step {}", step - 1),
@@ -136,3 +143,23 @@ impl fmt::Display for TrainError {
 }
 
 impl std::error::Error for TrainError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A loss is printed as people write it, not as hundreds of digits.
+    #[test]
+    fn losses_print_readably() {
+        let at = |loss| TrainError::NonFinite {
+            step: 3,
+            loss,
+            what: NonFinite::Parameter(0, "W"),
+        };
+        let text = |loss| at(loss).to_string();
+        assert!(text(1e300).contains("(loss 1e300)"), "{}", text(1e300));
+        assert!(text(2.5).contains("(loss 2.5)"));
+        assert!(text(f64::NAN).contains("(loss NaN)"));
+        assert!(text(-3e-200).contains("(loss -3e-200)"));
+    }
+}

@@ -218,7 +218,11 @@ pub(super) fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// back-propagate, check, update, on the calling thread.
 ///
 /// The helper threads live as long as this value; a panic in one is
-/// reported by the next [`step`](DataParallel::step) with its message.
+/// reported by the next [`step`](DataParallel::step) with its message. A
+/// panic on the calling thread during a step (a layer's, which the caller
+/// may catch) stops the run too: the replicas are then at different points
+/// of the step, so every later step is refused rather than run out of
+/// step.
 ///
 /// ```no_run
 /// use rand::{SeedableRng, rngs::StdRng};
