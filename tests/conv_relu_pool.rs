@@ -7,7 +7,7 @@ mod common;
 use common::{rng, uniform_batch};
 use typenet::io::{from_bytes, to_bytes};
 use typenet::prelude::*;
-use typenet::train::{TrainError, Trainer};
+use typenet::train::{DataParallel, TrainError, Trainer};
 use typenet::{Dyn, Param, data::Dataset};
 
 /// Every tensor's values and gradients, in order.
@@ -147,8 +147,9 @@ fn summaries_and_files_are_those_of_the_three_layers() {
     assert_eq!(a.predict(&x).unwrap(), b.predict(&x).unwrap());
 }
 
-/// The step of a net fed a NaN pixel is refused, the error names it, and
-/// the net keeps its parameters; on two threads as on one.
+/// A data set with a NaN pixel is refused by the trainer before its first
+/// step, naming the sample and the pixel; a step on it (by hand) is
+/// refused, and the net keeps its parameters; on two threads as on one.
 fn refuses_a_nan_batch<N>(make: impl Fn() -> N)
 where
     N: Network<Image<f32, 1, 12, 12>, Out = [f32; 3]> + Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static,
@@ -169,11 +170,26 @@ where
             .threads(threads)
             .train(&mut net, &data, None, |_| {})
             .unwrap_err();
+        // pixel (0, 5, 5) of a 12×12 image is at position 5·12 + 5
+        let refused = TrainError::NonFiniteSample {
+            set: "training",
+            row: 0,
+            column: 65,
+        };
+        assert_eq!(err, refused, "{threads} threads");
+        assert_eq!(net, before, "{threads} threads: trained on a NaN");
+
+        let mut parallel = DataParallel::new(make(), Sgd::new(0.1), data.clone(), threads, 0).unwrap();
+        let err = parallel.step(&(0..10).collect::<Vec<_>>()).unwrap_err();
         assert!(
             matches!(err, TrainError::NonFinite { step: 0, .. }),
             "{threads} threads: {err:?}"
         );
-        assert_eq!(net, before, "{threads} threads: the refused step reached the weights");
+        assert_eq!(
+            parallel.into_parts().0,
+            before,
+            "{threads} threads: the refused step reached the weights"
+        );
     }
 }
 

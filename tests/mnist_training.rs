@@ -232,8 +232,8 @@ fn shuffled_epochs_are_reproducible() {
     assert_eq!(grads_a, grads_b);
 }
 
-/// A NaN in the data stops training with an error naming the step, and the
-/// failed step's update is not applied.
+/// A NaN in the data is refused before training, naming the sample and the
+/// pixel; a step on it by hand is refused and its update is not applied.
 #[test]
 fn non_finite_steps_stop_training_without_corrupting_the_net() {
     let (train, _) = mnist::<f32>();
@@ -247,8 +247,17 @@ fn non_finite_steps_stop_training_without_corrupting_the_net() {
     let err = Trainer::new(Sgd::new(0.1))
         .train(&mut net, &poisoned, None, |_| {})
         .unwrap_err();
+    let refused = TrainError::NonFiniteSample {
+        set: "training",
+        row: 0,
+        column: 300,
+    };
+    assert_eq!(err, refused);
+    assert_eq!(net, before, "trained on a NaN");
+    let mut parallel = DataParallel::new(net.clone(), Sgd::new(0.1), poisoned, 1, 0).unwrap();
+    let err = parallel.step(&(0..100).collect::<Vec<_>>()).unwrap_err();
     assert!(matches!(err, TrainError::NonFinite { step: 0, .. }), "{err:?}");
-    assert_eq!(net, before, "the failed update reached the weights");
+    assert_eq!(parallel.into_parts().0, before, "the failed update reached the weights");
 
     // a learning rate so large the weights blow up after the first update
     let mut net: TwoLayerNet<f32, 784, 50, 10> = two_layer_net(0.01, &mut rng(1));
@@ -291,21 +300,18 @@ fn gradient_check_on_three_real_digits() {
 }
 
 /// A run of 10¹⁸ steps starts without reserving its loss history up front
-/// (8·10¹⁸ bytes would abort the process): here its first step meets a NaN
-/// and ends it with an error.
+/// (8·10¹⁸ bytes would abort the process): here its observer ends it after
+/// the first step.
 #[test]
 fn a_huge_step_count_allocates_nothing_up_front() {
     let (train, _) = mnist::<f32>();
     let hundred = train.take(100);
-    let mut images = hundred.to_batch();
-    images.rows_mut().iter_mut().for_each(|row| row[0] = f32::NAN);
-    let poisoned = Dataset::new(images, hundred.labels().clone()).unwrap();
     let mut net: TwoLayerNet<f32, 784, 50, 10> = two_layer_net(0.01, &mut rng(1));
     let err = Trainer::new(Sgd::new(0.1))
         .iterations(1_000_000_000_000_000_000)
-        .train(&mut net, &poisoned, None, |_| {})
+        .train(&mut net, &hundred, None, |_| panic!("enough"))
         .unwrap_err();
-    assert!(matches!(err, TrainError::NonFinite { step: 0, .. }), "{err:?}");
+    assert!(matches!(err, TrainError::ObserverPanicked { step: 0, .. }), "{err:?}");
 }
 
 /// `epochs` whose step count overflows a counter is an error, not a

@@ -209,16 +209,17 @@ fn a_nan_batch_cannot_reach_the_weights() {
     }
 }
 
-/// An update that overflows (lr 1e39 in f32) is refused before anything is
-/// written: the weights and the optimizer's own state (momentum's velocity,
-/// Adam's moments and step count) are exactly as before, so the next,
-/// sensible step works.
+/// An update that overflows (lr 1e30 on gradients of about 1e10, past
+/// f32's 3.4e38) is refused before anything is written: the weights and the
+/// optimizer's own state (momentum's velocity, Adam's moments and step
+/// count) are exactly as before, so the next, sensible step works.
 #[test]
 fn a_refused_step_leaves_weights_and_optimizer_state_untouched() {
     let x = [[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]];
     let mut net = small_net_with_gradient(x);
+    net.visit_params_mut(0, &mut |p| p.grad.iter_mut().for_each(|g| *g *= 1e10));
     let before = net.clone();
-    let mut momentum = Momentum::<f32>::new(1e39, 0.9);
+    let mut momentum = Momentum::<f32>::new(1e30, 0.9);
     let state = momentum.clone();
     assert_eq!(momentum.step(&mut net), Err(NonFinite::Parameter(0, "W")));
     assert_eq!((&net, &momentum), (&before, &state));
