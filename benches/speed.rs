@@ -149,7 +149,7 @@ fn seed_run<T: Scalar>(o: &Options, threads: usize, train: &Dataset<[T; 784], 10
         s.p10,
         s.p90,
         wall,
-        100.0 * accuracy(&net, test),
+        100.0 * accuracy(&net, test).expect("MNIST pixels are finite"),
         allocations as f64 / (o.steps - o.warmup) as f64,
     );
 }
@@ -280,7 +280,7 @@ fn cnn_run<T, N>(
         s.p10,
         s.p90,
         wall,
-        100.0 * accuracy(&net, test),
+        100.0 * accuracy(&net, test).expect("MNIST pixels are finite"),
         allocations as f64 / timed_range.len() as f64,
     );
     if threads == 1 {

@@ -33,16 +33,63 @@ fn bake<L: Tensors>(net: &L, dir: &Path, name: &str) -> Result<(), Box<dyn std::
     Ok(())
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/no-std/src"));
+const USAGE: &str = "\
+Trains two small nets and writes each as Rust source (NAME.rs) and as
+safetensors (NAME.safetensors): model (the 4→16→3 classifier) and digits
+(a convolutional digit reader trained on the bundled MNIST).
 
+Usage: cargo run --release --example bake_weights -- [DIR]
+
+  DIR          the folder to write into (default: tests/no-std/src)
+  -h, --help   print this and exit
+";
+
+/// The folder to write into, from the command line; `None` after `--help`.
+fn folder() -> Result<Option<PathBuf>, String> {
+    let mut args = std::env::args_os().skip(1);
+    let dir = match args.next() {
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/no-std/src"),
+        Some(arg) if arg == "--help" || arg == "-h" => {
+            print!("{USAGE}");
+            return Ok(None);
+        }
+        Some(arg) if arg.to_string_lossy().starts_with('-') => {
+            return Err(format!("unknown option {}\n\n{USAGE}", arg.to_string_lossy()));
+        }
+        Some(arg) => PathBuf::from(arg),
+    };
+    if let Some(extra) = args.next() {
+        return Err(format!("unexpected argument {}\n\n{USAGE}", extra.to_string_lossy()));
+    }
+    // checked before anything is trained
+    if !dir.is_dir() {
+        return Err(format!("{}: not a folder", dir.display()));
+    }
+    Ok(Some(dir))
+}
+
+fn main() -> std::process::ExitCode {
+    match folder() {
+        Ok(None) => std::process::ExitCode::SUCCESS,
+        Ok(Some(dir)) => match bake_both(&dir) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn bake_both(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let (net, losses) = static_classifier::train(300);
     println!("classifier trained: loss {:.4} → {:.4}", losses[0], losses[2]);
     println!("{}\n", net.summary());
-    bake(&net, &dir, "model")?;
+    bake(&net, dir, "model")?;
 
     let files = MnistFiles::find(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist"))?;
     let train = Dataset::<Image<f32, 1, 28, 28>, 10>::load(&files.train.images, &files.train.labels, Pixels::Unit)?;
@@ -60,8 +107,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .train(&mut digits, &train, None, |_| {})?;
     println!(
         "\ndigit reader trained: test accuracy {:.2} %",
-        100.0 * accuracy(&digits, &test)
+        100.0 * accuracy(&digits, &test)?
     );
     println!("{}\n", digits.summary());
-    bake(&digits, &dir, "digits")
+    bake(&digits, dir, "digits")
 }

@@ -45,7 +45,7 @@ fn classify<X: Row<Scalar = f32>>(mut net: impl Net<X>, model: &Path, data: &Dat
     let test = data
         .test()
         .ok_or_else(|| format!("{}: no test images, so nothing to classify", data.test_images.display()))?;
-    let predicted = predictions(&net, test);
+    let predicted = predictions(&net, test)?;
 
     let mut confusion = [[0usize; 10]; 10];
     for (i, &p) in predicted.iter().enumerate() {

@@ -101,7 +101,11 @@ fn a_frozen_net_is_the_size_of_its_parameters() {
     let params = (4 * 25 + 4) + (576 * 10 + 10);
     assert_eq!(DIGITS.param_count(), params);
     assert_eq!(size_of::<FrozenDigitReader>(), 4 * params);
-    assert_eq!(size_of::<DigitReader>(), 2 * 4 * params, "the trainable net keeps a gradient per value");
+    assert_eq!(
+        size_of::<DigitReader>(),
+        2 * 4 * params,
+        "the trainable net keeps a gradient per value"
+    );
 }
 
 #[test]
@@ -109,7 +113,11 @@ fn a_frozen_net_is_the_size_of_its_parameters() {
 fn rewrite_baked_sources() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/no-std/src");
     std::fs::write(format!("{dir}/model.rs"), typenet::io::rust_source(&saved()).unwrap()).unwrap();
-    std::fs::write(format!("{dir}/digits.rs"), typenet::io::rust_source(&saved_digits()).unwrap()).unwrap();
+    std::fs::write(
+        format!("{dir}/digits.rs"),
+        typenet::io::rust_source(&saved_digits()).unwrap(),
+    )
+    .unwrap();
 }
 
 fn saved_digits() -> DigitReader {
@@ -137,7 +145,10 @@ fn the_baked_digit_reader_is_the_saved_one() {
     let original = saved_digits();
     let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/no-std/src/digits.rs")).unwrap();
     assert_eq!(typenet::io::rust_source(&original).unwrap(), source);
-    assert_eq!(typenet::io::to_bytes(&DIGITS).unwrap(), typenet::io::to_bytes(&original).unwrap());
+    assert_eq!(
+        typenet::io::to_bytes(&DIGITS).unwrap(),
+        typenet::io::to_bytes(&original).unwrap()
+    );
     let test = mnist_test().take(1000);
     let mut correct = 0;
     for i in 0..test.len() {

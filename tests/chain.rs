@@ -4,9 +4,7 @@ mod common;
 
 use common::{assert_close, rng, uniform_batch};
 use typenet::prelude::*;
-use typenet::{
-    Batch, GradientDiff, InputError, LayerInfo, ParamKind, Shape, gradient_check, stored_gradients,
-};
+use typenet::{Batch, GradientDiff, InputError, LayerInfo, ParamKind, Shape, gradient_check, stored_gradients};
 
 type Deep<T> = Chain![
     Affine<[T; 784], 100>, Relu, Affine<[T; 100], 200>, Relu, Affine<[T; 200], 10>, SoftmaxWithLoss<10>
@@ -106,9 +104,7 @@ for_f32_and_f64!(
 fn parameters_are_visited_in_order_with_their_shapes() {
     let mut net = deep::<f32>(8);
     let mut seen = Vec::new();
-    net.visit_params(&mut |p| {
-        seen.push((p.layer.to_string(), p.name, p.shape, p.value.len(), p.grad.len()))
-    });
+    net.visit_params(&mut |p| seen.push((p.layer.to_string(), p.name, p.shape, p.value.len(), p.grad.len())));
     let shape = Shape::new;
     assert_eq!(
         seen,
@@ -148,7 +144,10 @@ fn layers_describe_themselves() {
             ("SoftmaxWithLoss", 10, 10, 0),
         ]
     );
-    assert_eq!(lines.iter().map(|l| l.path.to_string()).collect::<Vec<_>>(), ["0", "1", "2", "3", "4", "5"]);
+    assert_eq!(
+        lines.iter().map(|l| l.path.to_string()).collect::<Vec<_>>(),
+        ["0", "1", "2", "3", "4", "5"]
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 use common::{rng, uniform_batch};
 use typenet::io::{from_bytes, to_bytes};
 use typenet::prelude::*;
-use typenet::train::{TrainError, Trainer};
+use typenet::train::{DataParallel, TrainError, Trainer};
 use typenet::{Dyn, Param, data::Dataset};
 
 /// Every tensor's values and gradients, in order.
@@ -59,7 +59,9 @@ where
     fused.backward(x, &y_fused, &dy, &mut cache_fused, Some(&mut dx_fused));
     let as_f64 = |b: &Batch<X>| b.as_slice().iter().map(|v| v.as_f64()).collect::<Vec<_>>();
     close("dx", &as_f64(&dx_fused), &as_f64(&dx_chained), rel);
-    for ((name, value_f, grad_f), (_, value_c, grad_c)) in tensors::<X, F>(fused).into_iter().zip(tensors::<X, C>(chained)) {
+    for ((name, value_f, grad_f), (_, value_c, grad_c)) in
+        tensors::<X, F>(fused).into_iter().zip(tensors::<X, C>(chained))
+    {
         assert_eq!(value_f, value_c, "{name}");
         close(&format!("gradient of {name}"), &grad_f, &grad_c, rel);
     }
@@ -139,7 +141,10 @@ fn the_block_is_one_layer_with_the_three_layers_tensors() {
     let (a, b) = (chained(7), fused(7));
     let (rows_a, rows_b) = (a.summary().layers, b.summary().layers);
     assert_eq!(rows_b.len(), 3);
-    assert_eq!((rows_b[0].kind, rows_b[0].output, rows_b[0].params), ("ConvReluPool", rows_a[2].output, rows_a[0].params));
+    assert_eq!(
+        (rows_b[0].kind, rows_b[0].output, rows_b[0].params),
+        ("ConvReluPool", rows_a[2].output, rows_a[0].params)
+    );
     assert_eq!(b.layer::<1>().weights(), a.layer::<3>().weights());
     let names = |n: &dyn Fn(&mut dyn FnMut(String))| {
         let mut v = Vec::new();
@@ -165,11 +170,18 @@ fn the_block_is_one_layer_with_the_three_layers_tensors() {
     assert_eq!(a.predict(&x).unwrap(), b.predict(&x).unwrap());
 }
 
-/// The step of a net fed a NaN pixel is refused, the error names it, and
-/// the net keeps its parameters; on two threads as on one.
+/// A data set with a NaN pixel is refused by the trainer before its first
+/// step, naming the sample and the pixel; a step on it (by hand) is
+/// refused, and the net keeps its parameters; on two threads as on one.
 fn refuses_a_nan_batch<N>(make: impl Fn() -> N)
 where
-    N: TrainableNetwork<Image<f32, 1, 12, 12>, Out = [f32; 3]> + Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static,
+    N: TrainableNetwork<Image<f32, 1, 12, 12>, Out = [f32; 3]>
+        + Clone
+        + PartialEq
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
 {
     let mut images = uniform_batch::<Image<f32, 1, 12, 12>>(30, 0.0, 1.0, &mut rng(11));
     for image in images.rows_mut() {
@@ -187,11 +199,26 @@ where
             .threads(threads)
             .train(&mut net, &data, None, |_| {})
             .unwrap_err();
+        // pixel (0, 5, 5) of a 12×12 image is at position 5·12 + 5
+        let refused = TrainError::NonFiniteSample {
+            set: "training",
+            row: 0,
+            column: 65,
+        };
+        assert_eq!(err, refused, "{threads} threads");
+        assert_eq!(net, before, "{threads} threads: trained on a NaN");
+
+        let mut parallel = DataParallel::new(make(), Sgd::new(0.1), data.clone(), threads, 0).unwrap();
+        let err = parallel.step(&(0..10).collect::<Vec<_>>()).unwrap_err();
         assert!(
             matches!(err, TrainError::NonFinite { step: 0, .. }),
             "{threads} threads: {err:?}"
         );
-        assert_eq!(net, before, "{threads} threads: the refused step reached the weights");
+        assert_eq!(
+            parallel.into_parts().0,
+            before,
+            "{threads} threads: the refused step reached the weights"
+        );
     }
 }
 

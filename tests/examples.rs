@@ -24,6 +24,9 @@ const EXAMPLES: [&str; 5] = ["mnist", "mnist_deep", "classify", "convnet", "deep
 /// The examples that take no flags and check what they show as they run.
 const WALKTHROUGHS: [&str; 3] = ["custom_layer", "static_classifier", "apple_orange"];
 
+/// Built too, for their command lines only (running them trains for real).
+const OTHERS: [&str; 1] = ["bake_weights"];
+
 /// The folder the example binaries are built in, built on first use.
 fn examples_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -35,7 +38,7 @@ fn examples_dir() -> &'static Path {
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
             .arg("--target-dir")
             .arg(&target);
-        for name in EXAMPLES.iter().chain(&WALKTHROUGHS) {
+        for name in EXAMPLES.iter().chain(&WALKTHROUGHS).chain(&OTHERS) {
             cargo.args(["--example", name]);
         }
         let built = cargo.output().expect("run cargo");
@@ -57,6 +60,29 @@ fn run(name: &str, args: &[&str]) -> Output {
         .current_dir(env!("CARGO_TARGET_TMPDIR"))
         .output()
         .unwrap_or_else(|e| panic!("run {}: {e}", exe.display()))
+}
+
+/// [`run`], given a minute: a run still going after that (waiting on a
+/// FIFO, say) is killed and fails the test.
+fn run_within_a_minute(name: &str, args: &[&str]) -> Output {
+    let exe = examples_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let child = Command::new(&exe)
+        .args(args)
+        .current_dir(env!("CARGO_TARGET_TMPDIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run {}: {e}", exe.display()));
+    let pid = child.id();
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || send.send(child.wait_with_output()));
+    match receive.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(out) => out.expect("wait for the example"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("{name} {args:?} still running after a minute");
+        }
+    }
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -219,23 +245,128 @@ fn a_run_writes_the_net_the_history_and_the_chart() {
     assert!(text(&out.stdout).contains("of 10 test images right"));
 }
 
+/// A chart that cannot be written after training (here `/dev/full`, which
+/// the checks before training refuse, given to the run directly) fails
+/// the run but leaves the saved net.
 #[cfg(target_os = "linux")]
 #[test]
 fn a_chart_that_cannot_be_written_leaves_the_saved_net() {
-    // /dev/full opens for writing and fails every write: the disk filling
-    // up after the checks at the start
-    let data = tiny_mnist("chart-fails", 10);
-    let net = data.join("net.safetensors");
-    let args = ["--data", path(&data), "--iters", "2", "--batch", "5"];
-    let out = run(
-        "mnist",
-        &[&args[..], &["--save", path(&net), "--chart", "/dev/full"]].concat(),
-    );
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    use support::run::{self, Settings};
+    use typenet::data::{Dataset, Pixels, Sampling};
+    let dir = tiny_mnist("chart-fails", 10);
+    let net = dir.join("net.safetensors");
+    let set = |images: &str, labels: &str| {
+        Dataset::<[f32; 784], 10>::load(dir.join(images), dir.join(labels), Pixels::Unit).unwrap()
+    };
+    let data = support::data::Data {
+        train: set("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+        test: set("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+        train_images: dir.join("train-images-idx3-ubyte"),
+        test_images: dir.join("t10k-images-idx3-ubyte"),
+    };
+    let settings = Settings {
+        stop: typenet::train::Stop::Iterations(2),
+        sampling: Sampling::WithReplacement,
+        batch: 5,
+        optimizer: typenet::AnyOptimizer::named("sgd", Some(0.1)).unwrap(),
+        seed: 1,
+        threads: 1,
+        outputs: support::outputs::Outputs {
+            save: Some(net.clone()),
+            chart: Some("/dev/full".into()),
+            history: None,
+        },
+    };
+    let mut trained = support::nets::two_layer::<50, _>(typenet::Init::Normal(0.01), &mut common::rng(0));
+    let err = run::train(&mut trained, &data, &settings).unwrap_err().to_string();
     assert!(err.contains("cannot write the chart to /dev/full"), "{err}");
     let mut loaded = support::nets::two_layer::<50, _>(typenet::Init::Zeros, &mut common::rng(0));
     typenet::io::load(&mut loaded, &net).expect("the net was saved before the chart failed");
+    assert_eq!(
+        typenet::io::to_bytes(&loaded).unwrap(),
+        typenet::io::to_bytes(&trained).unwrap()
+    );
+}
+
+/// Outputs that are not regular files (a FIFO, which would wait for a
+/// reader forever; `/dev/full`; a link to nothing for the net) are refused
+/// before training, at once; so is a FIFO of training images, which would
+/// wait for a writer.
+#[cfg(unix)]
+#[test]
+fn special_files_are_refused_before_training_without_waiting() {
+    let data = tiny_mnist("special-outputs", 10);
+    let fifo = data.join("fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let dangling = data.join("dangling");
+    std::os::unix::fs::symlink(data.join("nowhere"), &dangling).unwrap();
+    let args = ["--data", path(&data), "--iters", "2", "--batch", "5"];
+    let cases: [(&str, &Path, &str); 7] = [
+        ("--chart", &fifo, "is a FIFO, not a regular file"),
+        ("--history", &fifo, "is a FIFO, not a regular file"),
+        ("--save", &fifo, "a FIFO is there, not a regular file"),
+        ("--save", &dangling, "a symbolic link to"),
+        ("--save", Path::new("/dev/full"), "a character device is there"),
+        ("--chart", Path::new("/dev/full"), "is a device, not a regular file"),
+        ("--history", &dangling, "is a symbolic link to nothing"),
+    ];
+    for (flag, target, expected) in cases {
+        let out = run_within_a_minute("mnist", &[&args[..], &[flag, path(target)]].concat());
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {}: {err}", target.display());
+        assert!(err.contains(&format!("{flag} {}: ", target.display())), "{err}");
+        assert!(err.contains(expected), "{flag}: {err}");
+        assert!(!text(&out.stdout).contains("training on"), "trained before refusing");
+    }
+    let chart = data.join("c.png");
+    let out = run_within_a_minute(
+        "mnist",
+        &[&args[..], &["--train-images", path(&fifo), "--chart", path(&chart)]].concat(),
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("{}: a FIFO is there, not a regular file", fifo.display())),
+        "{err}"
+    );
+}
+
+/// A learning rate that is finite in f64 but not in f32 is reported as the
+/// rate's fault, before training.
+#[test]
+fn a_rate_too_large_for_f32_is_named() {
+    let data = tiny_mnist("lr-f32", 10);
+    for optimizer in ["sgd", "adam"] {
+        let out = run(
+            "mnist",
+            &["--data", path(&data), "--optimizer", optimizer, "--lr", "1e39"],
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("--lr 1e39: "), "{err}");
+        assert!(err.contains("lr must be finite and > 0 as an f32, not 1e39"), "{err}");
+        assert!(!text(&out.stdout).contains("training on"));
+    }
+    let out = run("mnist", &["--data", path(&data), "--lr", "-1e-300"]);
+    let err = text(&out.stderr);
+    assert!(err.contains("--lr -1e-300: choose a finite number above 0"), "{err}");
+}
+
+/// `bake_weights --help` prints its usage and trains nothing; an unknown
+/// option is refused.
+#[test]
+fn bake_weights_has_a_help() {
+    let out = run("bake_weights", &["--help"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Usage:"), "{stdout}");
+    assert!(!stdout.contains("classifier trained:"), "{stdout}");
+    let out = run("bake_weights", &["--bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("unknown option --bogus"));
+    let out = run("bake_weights", &["no-such-folder"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no-such-folder: not a folder"));
 }
 
 #[test]

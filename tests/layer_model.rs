@@ -85,14 +85,14 @@ fn every_evaluation_runs_inference() {
     }
     // the data-set evaluation the trainer reports per epoch is inference too
     let data = Dataset::new(x.clone(), t.clone()).unwrap();
-    assert_eq!(accuracy(&net, &data), acc);
+    assert_eq!(accuracy(&net, &data), Ok(acc));
     let mut trained = net.clone();
     let history = Trainer::new(Sgd::new(0.05))
         .batch_size(20)
         .iterations(3)
         .train(&mut trained, &data, Some(&data), |_| {})
         .unwrap();
-    assert_eq!(history.test_acc.last(), Some(&accuracy(&trained, &data)));
+    assert_eq!(history.test_acc.last(), Some(&accuracy(&trained, &data).unwrap()));
 }
 
 /// At inference a sample's output does not depend on the rest of its
@@ -290,8 +290,12 @@ fn layers_are_reached_by_position() {
     assert_eq!(net.layer::<0>().bias(), &[0.0, 0.5]);
     let block = net.layer::<3>().inner();
     assert_eq!(block.layer::<2>().bias(), &[0.0; 8]);
-    let names: Vec<(String, usize, &str)> =
-        net.summary().layers.iter().map(|l| (l.path.to_string(), l.depth(), l.kind)).collect();
+    let names: Vec<(String, usize, &str)> = net
+        .summary()
+        .layers
+        .iter()
+        .map(|l| (l.path.to_string(), l.depth(), l.kind))
+        .collect();
     let names: Vec<(&str, usize, &str)> = names.iter().map(|(p, d, k)| (p.as_str(), *d, *k)).collect();
     assert_eq!(
         names,
@@ -310,7 +314,10 @@ fn layers_are_reached_by_position() {
     // reaches the layer at the top-level position K
     let mut tensors = Vec::new();
     net.visit_params(&mut |p| tensors.push(format!("{}.{}", p.layer, p.name)));
-    assert_eq!(tensors, ["0.W", "0.b", "2.W", "2.b", "3.0.W", "3.0.b", "3.2.W", "3.2.b"]);
+    assert_eq!(
+        tensors,
+        ["0.W", "0.b", "2.W", "2.b", "3.0.W", "3.0.b", "3.2.W", "3.2.b"]
+    );
     assert_eq!(net.layer::<4>(), &SoftmaxWithLoss::<8>);
 }
 

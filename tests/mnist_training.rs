@@ -30,7 +30,7 @@ fn mnist<T: Scalar>() -> (Dataset<[T; 784], 10>, Dataset<[T; 784], 10>) {
 fn short_seed_run_learns<T: Scalar>() {
     let (train, test) = mnist::<T>();
     let mut net: TwoLayerNet<T, 784, 50, 10> = two_layer_net(0.01, &mut rng(42));
-    let before = accuracy(&net, &test);
+    let before = accuracy(&net, &test).unwrap();
     let mut epochs_seen = 0;
     let history = Trainer::new(Sgd::new(0.1))
         .batch_size(100)
@@ -42,7 +42,7 @@ fn short_seed_run_learns<T: Scalar>() {
             }
         })
         .unwrap();
-    let after = accuracy(&net, &test);
+    let after = accuracy(&net, &test).unwrap();
     assert!(before < 0.2, "an untrained net should be near chance, got {before}");
     assert!(after > 0.85, "test accuracy after 600 steps: {after}");
     // the book's bookkeeping: a loss per step, accuracies per epoch of 100 steps
@@ -72,7 +72,7 @@ fn two_threads_learn_like_one() {
             .threads(threads)
             .train(&mut net, &train, None, |_| {})
             .unwrap();
-        (accuracy(&net, &test), h.train_loss)
+        (accuracy(&net, &test).unwrap(), h.train_loss)
     };
     let (one, loss_one) = run(1);
     let (two, loss_two) = run(2);
@@ -133,7 +133,7 @@ fn many_threads_classify_through_shared_references() {
     });
     assert_eq!(quarters.concat(), one_thread);
     // and the batched path agrees on the classes
-    assert_eq!(typenet::train::predictions(net, &test), one_thread);
+    assert_eq!(typenet::train::predictions(net, &test).unwrap(), one_thread);
 }
 
 /// SGD whose sixth step overflows one tensor, as a learning rate far too
@@ -186,7 +186,11 @@ fn a_step_that_would_break_the_parameters_is_refused() {
         let Err(TrainError::NonFinite { step: 5, what, .. }) = failed else {
             panic!("{threads} threads: the broken update was accepted: {failed:?}")
         };
-        assert_eq!(what, NonFinite::Parameter(typenet::Path::at(2), "W"), "{threads} threads");
+        assert_eq!(
+            what,
+            NonFinite::Parameter(typenet::Path::at(2), "W"),
+            "{threads} threads"
+        );
         assert_eq!(*r.net(), after_five, "{threads} threads: parameters changed");
         let (net, _) = r.into_parts();
         assert_eq!(net, after_five);
@@ -232,8 +236,8 @@ fn shuffled_epochs_are_reproducible() {
     assert_eq!(grads_a, grads_b);
 }
 
-/// A NaN in the data stops training with an error naming the step, and the
-/// failed step's update is not applied.
+/// A NaN in the data is refused before training, naming the sample and the
+/// pixel; a step on it by hand is refused and its update is not applied.
 #[test]
 fn non_finite_steps_stop_training_without_corrupting_the_net() {
     let (train, _) = mnist::<f32>();
@@ -247,8 +251,17 @@ fn non_finite_steps_stop_training_without_corrupting_the_net() {
     let err = Trainer::new(Sgd::new(0.1))
         .train(&mut net, &poisoned, None, |_| {})
         .unwrap_err();
+    let refused = TrainError::NonFiniteSample {
+        set: "training",
+        row: 0,
+        column: 300,
+    };
+    assert_eq!(err, refused);
+    assert_eq!(net, before, "trained on a NaN");
+    let mut parallel = DataParallel::new(net.clone(), Sgd::new(0.1), poisoned, 1, 0).unwrap();
+    let err = parallel.step(&(0..100).collect::<Vec<_>>()).unwrap_err();
     assert!(matches!(err, TrainError::NonFinite { step: 0, .. }), "{err:?}");
-    assert_eq!(net, before, "the failed update reached the weights");
+    assert_eq!(parallel.into_parts().0, before, "the failed update reached the weights");
 
     // a learning rate so large the weights blow up after the first update
     let mut net: TwoLayerNet<f32, 784, 50, 10> = two_layer_net(0.01, &mut rng(1));
@@ -291,21 +304,18 @@ fn gradient_check_on_three_real_digits() {
 }
 
 /// A run of 10¹⁸ steps starts without reserving its loss history up front
-/// (8·10¹⁸ bytes would abort the process): here its first step meets a NaN
-/// and ends it with an error.
+/// (8·10¹⁸ bytes would abort the process): here its observer ends it after
+/// the first step.
 #[test]
 fn a_huge_step_count_allocates_nothing_up_front() {
     let (train, _) = mnist::<f32>();
     let hundred = train.take(100);
-    let mut images = hundred.to_batch();
-    images.rows_mut().iter_mut().for_each(|row| row[0] = f32::NAN);
-    let poisoned = Dataset::new(images, hundred.labels().clone()).unwrap();
     let mut net: TwoLayerNet<f32, 784, 50, 10> = two_layer_net(0.01, &mut rng(1));
     let err = Trainer::new(Sgd::new(0.1))
         .iterations(1_000_000_000_000_000_000)
-        .train(&mut net, &poisoned, None, |_| {})
+        .train(&mut net, &hundred, None, |_| panic!("enough"))
         .unwrap_err();
-    assert!(matches!(err, TrainError::NonFinite { step: 0, .. }), "{err:?}");
+    assert!(matches!(err, TrainError::ObserverPanicked { step: 0, .. }), "{err:?}");
 }
 
 /// `epochs` whose step count overflows a counter is an error, not a

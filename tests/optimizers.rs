@@ -183,7 +183,7 @@ fn every_optimizer_trains_the_seed_net() {
             .seed(1)
             .train(&mut net, &train, None, |_| {})
             .unwrap();
-        let acc = accuracy(&net, &test);
+        let acc = accuracy(&net, &test).unwrap();
         assert!(acc > 0.8, "{name}: test accuracy {acc} after 300 steps");
     }
 }
@@ -204,23 +204,31 @@ fn a_nan_batch_cannot_reach_the_weights() {
     let before = net.clone();
     for optimizer in AnyOptimizer::<f32>::NAMES {
         let mut o = AnyOptimizer::<f32>::named(optimizer, None).unwrap();
-        assert_eq!(o.step(&mut net), Err(NonFinite::Gradient(typenet::Path::at(0), "W")), "{optimizer}");
+        assert_eq!(
+            o.step(&mut net),
+            Err(NonFinite::Gradient(typenet::Path::at(0), "W")),
+            "{optimizer}"
+        );
         assert_eq!(net, before, "{optimizer} wrote into the net");
     }
 }
 
-/// An update that overflows (lr 1e39 in f32) is refused before anything is
-/// written: the weights and the optimizer's own state (momentum's velocity,
-/// Adam's moments and step count) are exactly as before, so the next,
-/// sensible step works.
+/// An update that overflows (lr 1e30 on gradients of about 1e10, past
+/// f32's 3.4e38) is refused before anything is written: the weights and the
+/// optimizer's own state (momentum's velocity, Adam's moments and step
+/// count) are exactly as before, so the next, sensible step works.
 #[test]
 fn a_refused_step_leaves_weights_and_optimizer_state_untouched() {
     let x = [[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]];
     let mut net = small_net_with_gradient(x);
+    net.visit_params_mut(&mut |p| p.grad.iter_mut().for_each(|g| *g *= 1e10));
     let before = net.clone();
-    let mut momentum = Momentum::<f32>::new(1e39, 0.9);
+    let mut momentum = Momentum::<f32>::new(1e30, 0.9);
     let state = momentum.clone();
-    assert_eq!(momentum.step(&mut net), Err(NonFinite::Parameter(typenet::Path::at(0), "W")));
+    assert_eq!(
+        momentum.step(&mut net),
+        Err(NonFinite::Parameter(typenet::Path::at(0), "W"))
+    );
     assert_eq!((&net, &momentum), (&before, &state));
 
     // Adam: a refused step (a NaN gradient) leaves its moments and step
@@ -270,4 +278,47 @@ fn weight_decay_touches_weights_only() {
     WeightDecay::new(Sgd::new(0.1), 0.5).step(&mut net).unwrap();
     assert_eq!(net.layer::<0>().weights(), &[[0.95; 2]; 2]);
     assert_eq!(net.layer::<0>().bias(), &[1.0; 2]);
+}
+
+/// A rate is checked in the type the updates compute in: 1e39 is a finite
+/// `f64` but infinite as an `f32`, and 0.999999999 is 1 as an `f32`. The
+/// error names the rate and prints the value as it was written.
+#[test]
+fn hyper_parameters_are_checked_in_the_scalar_type() {
+    for lr in [1e39, 1e300, 1e-50] {
+        assert_eq!(Sgd::try_new(lr).unwrap_err().name, "lr", "{lr:e}");
+        assert_eq!(Momentum::<f32>::try_new(lr, 0.9).unwrap_err().name, "lr");
+        assert_eq!(Nesterov::<f32>::try_new(lr, 0.9).unwrap_err().name, "lr");
+        assert_eq!(AdaGrad::<f32>::try_new(lr).unwrap_err().name, "lr");
+        assert_eq!(RmsProp::<f32>::try_new(lr, 0.9).unwrap_err().name, "lr");
+        assert_eq!(Adam::<f32>::try_new(lr, 0.9, 0.999).unwrap_err().name, "lr");
+        assert!(AnyOptimizer::<f32>::named("adam", Some(lr)).is_err());
+    }
+    assert_eq!(
+        Sgd::try_new(1e39).unwrap_err().to_string(),
+        "Sgd: lr must be finite and > 0 as an f32, not 1e39"
+    );
+    // in f64 the same rates are finite: accepted where the updates are f64
+    Momentum::<f64>::try_new(1e39, 0.9).unwrap();
+    Adam::<f64>::try_new(1e39, 0.9, 0.999).unwrap();
+    // rates that round to 1 in f32
+    let almost_one = 0.999_999_999;
+    assert_eq!(
+        Momentum::<f32>::try_new(0.1, almost_one).unwrap_err().to_string(),
+        "Momentum: momentum must be in [0, 1) as an f32, not 0.999999999"
+    );
+    assert!(Nesterov::<f32>::try_new(0.1, almost_one).is_err());
+    assert!(RmsProp::<f32>::try_new(0.1, almost_one).is_err());
+    Momentum::<f64>::try_new(0.1, almost_one).unwrap();
+    assert!(WeightDecay::<_, f32>::try_new(Sgd::new(0.1), 1e39).is_err());
+    WeightDecay::<_, f64>::try_new(Sgd::new(0.1), 1e39).unwrap();
+    // values are printed readably, never as hundreds of digits
+    assert_eq!(
+        Dropout::try_new(-1e-300).unwrap_err().to_string(),
+        "Dropout: ratio must be in [0, 1), not -1e-300"
+    );
+    assert_eq!(
+        Sgd::try_new(-1e300).unwrap_err().to_string(),
+        "Sgd: lr must be finite and > 0, not -1e300"
+    );
 }

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{rng, scratch_dir};
+use typenet::Layer;
 use typenet::io::{ModelErrorKind, from_bytes, load, save, to_bytes};
 use typenet::prelude::*;
 
@@ -217,7 +218,12 @@ fn a_shifted_layer_numbering_is_named() {
     let net = small::<f32>(1);
     let mut tensors = Vec::new();
     net.visit_params(&mut |p| {
-        tensors.push((p.layer.top().unwrap() + 1, p.name, p.shape.dims().to_vec(), p.value.to_vec()))
+        tensors.push((
+            p.layer.top().unwrap() + 1,
+            p.name,
+            p.shape.dims().to_vec(),
+            p.value.to_vec(),
+        ))
     });
     let bytes = common::safetensors_bytes(&tensors);
     let mut copy = small::<f32>(2);
@@ -305,8 +311,8 @@ fn a_link_at_the_old_temporary_name_is_not_followed() {
     assert_eq!(copy, net);
 }
 
-/// A file saved over keeps its permission bits; a new file gets those any
-/// new file gets.
+/// A file saved over keeps its permission bits, but not set-user-ID,
+/// set-group-ID or sticky; a new file gets those any new file gets.
 #[cfg(unix)]
 #[test]
 fn saving_over_a_file_keeps_its_permissions() {
@@ -323,6 +329,17 @@ fn saving_over_a_file_keeps_its_permissions() {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(bits)).unwrap();
         save(&net, &path).unwrap();
         assert_eq!(mode(&path), bits, "{bits:o}");
+    }
+    // set-user-ID, set-group-ID and sticky are not carried over: the new
+    // file is this process's, and must not run with the old owner's rights
+    let special = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    for (bits, kept) in [(0o4755, 0o755), (0o2750, 0o750), (0o1644, 0o644)] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(bits)).unwrap();
+        if special(&path) != bits {
+            continue; // a file system that does not keep the bit
+        }
+        save(&net, &path).unwrap();
+        assert_eq!(special(&path), kept, "{bits:o}");
     }
     let mut copy = small::<f32>(2);
     load(&mut copy, &path).unwrap();
@@ -449,14 +466,31 @@ fn a_file_larger_than_the_net_can_need_is_refused_unread() {
     assert!(err.to_string().contains("is it the right file?"), "{err}");
 }
 
-/// A device that never ends is read no further than the bound.
+/// A device is refused, not read: `/dev/zero` never ends, and a terminal
+/// (`/dev/tty`) would wait for someone to type. Neither is opened in a way
+/// that waits.
 #[cfg(unix)]
 #[test]
-fn an_endless_device_is_read_only_up_to_the_bound() {
-    let mut net = small::<f32>(1);
-    let err = load(&mut net, "/dev/zero").unwrap_err();
-    assert!(matches!(err.kind, ModelErrorKind::TooLarge { size: None, .. }), "{err}");
-    assert!(err.to_string().starts_with("/dev/zero: more than "), "{err}");
+fn devices_are_refused_not_read() {
+    for device in ["/dev/zero", "/dev/null", "/dev/tty"] {
+        if std::fs::metadata(device).is_err() {
+            continue; // some containers have no /dev/tty
+        }
+        let (done, result) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut net = small::<f32>(1);
+            let _ = done.send(load(&mut net, device).map_err(|e| e.to_string()));
+        });
+        let result = result
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("loading {device} still waits after 20 s"));
+        assert_eq!(
+            result,
+            Err(format!(
+                "{device}: a character device is there, not a regular file; it was left as it was"
+            ))
+        );
+    }
 }
 
 /// Loading from a FIFO is refused at once rather than waiting for a writer
@@ -483,6 +517,159 @@ fn a_fifo_is_refused_without_waiting_for_a_writer() {
     assert!(
         matches!(result, Err(ModelErrorKind::NotAFile { found: "a FIFO" })),
         "{result:?}"
+    );
+}
+
+/// `check_save` refuses what `save` would refuse, before anything is
+/// trained, and changes nothing: a dangling link, a FIFO, `/dev/full`
+/// behind a link, a folder; a fresh path and an existing file pass.
+#[cfg(unix)]
+#[test]
+fn check_save_refuses_what_save_would_refuse() {
+    use typenet::io::check_save;
+    let dir = scratch_dir("check-save");
+    let dangling = dir.join("dangling");
+    std::os::unix::fs::symlink(dir.join("nowhere"), &dangling).unwrap();
+    let fifo = dir.join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let full = dir.join("full");
+    std::os::unix::fs::symlink("/dev/full", &full).unwrap();
+    let existing = dir.join("existing.safetensors");
+    std::fs::write(&existing, b"old").unwrap();
+    for (path, kind) in [
+        (&dangling, "DanglingLink"),
+        (&fifo, "NotAFile"),
+        (&full, "NotAFile"),
+        (&dir, "NotAFile"),
+    ] {
+        let err = check_save(path).unwrap_err();
+        assert!(format!("{:?}", err.kind).starts_with(kind), "{}: {err}", path.display());
+        // and save refuses it the same way
+        let saved = save(&small::<f32>(1), path).unwrap_err();
+        assert_eq!(saved.to_string(), err.to_string());
+    }
+    check_save(dir.join("new.safetensors")).unwrap();
+    check_save(&existing).unwrap();
+    assert_eq!(std::fs::read(&existing).unwrap(), b"old");
+    assert_eq!(names_in(&dir), ["dangling", "existing.safetensors", "fifo", "full"]);
+}
+
+/// A save's temporary file left by a process killed with `kill -9` in the
+/// middle of a save is removed by the next save to the same path. The
+/// killed process is this test binary run again as a child that saves in
+/// a loop (`TYPENET_SAVE_LOOP` names the path).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_save_removes_what_a_killed_save_left() {
+    let dir = scratch_dir("killed-save");
+    let path = dir.join("big.safetensors");
+    let temps =
+        |dir: &std::path::Path| -> Vec<String> { names_in(dir).into_iter().filter(|n| n.ends_with(".tmp")).collect() };
+    let mut left = Vec::new();
+    for _ in 0..20 {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "save_loop_for_a_killed_save",
+                "--nocapture",
+                "--include-ignored",
+            ])
+            .env("TYPENET_SAVE_LOOP", &path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // kill it as soon as one of its temporary files is there
+        let started = std::time::Instant::now();
+        while temps(&dir).is_empty() && started.elapsed().as_secs() < 60 {
+            std::thread::yield_now();
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        left = temps(&dir);
+        if !left.is_empty() {
+            break;
+        }
+    }
+    assert!(!left.is_empty(), "no kill landed during a save in 20 tries");
+    save(&big(), &path).unwrap();
+    assert_eq!(temps(&dir), Vec::<String>::new(), "left by the killed save: {left:?}");
+    let mut again = big();
+    load(&mut again, &path).unwrap();
+}
+
+fn big() -> Chain![Affine<[f32; 784], 200>, SoftmaxWithLoss<200>] {
+    Affine::init(Init::He, &mut rng(3)).then(SoftmaxWithLoss)
+}
+
+/// Not a test: the child of [`a_save_removes_what_a_killed_save_left`],
+/// saving until it is killed.
+#[test]
+#[ignore = "run by a_save_removes_what_a_killed_save_left as its child"]
+fn save_loop_for_a_killed_save() {
+    let Some(path) = std::env::var_os("TYPENET_SAVE_LOOP") else {
+        return;
+    };
+    let net = big();
+    loop {
+        save(&net, &path).unwrap();
+    }
+}
+
+/// A negative running variance (which would make every output NaN) is
+/// refused on load, naming the tensor, and the net is left as it was.
+#[test]
+fn a_negative_running_variance_is_refused() {
+    type Normed = Chain![Affine<[f32; 3], 2>, BatchNorm<f32, 2>, SoftmaxWithLoss<2>];
+    let fresh = || -> Normed { Affine::zeros().then(BatchNorm::new()).then(SoftmaxWithLoss) };
+    for bad in [-0.5f32, -1e-5] {
+        let mut saved = fresh();
+        saved.visit_params_mut(&mut |p| {
+            if p.name == "running_var" {
+                p.value[1] = bad;
+            }
+        });
+        let bytes = to_bytes(&saved).unwrap();
+        let mut net = fresh();
+        let before = net.clone();
+        let err = from_bytes(&mut net, &bytes).unwrap_err();
+        assert!(
+            matches!(&err.kind, ModelErrorKind::NegativeVariance { tensor } if tensor == "1.running_var"),
+            "{err}"
+        );
+        assert_eq!(err.to_string(), r#"tensor "1.running_var" holds a negative variance"#);
+        assert_eq!(net, before);
+    }
+    // zero is a variance
+    let mut zero = fresh();
+    zero.visit_params_mut(&mut |p| {
+        if p.name == "running_var" {
+            p.value[0] = 0.0;
+        }
+    });
+    from_bytes(&mut fresh(), &to_bytes(&zero).unwrap()).unwrap();
+}
+
+/// A PyTorch `state_dict` given to `load` is refused with a pointer to
+/// `load_pytorch`.
+#[test]
+fn a_pytorch_file_points_to_load_pytorch() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/torch_net.safetensors");
+    let mut net = Affine::<[f32; 96], 16>::zeros().then(SoftmaxWithLoss);
+    let err = load(&mut net, path).unwrap_err();
+    assert!(
+        matches!(&err.kind, ModelErrorKind::PyTorchNames { tensor, .. } if tensor == "0.W"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("read it with typenet::io::load_pytorch"),
+        "{err}"
     );
 }
 
@@ -617,9 +804,7 @@ fn conv_nets_round_trip_and_refuse_other_shapes() {
         .then(Affine::<_, 4>::zeros())
         .then(SoftmaxWithLoss);
     let mut tensors = Vec::new();
-    probe.visit_params(&mut |p| {
-        tensors.push((p.name, p.shape.dims().to_vec(), p.value.to_vec()))
-    });
+    probe.visit_params(&mut |p| tensors.push((p.name, p.shape.dims().to_vec(), p.value.to_vec())));
     assert_eq!(tensors[0].1, [3, 2, 3, 3]);
     assert_eq!(tensors[0].2[((2 + 1) * 3 + 2) * 3 + 1], 1121.0);
     assert_eq!(tensors[0].2[((2 * 2) * 3 + 1) * 3 + 2], 2012.0);

@@ -241,6 +241,8 @@ pub fn save(path: &Path, panels: &[Panel<'_>]) -> std::io::Result<()> {
         draw_panel(&mut canvas, 60 + 520 * i as i64, panel);
     }
     let bytes = png::encode_rgb(canvas.width as u32, canvas.height as u32, &canvas.rgb)?;
+    // a FIFO put there since the check before training would wait for a reader
+    super::outputs::refuse_special(path).map_err(std::io::Error::other)?;
     std::fs::write(path, bytes)
 }
 

@@ -136,7 +136,12 @@ impl Flags {
         if x.is_finite() && x > 0.0 {
             Ok(x)
         } else {
-            Err(Usage(format!("--{name} {x}: choose a finite number above 0")))
+            // as written: `{}` of -1e-300 would be 300 digits
+            let given = self.text(name)?.unwrap_or_else(|| x.to_string());
+            Err(Usage(format!(
+                "--{name} {}: choose a finite number above 0",
+                given.trim()
+            )))
         }
     }
 

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use typenet::{Row, Scalar};
 use typenet::data::{DataError, Dataset, MnistFiles, Pixels};
+use typenet::{Row, Scalar};
 
 use super::cli::Flags;
 

@@ -62,11 +62,14 @@ impl Record {
 
     /// Writes the CSV to `path`; the error names the path.
     pub fn save_csv(&self, path: &Path) -> Result<(), String> {
-        let written = File::create(path).and_then(|f| {
-            let mut out = BufWriter::new(f);
-            self.write_csv(&mut out)?;
-            out.into_inner().map_err(io::IntoInnerError::into_error)?.sync_all()
-        });
+        let written = super::outputs::refuse_special(path)
+            .map_err(io::Error::other)
+            .and_then(|()| File::create(path))
+            .and_then(|f| {
+                let mut out = BufWriter::new(f);
+                self.write_csv(&mut out)?;
+                out.into_inner().map_err(io::IntoInnerError::into_error)?.sync_all()
+            });
         written.map_err(|e| format!("cannot write the history to {}: {e}", path.display()))
     }
 }

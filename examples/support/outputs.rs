@@ -3,11 +3,14 @@
 //!
 //! A check creates nothing that stays and changes no existing file: a file
 //! that exists is opened for appending (not truncated) and closed; a new
-//! one is created and removed again; for a saved net, which is written to a
-//! temporary file beside its destination and renamed, a scratch file is
-//! created and removed in the destination's folder.
+//! one is created and removed again; the saved net is checked by
+//! [`typenet::io::check_save`], which refuses what the save would refuse and
+//! creates and removes a temporary file where the save writes one.
+//! Anything at a path that is not a regular file (a FIFO, which would wait
+//! for a reader; a device such as `/dev/full`; a socket; a link to nothing)
+//! is refused, here and again just before the file is written.
 
-use std::fs::{self, OpenOptions};
+use std::fs::{self, Metadata, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -36,7 +39,10 @@ impl Outputs {
             }
         }
         if let Some(p) = &self.save {
-            check_folder_writable(p).map_err(|e| format!("--save {}: {e}", p.display()))?;
+            typenet::io::check_save(p).map_err(|e| {
+                let e = typenet::io::ModelError { path: None, ..e };
+                format!("--save {}: {e}", p.display())
+            })?;
         }
         for (flag, path) in [("chart", &self.chart), ("history", &self.history)] {
             if let Some(p) = path {
@@ -55,14 +61,56 @@ fn folder(path: &Path) -> &Path {
     }
 }
 
-/// Why `path` cannot name a file to write, judged before touching it.
-fn precheck(path: &Path) -> Result<(), String> {
+/// What something other than a regular file is, for a message.
+fn what(meta: &Metadata) -> &'static str {
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        return "a folder";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    "not a regular file"
+}
+
+/// `Ok` if `path` names nothing yet or a regular file (directly or through
+/// links): a FIFO would wait for a reader, a device (`/dev/full`) is no
+/// place for a chart, and a link to nothing would create the file it
+/// names. Called before training and again just before writing.
+pub fn refuse_special(path: &Path) -> Result<(), String> {
     if path.file_name().is_none() {
         return Err("the path names no file".into());
     }
-    if path.is_dir() {
-        return Err("is a folder".into());
+    match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("cannot look at it: {e}")),
+        Ok(link) if link.file_type().is_symlink() => match fs::metadata(path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err("is a symbolic link to nothing; not writing through it".into());
+            }
+            Err(e) => return Err(format!("cannot follow the link: {e}")),
+            Ok(meta) if !meta.is_file() => return Err(format!("is a link to {}, not to a regular file", what(&meta))),
+            Ok(_) => {}
+        },
+        Ok(meta) if !meta.is_file() => return Err(format!("is {}, not a regular file", what(&meta))),
+        Ok(_) => {}
     }
+    Ok(())
+}
+
+/// Why `path` cannot name a file to write, judged before touching it.
+fn precheck(path: &Path) -> Result<(), String> {
+    refuse_special(path)?;
     let dir = folder(path);
     match fs::metadata(dir) {
         Ok(m) if m.is_dir() => Ok(()),
@@ -89,19 +137,4 @@ pub fn check_file_writable(path: &Path) -> Result<(), String> {
             .map_err(|e| format!("cannot create: {e}"))?;
         fs::remove_file(path).map_err(|e| format!("cannot remove the file the check created: {e}"))
     }
-}
-
-/// Checks that a file can be created in `path`'s folder (where a saved net
-/// is written before it is renamed to `path`).
-pub fn check_folder_writable(path: &Path) -> Result<(), String> {
-    precheck(path)?;
-    let dir = folder(path);
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let probe = dir.join(format!(".{name}.{}.check", std::process::id()));
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
-        .map_err(|e| format!("cannot create a file in {}: {e}", dir.display()))?;
-    fs::remove_file(&probe).map_err(|e| format!("cannot remove {}: {e}", probe.display()))
 }

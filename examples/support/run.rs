@@ -6,10 +6,10 @@
 use std::error::Error;
 use std::time::Instant;
 
-use typenet::{Row, Scalar};
 use typenet::data::Sampling;
-use typenet::optim::AnyOptimizer;
+use typenet::optim::{AnyOptimizer, UnknownOptimizer};
 use typenet::train::{Event, MAX_THREADS, Stop, TrainError, Trainer, accuracy};
+use typenet::{Row, Scalar};
 
 use super::chart;
 use super::cli::{Flags, Usage};
@@ -72,7 +72,15 @@ pub fn optimizer(flags: &Flags, default: &str, lr: f64) -> Result<AnyOptimizer<f
     } else {
         name.eq_ignore_ascii_case(default).then_some(lr)
     };
-    AnyOptimizer::named(&name, rate).map_err(|e| Usage(format!("--optimizer {name}: {e}")))
+    AnyOptimizer::named(&name, rate).map_err(|e| match e {
+        // a rate the optimizer refuses (1e39 is infinite as an f32) is the
+        // rate's fault, whichever optimizer it was given to
+        UnknownOptimizer::Rate(e) if flags.has("lr") => Usage(format!(
+            "--lr {}: {e}",
+            flags.text("lr").ok().flatten().unwrap_or_default()
+        )),
+        e => Usage(format!("--optimizer {name}: {e}")),
+    })
 }
 
 /// `--save`, `--history` and `--chart` (`chart` when absent), each checked
@@ -211,7 +219,9 @@ pub fn train<X: Row<Scalar = f32>, N: Net<X>>(
 
     let stopped = match outcome {
         Ok(_) => None,
-        Err(e @ (TrainError::NonFinite { .. } | TrainError::ThreadPanicked(_))) => Some(e),
+        Err(
+            e @ (TrainError::NonFinite { .. } | TrainError::ThreadPanicked(_) | TrainError::ObserverPanicked { .. }),
+        ) => Some(e),
         Err(e) => return Err(e.into()),
     };
     println!(
@@ -223,7 +233,10 @@ pub fn train<X: Row<Scalar = f32>, N: Net<X>>(
         eprintln!("training stopped: {e}");
     } else if let Some(test) = test {
         let last = record.epochs.last().filter(|e| e.steps == done);
-        let acc = last.and_then(|e| e.test_acc).unwrap_or_else(|| accuracy(&*net, test));
+        let acc = match last.and_then(|e| e.test_acc) {
+            Some(acc) => acc,
+            None => accuracy(&*net, test)?,
+        };
         println!("final test accuracy: {}", percent(acc).trim_start());
     }
 

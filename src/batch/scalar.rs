@@ -31,9 +31,7 @@ mod sealed {
 /// assert_eq!(halve(3.0f32), 1.5);
 /// assert_eq!(halve(3.0f64), 1.5);
 /// ```
-pub trait Scalar:
-    Element + Float + FromPrimitive + Sum + Display + nalgebra::Scalar + sealed::Sealed
-{
+pub trait Scalar: Element + Float + FromPrimitive + Sum + Display + nalgebra::Scalar + sealed::Sealed {
     /// One, usable in constant expressions.
     const ONE: Self;
 

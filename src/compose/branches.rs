@@ -293,7 +293,11 @@ impl<A, B> Concat<A, B> {
 two_branches!(Concat, "Concat");
 
 /// Writes `(a, b)` rows into `y`.
-fn pair_up<A: Row, B: Row<Scalar = A::Scalar>, R: Rows>(y: &mut Batch<Pair<A, B>, R>, a: &Batch<A, R>, b: &Batch<B, R>) {
+fn pair_up<A: Row, B: Row<Scalar = A::Scalar>, R: Rows>(
+    y: &mut Batch<Pair<A, B>, R>,
+    a: &Batch<A, R>,
+    b: &Batch<B, R>,
+) {
     y.set_rows(a.nrows());
     for ((y, a), b) in y.rows_mut().iter_mut().zip(a.rows()).zip(b.rows()) {
         *y = Pair { first: *a, second: *b };

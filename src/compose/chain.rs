@@ -2,7 +2,9 @@
 //! first's output rows. Chains nest, so a net of any depth is one type.
 
 use crate::model::sequence_start;
-use crate::{Batch, Layer, LayerInfo, Params, Path, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable, Training};
+use crate::{
+    Batch, Layer, LayerInfo, Params, Path, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable, Training,
+};
 
 use super::position::{Position, Successor};
 

@@ -2,7 +2,9 @@
 
 use core::marker::PhantomData;
 
-use crate::{Batch, Layer, LayerInfo, Params, Path, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable, Training};
+use crate::{
+    Batch, Layer, LayerInfo, Params, Path, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable, Training,
+};
 
 /// The first layer of a net, `L`, fixed to input rows `X`.
 ///

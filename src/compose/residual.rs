@@ -2,7 +2,8 @@
 
 use crate::model::sequence_start;
 use crate::{
-    Batch, Layer, LayerInfo, Params, Path, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable, Training, expect_rows,
+    Batch, Layer, LayerInfo, Params, Path, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable, Training,
+    expect_rows,
 };
 
 /// y = x + F(x), for a layer (or chain) `F` whose output rows are its input

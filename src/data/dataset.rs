@@ -218,6 +218,15 @@ impl<X: Row<Scalar: Scalar>, const N: usize> Dataset<X, N> {
         }
     }
 
+    /// `Err` naming the first sample that holds NaN or infinity, and where
+    /// in it (samples read from IDX bytes never do).
+    pub(crate) fn check_finite(&self) -> Result<(), crate::InputError> {
+        match &self.samples {
+            Samples::Rows(rows) => crate::model::check_finite(rows),
+            Samples::Bytes { .. } => Ok(()),
+        }
+    }
+
     /// All labels.
     pub fn labels(&self) -> &Labels<N> {
         &self.labels

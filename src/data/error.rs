@@ -21,6 +21,14 @@ pub enum DataErrorKind {
     Missing,
     /// The file could not be read.
     Io(io::Error),
+    /// Something other than a regular file is at the path (a directory, a
+    /// FIFO, a socket, a terminal or another device): refused without
+    /// being read, and without waiting for a FIFO's writer.
+    NotAFile {
+        /// What is there: `"a directory"`, `"a FIFO"`, `"a character
+        /// device"`, `"a block device"`, `"a socket"`.
+        found: &'static str,
+    },
     /// The file starts like gzip but does not decompress.
     Gzip(io::Error),
     /// The first four bytes are not the magic number of the expected kind
@@ -119,6 +127,7 @@ impl fmt::Display for DataError {
         match &self.kind {
             DataErrorKind::Missing => write!(f, "file not found"),
             DataErrorKind::Io(e) => write!(f, "cannot read: {e}"),
+            DataErrorKind::NotAFile { found } => write!(f, "{found} is there, not a regular file"),
             DataErrorKind::Gzip(e) => write!(f, "not valid gzip: {e}"),
             DataErrorKind::WrongMagic { expected, found } => write!(
                 f,

@@ -18,6 +18,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use super::error::{DataError, DataErrorKind};
+use crate::io::regular::{self, OpenError};
 
 /// Magic number of an IDX file of unsigned bytes in 3 dimensions (images).
 pub const IMAGES_MAGIC: u32 = 0x0000_0803;
@@ -109,6 +110,8 @@ impl IdxImages {
 }
 
 /// Reads an IDX image file (magic 0x00000803), raw or gzip-compressed.
+/// Only a regular file is read: anything else (a FIFO, a device) is
+/// refused with [`DataErrorKind::NotAFile`], without waiting.
 pub fn read_images(path: impl AsRef<Path>) -> Result<IdxImages, DataError> {
     let path = path.as_ref();
     let file = open_file(path, IMAGES_MAGIC, 3)?;
@@ -117,7 +120,8 @@ pub fn read_images(path: impl AsRef<Path>) -> Result<IdxImages, DataError> {
     Ok(IdxImages::from_parts(&dims, pixels))
 }
 
-/// Reads an IDX label file (magic 0x00000801), raw or gzip-compressed.
+/// Reads an IDX label file (magic 0x00000801), raw or gzip-compressed;
+/// only a regular file, as [`read_images`].
 pub fn read_labels(path: impl AsRef<Path>) -> Result<Vec<u8>, DataError> {
     let path = path.as_ref();
     open_file(path, LABELS_MAGIC, 1)?
@@ -210,17 +214,17 @@ impl<R: BufRead> Opened<R> {
 }
 
 /// Opens the IDX file at `path` and reads its header; errors name the file.
+/// Only a regular file is read: a FIFO (which would wait for a writer), a
+/// socket, a terminal or another device is refused, and opening never
+/// waits.
 pub(crate) fn open_file(path: &Path, magic: u32, ndims: usize) -> Result<Opened<BufReader<File>>, DataError> {
     let at = |kind| DataError::new(Some(path), kind);
-    let file = File::open(path).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => at(DataErrorKind::Missing),
-        _ => at(DataErrorKind::Io(e)),
+    let (file, metadata) = regular::open(path).map_err(|e| match e {
+        OpenError::NotAFile(found) => at(DataErrorKind::NotAFile { found }),
+        OpenError::Io(e) if e.kind() == io::ErrorKind::NotFound => at(DataErrorKind::Missing),
+        OpenError::Io(e) => at(DataErrorKind::Io(e)),
     })?;
-    let metadata = file.metadata().map_err(|e| at(DataErrorKind::Io(e)))?;
-    // the length of anything but a regular file (a pipe, a device) says
-    // nothing about what can be read from it
-    let size = metadata.is_file().then_some(metadata.len());
-    open(BufReader::new(file), size, magic, ndims).map_err(|e| with_path(e, path))
+    open(BufReader::new(file), Some(metadata.len()), magic, ndims).map_err(|e| with_path(e, path))
 }
 
 /// Reads and checks the header of an IDX file of unsigned bytes with

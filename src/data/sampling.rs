@@ -3,6 +3,8 @@
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+use crate::HyperParameterError;
+
 /// How mini-batches are drawn from a training set.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Sampling {
@@ -31,15 +33,32 @@ pub struct BatchSampler {
 impl BatchSampler {
     /// Batches of `batch` indices below `samples`, drawn as `sampling` says,
     /// reproducibly from `seed`.
+    ///
+    /// # Panics
+    /// If `batch` or `samples` is 0 (every batch would be empty, and a loop
+    /// over them would train on nothing); [`try_new`](Self::try_new)
+    /// returns the error instead.
+    #[track_caller]
     pub fn new(sampling: Sampling, samples: usize, batch: usize, seed: u64) -> Self {
-        BatchSampler {
+        match Self::try_new(sampling, samples, batch, seed) {
+            Ok(sampler) => sampler,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// [`new`](Self::new), or an error if `batch` or `samples` is 0.
+    pub fn try_new(sampling: Sampling, samples: usize, batch: usize, seed: u64) -> Result<Self, HyperParameterError> {
+        let of = "BatchSampler";
+        HyperParameterError::check(of, "batch", batch as f64, batch > 0, "at least 1")?;
+        HyperParameterError::check(of, "samples", samples as f64, samples > 0, "at least 1")?;
+        Ok(BatchSampler {
             sampling,
             samples,
             batch,
             rng: StdRng::seed_from_u64(seed),
             order: (0..samples).collect(),
             next: samples,
-        }
+        })
     }
 
     /// Batches per epoch.
@@ -74,5 +93,27 @@ impl BatchSampler {
                 self.next = end;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sampler of empty batches is refused: a loop over it would train on
+    /// nothing and report nothing.
+    #[test]
+    fn empty_batches_are_refused() {
+        for sampling in [Sampling::Shuffled, Sampling::WithReplacement] {
+            let err = BatchSampler::try_new(sampling, 500, 0, 1).unwrap_err();
+            assert_eq!(err.to_string(), "BatchSampler: batch must be at least 1, not 0");
+            let err = BatchSampler::try_new(sampling, 0, 10, 1).unwrap_err();
+            assert_eq!(err.name, "samples");
+            let mut batch = Vec::new();
+            BatchSampler::new(sampling, 500, 1, 1).next_batch(&mut batch);
+            assert_eq!(batch.len(), 1);
+        }
+        let panicked = std::panic::catch_unwind(|| BatchSampler::new(Sampling::Shuffled, 500, 0, 1));
+        assert!(panicked.is_err());
     }
 }

@@ -81,6 +81,39 @@ pub enum ModelErrorKind {
         /// The tensor's name.
         tensor: String,
     },
+    /// A BatchNorm's running variance holds a negative value, which would
+    /// make the layer's outputs NaN.
+    NegativeVariance {
+        /// The tensor's name.
+        tensor: String,
+    },
+    /// A tensor of the net is missing from a file whose tensors are named
+    /// as PyTorch names them: a `state_dict`, which
+    /// [`load_pytorch`](super::load_pytorch) reads.
+    PyTorchNames {
+        /// The net's tensor that is missing.
+        tensor: String,
+        /// One of the file's tensors, in PyTorch's form (`"0.weight"`).
+        example: String,
+    },
+    /// Two PyTorch modules whose names spell the same number (`"0"` and
+    /// `"00"` or `"+0"`), so which is which module cannot be told.
+    AmbiguousModules {
+        /// The one in PyTorch's own form, `"0"`.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// Two PyTorch modules whose order in the model cannot be told from
+    /// their names (siblings that are named, not numbered: `"features"` and
+    /// `"classifier"`); [`load_pytorch_ordered`](super::load_pytorch_ordered)
+    /// takes the order.
+    UnorderedModules {
+        /// One of them.
+        first: String,
+        /// The other.
+        second: String,
+    },
     /// Something other than a regular file is at the path (a directory, a
     /// FIFO, a device, a socket), or the path names no file at all; saving
     /// refuses to replace it and leaves it as it was.
@@ -98,8 +131,8 @@ pub enum ModelErrorKind {
     /// The file is larger than any file a net of this type can need, and is
     /// refused before it is read whole.
     TooLarge {
-        /// The file's size, when it is a regular file (a device or a pipe
-        /// has none; it was read up to the limit).
+        /// The file's size, or `None` for a file that grew past the limit
+        /// while it was read.
         size: Option<u64>,
         /// The largest file a net of this type can need, in bytes.
         size_limit: u64,
@@ -173,6 +206,23 @@ impl fmt::Display for ModelError {
                 )
             }
             ModelErrorKind::NonFinite { tensor } => write!(f, "tensor {tensor:?} holds NaN or infinity"),
+            ModelErrorKind::NegativeVariance { tensor } => {
+                write!(f, "tensor {tensor:?} holds a negative variance")
+            }
+            ModelErrorKind::PyTorchNames { tensor, example } => write!(
+                f,
+                "tensor {tensor:?} is missing, and the file names its tensors as PyTorch does ({example:?}): \
+                 read it with typenet::io::load_pytorch, which maps PyTorch's names and layouts to typenet's"
+            ),
+            ModelErrorKind::AmbiguousModules { first, second } => write!(
+                f,
+                "modules {first:?} and {second:?} spell the same number, so which layer each one fills cannot be told"
+            ),
+            ModelErrorKind::UnorderedModules { first, second } => write!(
+                f,
+                "the names of modules {first:?} and {second:?} do not say which comes first in the model \
+                 (only numbered names do, as nn.Sequential's): give the order with typenet::io::load_pytorch_ordered"
+            ),
             ModelErrorKind::NotAFile { found: "no file name" } => {
                 write!(f, "the path names no file")
             }

@@ -4,7 +4,10 @@
 //! save picks (the process id, a counter and random bits), created with
 //! exclusive creation so that nothing already there, a symbolic link
 //! included, is opened or followed; the file is flushed to disk and then
-//! renamed over the target.
+//! renamed over the target. While it is written the temporary file is
+//! locked (`File::try_lock`), so that a later save can tell a temporary file
+//! that a live save is writing from one that a killed process left behind,
+//! and remove the latter.
 
 use std::collections::hash_map::RandomState;
 use std::ffi::{OsStr, OsString};
@@ -16,35 +19,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::error::ModelErrorKind;
+use super::regular::{self, OpenError, describe};
 
 /// Temporary names tried before a save gives up: each is fresh and random,
 /// so more than one collision means something is planting files.
 const TEMP_TRIES: usize = 64;
-
-/// What a path names, for a message: `"a directory"`, `"a FIFO"`, ….
-fn describe(meta: &Metadata) -> &'static str {
-    let kind = meta.file_type();
-    if kind.is_dir() {
-        return "a directory";
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if kind.is_fifo() {
-            return "a FIFO";
-        }
-        if kind.is_char_device() {
-            return "a character device";
-        }
-        if kind.is_block_device() {
-            return "a block device";
-        }
-        if kind.is_socket() {
-            return "a socket";
-        }
-    }
-    "something other than a file"
-}
 
 /// The file a save to `path` replaces: `path` itself, or the file a
 /// symbolic link at `path` leads to (through any chain of links), with its
@@ -96,9 +75,97 @@ fn temp_name(file_name: &OsStr) -> OsString {
     if let Ok(now) = SystemTime::now().duration_since(UNIX_EPOCH) {
         bits.write_u128(now.as_nanos());
     }
-    // a short stem keeps the name within the file system's limit
+    let prefix = temp_prefix(file_name);
+    format!("{prefix}{}-{count}-{:016x}.tmp", std::process::id(), bits.finish()).into()
+}
+
+/// How the temporary names of saves to `file_name` start: `.NAME.`, with a
+/// short stem of the name, which keeps the whole within the file system's
+/// limit.
+fn temp_prefix(file_name: &OsStr) -> String {
     let stem: String = file_name.to_string_lossy().chars().take(64).collect();
-    format!(".{stem}.{}-{count}-{:016x}.tmp", std::process::id(), bits.finish()).into()
+    format!(".{stem}.")
+}
+
+/// The process id in `name` if it is a temporary name that [`temp_name`]
+/// makes (`PREFIX` `PID-COUNT-16 HEX DIGITS` `.tmp`), for the `prefix` of
+/// [`temp_prefix`].
+fn temp_pid(name: &str, prefix: &str) -> Option<u32> {
+    let rest = name.strip_prefix(prefix)?.strip_suffix(".tmp")?;
+    let mut parts = rest.split('-');
+    let (pid, count, bits) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let well_formed = parts.next().is_none()
+        && digits(pid)
+        && digits(count)
+        && bits.len() == 16
+        && bits.bytes().all(|b| b.is_ascii_hexdigit());
+    well_formed.then(|| pid.parse().ok()).flatten()
+}
+
+/// Whether process `pid` is running, where the system shows its processes
+/// as files (`/proc` on Linux); `None` where that cannot be told with the
+/// standard library alone.
+fn running(pid: u32) -> Option<bool> {
+    if cfg!(any(target_os = "linux", target_os = "android")) && Path::new("/proc/self").exists() {
+        Some(Path::new("/proc").join(pid.to_string()).exists())
+    } else {
+        None
+    }
+}
+
+/// How long a temporary file must have been left untouched before it is
+/// taken for stale where a process cannot be looked up by its id: far
+/// longer than a save takes to create and lock its file.
+const UNTOUCHED: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Removes from `dir` the temporary files of saves to `file_name` that a
+/// process left behind when it died during the save (a `kill -9`, a power
+/// cut). A temporary file is taken for stale only if all of these hold:
+/// its name is one [`temp_name`] makes; the process id in it is not this
+/// process's; that process is not running (where `/proc` tells; elsewhere
+/// the file must have been untouched for [`UNTOUCHED`]); the file is a
+/// regular file; and nobody holds its lock, which a live save holds from
+/// just after it creates the file until it has renamed it. Anything that
+/// cannot be read or removed is left: this is housekeeping, and never
+/// fails a save.
+fn remove_stale_temps(dir: &Path, file_name: &OsStr) {
+    let prefix = temp_prefix(file_name);
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|name| temp_pid(name, &prefix)) else {
+            continue;
+        };
+        if pid == std::process::id() {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let dead = match running(pid) {
+            Some(running) => !running,
+            None => meta
+                .modified()
+                .ok()
+                .and_then(|at| at.elapsed().ok())
+                .is_some_and(|age| age > UNTOUCHED),
+        };
+        if !dead || !meta.is_file() {
+            continue;
+        }
+        let Ok((file, _)) = regular::open(&path) else {
+            continue;
+        };
+        let unlocked = file.try_lock().is_ok();
+        drop(file);
+        if unlocked {
+            let _ = fs::remove_file(&path);
+        }
+    }
 }
 
 /// Creates a new file in `dir` under the first name of `names` that is
@@ -154,15 +221,55 @@ pub(crate) fn write_atomically_with(
     bytes: &[u8],
     names: &mut dyn FnMut(&OsStr) -> OsString,
 ) -> Result<(), ModelErrorKind> {
+    let plan = plan(path)?;
+    remove_stale_temps(&plan.dir, &plan.file_name);
+    let (temp, mut file) =
+        create_temp(&plan.dir, &mut || names(&plan.file_name), plan.mode).map_err(ModelErrorKind::Io)?;
+    // marks the file as a live save's to a later save's clean-up; where
+    // locks are not supported the save goes on without one
+    let _ = file.try_lock();
+    let written = (|| {
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        // on Unix the file stays open, and locked, until it has its final
+        // name; elsewhere an open file may not be renamed
+        #[cfg(not(unix))]
+        drop(file);
+        fs::rename(&temp, &plan.target)
+    })();
+    if let Err(e) = written {
+        let _ = fs::remove_file(&temp);
+        return Err(ModelErrorKind::Io(e));
+    }
+    // make the rename itself durable where the platform allows it
+    if let Ok(d) = File::open(&plan.dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Where a save to a path writes: the file it replaces, that file's name
+/// and folder, and the permission bits the new file gets.
+struct Plan {
+    target: PathBuf,
+    file_name: OsString,
+    dir: PathBuf,
+    mode: Option<u32>,
+}
+
+/// The [`Plan`] of a save to `path`, or why nothing can be saved there.
+fn plan(path: &Path) -> Result<Plan, ModelErrorKind> {
     let (target, existing) = target(path)?;
     let file_name = target
         .file_name()
         .ok_or(ModelErrorKind::NotAFile { found: "no file name" })?
         .to_os_string();
     let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
     };
+    // the permission bits only: set-user-ID, set-group-ID and sticky are
+    // not carried over to a file this process wrote
     #[cfg(unix)]
     let mode = existing.as_ref().map(|meta| {
         use std::os::unix::fs::PermissionsExt;
@@ -173,58 +280,44 @@ pub(crate) fn write_atomically_with(
         let _ = &existing;
         None
     };
-    let (temp, mut file) = create_temp(dir, &mut || names(&file_name), mode).map_err(ModelErrorKind::Io)?;
-    let written = (|| {
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&temp, &target)
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&temp);
-        return Err(ModelErrorKind::Io(e));
-    }
-    // make the rename itself durable where the platform allows it
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    Ok(Plan {
+        target,
+        file_name,
+        dir,
+        mode,
+    })
 }
 
-/// Reads the file at `path` whole if it holds at most `limit` bytes: a
-/// regular file's size is checked before anything is read, and anything
-/// else (a device, a file that grows) is read no further than one byte
-/// past the limit. A FIFO or socket is refused unopened: opening a FIFO
-/// waits for a writer, which may never come.
+/// Checks that a save to `path` can write there, as the save will: the
+/// same refusals of what is at the path, and a temporary file created and
+/// removed again in the folder the file goes in. Changes nothing.
+pub(crate) fn check_writable(path: &Path) -> Result<(), ModelErrorKind> {
+    let plan = plan(path)?;
+    let (temp, file) =
+        create_temp(&plan.dir, &mut || temp_name(&plan.file_name), plan.mode).map_err(ModelErrorKind::Io)?;
+    drop(file);
+    fs::remove_file(&temp).map_err(ModelErrorKind::Io)
+}
+
+/// Reads the file at `path` whole if it holds at most `limit` bytes.
+/// Only a regular file is read (see [`regular::open`]: a FIFO, a socket, a
+/// terminal or another device is refused, and opening never waits); its
+/// size is checked before anything is read, and a file that grows while it
+/// is read is read no further than one byte past the limit.
 pub(crate) fn read_at_most(path: &Path, limit: u64) -> Result<Vec<u8>, ModelErrorKind> {
-    #[cfg(unix)]
-    if let Ok(meta) = fs::metadata(path) {
-        use std::os::unix::fs::FileTypeExt;
-        if meta.file_type().is_fifo() || meta.file_type().is_socket() {
-            return Err(ModelErrorKind::NotAFile { found: describe(&meta) });
-        }
-    }
-    let file = File::open(path).map_err(|e| {
-        if e.kind() == ErrorKind::NotFound {
-            ModelErrorKind::Missing
-        } else {
-            ModelErrorKind::Io(e)
-        }
+    let (file, meta) = regular::open(path).map_err(|e| match e {
+        OpenError::NotAFile(found) => ModelErrorKind::NotAFile { found },
+        OpenError::Io(e) if e.kind() == ErrorKind::NotFound => ModelErrorKind::Missing,
+        OpenError::Io(e) => ModelErrorKind::Io(e),
     })?;
-    let meta = file.metadata().map_err(ModelErrorKind::Io)?;
-    if meta.is_dir() {
-        return Err(ModelErrorKind::NotAFile { found: "a directory" });
-    }
-    let size = meta.is_file().then_some(meta.len());
-    if let Some(size) = size
-        && size > limit
-    {
+    let size = meta.len();
+    if size > limit {
         return Err(ModelErrorKind::TooLarge {
             size: Some(size),
             size_limit: limit,
         });
     }
-    let mut bytes = Vec::with_capacity(size.unwrap_or(0) as usize);
+    let mut bytes = Vec::with_capacity(size as usize);
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(ModelErrorKind::Io)?;
@@ -306,6 +399,77 @@ mod tests {
         assert_eq!(tries, TEMP_TRIES);
         assert_eq!(fs::read(&path).unwrap(), b"old model");
         assert_eq!(fs::read(&victim).unwrap(), b"keep me");
+    }
+
+    /// A process id that is not running: a child that has exited and
+    /// been waited for (its id is free until the system hands it out
+    /// again, which on Linux takes a lap of the whole id space).
+    fn dead_pid() -> u32 {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    }
+
+    /// The next save to a path removes the temporary files that dead
+    /// processes left there, and only those: not a running process's, not
+    /// one whose lock is held, not another file's, not a link.
+    #[test]
+    fn a_save_removes_the_temporary_files_of_dead_processes() {
+        let dir = scratch("stale-temps");
+        let path = dir.join("net.safetensors");
+        let dead = dead_pid();
+        let mut sleeper = std::process::Command::new("sleep").arg("60").spawn().unwrap();
+        let temp = |pid: u32, n: u32| format!(".net.safetensors.{pid}-{n}-0123456789abcdef.tmp");
+        let stale = [temp(dead, 0), temp(dead, 7)];
+        let live = temp(sleeper.id(), 0);
+        let locked = temp(dead, 1);
+        let other_file = format!(".other.safetensors.{dead}-0-0123456789abcdef.tmp");
+        let not_ours = format!(".net.safetensors.{dead}-0-short.tmp");
+        let link = temp(dead, 2);
+        for name in stale.iter().chain([&live, &locked, &other_file, &not_ours]) {
+            fs::write(dir.join(name), b"half a model").unwrap();
+        }
+        symlink(dir.join(&live), dir.join(&link)).unwrap();
+        let holder = File::open(dir.join(&locked)).unwrap();
+        holder.lock().unwrap();
+
+        write_atomically(&path, b"model").unwrap();
+        let _ = sleeper.kill();
+        let _ = sleeper.wait();
+        let mut left: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        let mut expected = vec![live, locked, other_file, not_ours, link, "net.safetensors".to_string()];
+        expected.sort();
+        assert_eq!(left, expected);
+        drop(holder);
+    }
+
+    /// The names a save makes are the names its clean-up recognises, with
+    /// the process id in them.
+    #[test]
+    fn temporary_names_hold_the_process_id() {
+        let name = temp_name(OsStr::new("net.safetensors"));
+        let prefix = temp_prefix(OsStr::new("net.safetensors"));
+        assert_eq!(temp_pid(name.to_str().unwrap(), &prefix), Some(std::process::id()));
+        assert_eq!(
+            temp_pid(".net.safetensors.12-3-0123456789abcdef.tmp", &prefix),
+            Some(12)
+        );
+        for other in [
+            ".net.safetensors.12-3-0123456789abcdef",
+            ".net.safetensors.12-3-0123456789abcdeg.tmp",
+            ".net.safetensors.-3-0123456789abcdef.tmp",
+            ".net.safetensors.12-3-4-0123456789abcdef.tmp",
+            ".net.safetensors.+12-3-0123456789abcdef.tmp",
+            ".net.safetensors.99999999999-3-0123456789abcdef.tmp",
+            ".net.safetensorz.12-3-0123456789abcdef.tmp",
+        ] {
+            assert_eq!(temp_pid(other, &prefix), None, "{other}");
+        }
     }
 
     /// Two names drawn for one file differ, and hold the file's name.

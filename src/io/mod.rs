@@ -5,10 +5,11 @@ mod error;
 mod file;
 mod json;
 mod pytorch;
+pub(crate) mod regular;
 mod rust_source;
 mod safetensors;
 
 pub use error::{ModelError, ModelErrorKind};
-pub use pytorch::{from_pytorch_bytes, load_pytorch};
+pub use pytorch::{from_pytorch_bytes, from_pytorch_bytes_ordered, load_pytorch, load_pytorch_ordered};
 pub use rust_source::rust_source;
-pub use safetensors::{from_bytes, load, save, tensor_name, to_bytes};
+pub use safetensors::{check_save, from_bytes, load, save, tensor_name, to_bytes};

@@ -17,7 +17,7 @@ use super::error::{ModelError, ModelErrorKind};
 use super::file;
 use super::json::{self, Json};
 use crate::model::sequence_start;
-use crate::{Dtype, Path as LayerPath, Tensors};
+use crate::{Dtype, ParamKind, Path as LayerPath, Tensors};
 
 /// The file name of tensor `param` of the layer at `layer`: `"3.W"`,
 /// `"3.0.W"`.
@@ -106,8 +106,11 @@ pub fn to_bytes<L: Tensors + ?Sized>(net: &L) -> Result<Vec<u8>, ModelError> {
 /// What is at `path` decides what is replaced:
 /// - nothing: a new file, with the usual permissions of a new file;
 /// - a regular file: replaced by the new one, which keeps its permission
-///   bits (a `0600` file stays `0600`; on Unix); its owner becomes the
-///   saving user, and other hard links to it keep the old contents;
+///   bits (a `0600` file stays `0600`; on Unix) but not set-user-ID,
+///   set-group-ID or sticky (a `4755` file becomes `0755`: a file this
+///   process wrote must not run with its old owner's rights); its owner
+///   becomes the saving user, and other hard links to it keep the old
+///   contents;
 /// - a symbolic link (or a chain of them) to a regular file: the file it
 ///   leads to is replaced as above, in that file's folder, and the link
 ///   stays a link;
@@ -117,6 +120,13 @@ pub fn to_bytes<L: Tensors + ?Sized>(net: &L) -> Result<Vec<u8>, ModelError> {
 /// - a directory, a FIFO, a device or a socket (directly or behind a link):
 ///   refused with [`ModelErrorKind::NotAFile`], which says what is there,
 ///   leaving it untouched.
+///
+/// A process killed during a save (`kill -9`, a power cut) leaves its
+/// temporary file behind, named `.NAME.PID-N-RANDOM.tmp`. The next save to
+/// the same path removes those of processes that are no longer running
+/// (where the system can tell: `/proc` on Linux; elsewhere a temporary
+/// file untouched for ten minutes counts as left behind), never one that
+/// a live save holds locked.
 ///
 /// # Errors
 /// [`ModelErrorKind::NonFinite`] if a tensor holds NaN or infinity, the
@@ -130,6 +140,35 @@ pub fn save<L: Tensors + ?Sized>(net: &L, path: impl AsRef<Path>) -> Result<(), 
     };
     let bytes = to_bytes(net).map_err(|e| at(e.kind))?;
     file::write_atomically(path, &bytes).map_err(at)
+}
+
+/// Checks, before anything is trained or written, that [`save`] can write
+/// to `path`: the same refusals of what is at the path (a dangling link, a
+/// directory, a FIFO, a device such as `/dev/full`), and a temporary file
+/// created and removed again in the folder the file will be written in.
+/// Nothing at `path` changes.
+///
+/// ```
+/// let dir = std::env::temp_dir().join("typenet-doc-check-save");
+/// std::fs::create_dir_all(&dir)?;
+/// typenet::io::check_save(dir.join("net.safetensors"))?;
+/// assert!(!dir.join("net.safetensors").exists());
+/// let err = typenet::io::check_save(&dir).unwrap_err();
+/// assert!(err.to_string().ends_with("a directory is there, not a regular file; it was left as it was"));
+/// # #[cfg(unix)]
+/// # assert!(typenet::io::check_save("/dev/full").is_err());
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// Those of [`save`] other than [`ModelErrorKind::NonFinite`], with `path`.
+pub fn check_save(path: impl AsRef<Path>) -> Result<(), ModelError> {
+    let path = path.as_ref();
+    file::check_writable(path).map_err(|kind| ModelError {
+        path: Some(path.to_path_buf()),
+        kind,
+    })
 }
 
 /// The longest header a file of `net` may have: 64 KiB, plus 1 KiB for
@@ -151,6 +190,53 @@ pub(crate) fn file_size_limit<L: Tensors + ?Sized>(net: &L) -> u64 {
     let mut scalars = 0u64;
     net.tensors(&mut |t| scalars += t.value.len() as u64);
     (8 + header_allowance(net)).saturating_add(scalars.saturating_mul(8))
+}
+
+/// Refuses a negative value in a BatchNorm's running variance (the buffer
+/// `running_var`): a variance is never below zero, and one that is makes
+/// the layer's outputs NaN. `bytes` holds the values, little-endian
+/// `dtype`s; `tensor` is the file's name for them.
+pub(crate) fn check_variance(
+    name: &str,
+    kind: ParamKind,
+    bytes: &[u8],
+    dtype: Dtype,
+    tensor: &str,
+) -> Result<(), ModelError> {
+    let negative = match dtype {
+        Dtype::F32 => bytes
+            .chunks_exact(4)
+            .any(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]) < 0.0),
+        Dtype::F64 => bytes.chunks_exact(8).any(|b| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(b);
+            f64::from_le_bytes(a) < 0.0
+        }),
+        Dtype::I8 | Dtype::U8 | Dtype::I32 => false,
+    };
+    if kind == ParamKind::Buffer && name == "running_var" && negative {
+        return Err(ModelError::new(ModelErrorKind::NegativeVariance {
+            tensor: tensor.to_string(),
+        }));
+    }
+    Ok(())
+}
+
+/// PyTorch's names for the fields of its modules' tensors.
+const PYTORCH_FIELDS: [&str; 5] = ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"];
+
+/// A tensor name of `tensors` in PyTorch's form (`"0.weight"`), if the file
+/// has one and records no typenet architecture: a `state_dict` saved from
+/// PyTorch, which [`load_pytorch`](super::load_pytorch) reads.
+fn pytorch_name<'t>(parsed: &'t Parsed<'_>) -> Option<&'t str> {
+    if parsed.architecture.is_some() {
+        return None;
+    }
+    parsed
+        .tensors
+        .iter()
+        .map(|t| t.name.as_str())
+        .find(|name| PYTORCH_FIELDS.contains(&name.rsplit_once('.').map_or(*name, |(_, field)| field)))
 }
 
 /// A tensor of the file: name, dtype, shape and bytes.
@@ -324,8 +410,11 @@ fn check_architecture(file: &str, net: &[String]) -> Result<(), ModelError> {
 
 /// Loads a net's tensors (parameters and buffers) from safetensors bytes.
 /// Everything is checked first (structure, the recorded architecture if the
-/// file has one, every tensor's name, type, shape and values); on any
-/// error `net` is left as it was.
+/// file has one, every tensor's name, type, shape and values: finite, and
+/// a BatchNorm's `running_var` never negative); on any error `net` is left
+/// as it was. A file of PyTorch's tensor names (`"0.weight"`) is refused
+/// with [`ModelErrorKind::PyTorchNames`], which points to
+/// [`load_pytorch`](super::load_pytorch).
 ///
 /// A header longer than 64 KiB plus 1 KiB per tensor and per layer of
 /// `net` is refused before it is parsed ([`ModelErrorKind::Header`]).
@@ -338,11 +427,23 @@ pub fn from_bytes<L: Tensors + ?Sized>(net: &mut L, bytes: &[u8]) -> Result<(), 
     let by_name: HashMap<&str, usize> = tensors.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
     let mut wanted = Vec::new();
     net.tensors(&mut |t| {
-        wanted.push((tensor_name(t.layer, t.name), t.shape.dims().to_vec(), t.value.dtype()))
+        wanted.push((
+            tensor_name(t.layer, t.name),
+            t.shape.dims().to_vec(),
+            t.value.dtype(),
+            t.name,
+            t.kind,
+        ))
     });
     let mut order = Vec::with_capacity(wanted.len());
-    for (name, shape, dtype) in &wanted {
+    for (name, shape, dtype, param, kind) in &wanted {
         let Some(&i) = by_name.get(name.as_str()) else {
+            if let Some(example) = pytorch_name(&parsed) {
+                return Err(ModelError::new(ModelErrorKind::PyTorchNames {
+                    tensor: name.clone(),
+                    example: example.to_string(),
+                }));
+            }
             // "2.W" missing while "3.W" of the same shape is there: the
             // file's layers are numbered from another net
             let (layer, param) = name.split_once('.').unwrap_or((name, ""));
@@ -375,9 +476,10 @@ pub fn from_bytes<L: Tensors + ?Sized>(net: &mut L, bytes: &[u8]) -> Result<(), 
         if !finite_bytes(*dtype, t.bytes) {
             return Err(ModelError::new(ModelErrorKind::NonFinite { tensor: name.clone() }));
         }
+        check_variance(param, *kind, t.bytes, *dtype, name)?;
         order.push(i);
     }
-    let wanted_names: HashSet<&str> = wanted.iter().map(|(n, _, _)| n.as_str()).collect();
+    let wanted_names: HashSet<&str> = wanted.iter().map(|(n, ..)| n.as_str()).collect();
     if let Some(extra) = tensors.iter().find(|t| !wanted_names.contains(t.name.as_str())) {
         return Err(ModelError::new(ModelErrorKind::UnexpectedTensor {
             tensor: extra.name.clone(),
@@ -394,15 +496,17 @@ pub fn from_bytes<L: Tensors + ?Sized>(net: &mut L, bytes: &[u8]) -> Result<(), 
     Ok(())
 }
 
-
 /// Loads parameters from the safetensors file at `path` into `net`; on any
 /// error `net` is left as it was, and the error carries `path`.
 ///
-/// A file larger than any file of a net of this type can be (the 8-byte
-/// length, the header allowance of [`from_bytes`], and 8 bytes per scalar
-/// of the net) is refused with [`ModelErrorKind::TooLarge`] before it is
-/// read whole: a regular file by its size, anything else (a device, a pipe)
-/// after reading one byte past that bound.
+/// Only a regular file (or a link to one) is read: a directory, a FIFO, a
+/// socket, a terminal or another device is refused with
+/// [`ModelErrorKind::NotAFile`], and opening never waits (a FIFO put in
+/// the file's place is opened without blocking, and refused). A file
+/// larger than any file of a net of this type can be (the 8-byte length,
+/// the header allowance of [`from_bytes`], and 8 bytes per scalar of the
+/// net) is refused with [`ModelErrorKind::TooLarge`] by its size, before
+/// it is read.
 ///
 /// ```
 /// use typenet::prelude::*;

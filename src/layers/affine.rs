@@ -7,7 +7,8 @@ use rand::Rng;
 use crate::Element;
 use crate::model::{DefaultStorage, Frozen, Inline, InlineMatrix, NoGrad, Storage, TrainStorage};
 use crate::{
-    Batch, Init, Layer, Params, Row, Rows, Scalar, Shape, TensorData, Tensors, Trainable, Training, expect_rows, kernels,
+    Batch, Init, Layer, Params, Row, Rows, Scalar, Shape, TensorData, Tensors, Trainable, Training, expect_rows,
+    kernels,
 };
 
 /// y = x·W + b, from input rows `X` (`[T; IN]`, or an [`Image`](crate::Image)
@@ -272,7 +273,10 @@ mod tests {
     #[test]
     fn inline_constructors_place_every_weight() {
         const FC: Affine<Image<f32, 2, 1, 2>, 3, Inline> = Affine::from_arrays(
-            [[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]], [[[7.0, 8.0, 9.0], [10.0, 11.0, 12.0]]]],
+            [
+                [[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]],
+                [[[7.0, 8.0, 9.0], [10.0, 11.0, 12.0]]],
+            ],
             [0.5; 3],
         );
         let by_fn = Affine::<Image<f32, 2, 1, 2>, 3, Inline>::from_fn(|i, j| (3 * i + j + 1) as f32, |_| 0.5);

@@ -4,9 +4,9 @@
 use core::fmt;
 
 use crate::model::{DefaultStorage, Storage, TrainStorage};
-use crate::{Row,
-    Batch, Const, HyperParameterError, Image, Layer, Params, Rows, Scalar, TensorData, Tensors, Trainable, Training,
-    expect_rows,
+use crate::{
+    Batch, Const, HyperParameterError, Image, Layer, Params, Row, Rows, Scalar, TensorData, Tensors, Trainable,
+    Training, expect_rows,
 };
 
 /// Batch normalization over `F` features: y = γ·(x − μ)/√(σ² + ε) + β.

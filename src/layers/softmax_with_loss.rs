@@ -1,7 +1,9 @@
 //! Softmax over `N` classes with the cross-entropy loss, the head of a
 //! classifier.
 
-use crate::{Batch, Layer, Loss, Params, Rows, Scalar, Target, TargetRow, Tensors, Trainable, Training, expect_rows, softmax};
+use crate::{
+    Batch, Layer, Loss, Params, Rows, Scalar, Target, TargetRow, Tensors, Trainable, Training, expect_rows, softmax,
+};
 
 /// Softmax over `N` class scores, with the cross-entropy loss.
 ///

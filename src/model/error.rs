@@ -91,11 +91,14 @@ impl HyperParameterError {
 
 impl fmt::Display for HyperParameterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {} must be {}, not {}",
-            self.of, self.name, self.expected, self.value
-        )
+        write!(f, "{}: {} must be {}, not ", self.of, self.name, self.expected)?;
+        // `{}` never uses an exponent: 1e-300 would print as 300 digits
+        let v = self.value;
+        if v == 0.0 || !v.is_finite() || (1e-4..1e16).contains(&v) || (-1e16..=-1e-4).contains(&v) {
+            write!(f, "{v}")
+        } else {
+            write!(f, "{v:e}")
+        }
     }
 }
 

@@ -150,7 +150,9 @@ pub trait Layer<In: Row>: Tensors {
     #[cfg(feature = "alloc")]
     fn summary(&self) -> crate::Summary {
         let mut layers = alloc::vec::Vec::new();
-        self.describe(crate::model::sequence_start::<Self>(Path::ROOT), &mut |l| layers.push(l));
+        self.describe(crate::model::sequence_start::<Self>(Path::ROOT), &mut |l| {
+            layers.push(l)
+        });
         crate::Summary {
             input: In::DIMS,
             scalar: In::Scalar::DTYPE.rust_name(),

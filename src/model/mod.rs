@@ -17,17 +17,17 @@ mod trainable;
 mod training;
 
 pub use error::{HyperParameterError, InputError};
-pub use layer::{Layer, LayerInfo, expect_rows};
 pub(crate) use layer::short_type_name;
+pub use layer::{Layer, LayerInfo, expect_rows};
 pub use loss::Loss;
 pub use network::{Network, TrainableNetwork, Workspace, WorkspaceOf, check_finite};
 pub use path::Path;
 pub use storage::{DefaultStorage, Frozen, Inline, InlineMatrix, NoGrad, Storage, TrainStorage};
 #[cfg(feature = "alloc")]
 pub use storage::{Heap, HeapMatrix};
+pub use tensor::{Param, ParamKind, ParamMut, Shape, Tensor, TensorData, TensorMut, Values, ValuesMut};
 #[doc(hidden)]
 pub use tensor::{no_grad, no_grad_mut, values_of, values_of_mut};
-pub use tensor::{Param, ParamKind, ParamMut, Shape, Tensor, TensorData, TensorMut, Values, ValuesMut};
 #[doc(hidden)]
 pub use tensors::sequence_start;
 pub use tensors::{Params, Tensors};

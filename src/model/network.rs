@@ -1,9 +1,7 @@
 //! A chain that ends in a loss: the book's network API (predict, loss,
 //! accuracy, gradient) for any depth.
 
-use crate::{
-    Batch, Chain, Const, InputError, Layer, Loss, Row, Rows, Scalar, Target, Trainable, Training, argmax,
-};
+use crate::{Batch, Chain, Const, InputError, Layer, Loss, Row, Rows, Scalar, Target, Trainable, Training, argmax};
 
 /// Checks that every element of `x` is finite.
 pub fn check_finite<X: Row, R: Rows>(x: &Batch<X, R>) -> Result<(), InputError> {

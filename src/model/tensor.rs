@@ -373,7 +373,13 @@ impl<'a> Tensor<'a> {
     /// If `layout` has another number of elements.
     #[track_caller]
     pub fn laid_out(mut self, layout: Shape) -> Self {
-        assert_eq!(layout.len(), self.shape.len(), "tensor {:?}: layout {layout} for shape {}", self.name, self.shape);
+        assert_eq!(
+            layout.len(),
+            self.shape.len(),
+            "tensor {:?}: layout {layout} for shape {}",
+            self.name,
+            self.shape
+        );
         self.layout = layout;
         self
     }
@@ -382,7 +388,11 @@ impl<'a> Tensor<'a> {
     /// (or is a buffer).
     pub fn typed<T: Scalar>(self) -> Option<Param<'a, T>> {
         let value = self.value.get::<T>()?;
-        let grad = if self.grad.is_empty() { &[][..] } else { self.grad.get::<T>()? };
+        let grad = if self.grad.is_empty() {
+            &[][..]
+        } else {
+            self.grad.get::<T>()?
+        };
         if grad.is_empty() && self.kind.is_trained() && !value.is_empty() {
             return None;
         }
@@ -430,7 +440,13 @@ impl<'a> TensorMut<'a> {
     /// If `layout` has another number of elements.
     #[track_caller]
     pub fn laid_out(mut self, layout: Shape) -> Self {
-        assert_eq!(layout.len(), self.shape.len(), "tensor {:?}: layout {layout} for shape {}", self.name, self.shape);
+        assert_eq!(
+            layout.len(),
+            self.shape.len(),
+            "tensor {:?}: layout {layout} for shape {}",
+            self.name,
+            self.shape
+        );
         self.layout = layout;
         self
     }

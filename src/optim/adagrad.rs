@@ -22,9 +22,10 @@ impl<T: Scalar> AdaGrad<T> {
         valid(Self::try_new(lr))
     }
 
-    /// AdaGrad, or an error unless `lr` is finite and > 0.
+    /// AdaGrad, or an error unless `lr` is finite and > 0, as given and as a
+    /// `T`, the type the updates compute in.
     pub fn try_new(lr: f64) -> Result<Self, HyperParameterError> {
-        check_lr("AdaGrad", lr)?;
+        check_lr::<T>("AdaGrad", lr)?;
         Ok(AdaGrad {
             lr,
             sum_sq: State::default(),

@@ -32,9 +32,11 @@ impl<T: Scalar> Adam<T> {
     }
 
     /// Adam, or an error for a rate outside its range (β₂ = 1 would never
-    /// move a weight).
+    /// move a weight). `lr` must be finite and > 0 also as a `T`, the type
+    /// the updates compute in; β₁ and β₂ enter the updates as 1 − β,
+    /// computed in `f64`, so they are checked there.
     pub fn try_new(lr: f64, beta1: f64, beta2: f64) -> Result<Self, HyperParameterError> {
-        check_lr("Adam", lr)?;
+        check_lr::<T>("Adam", lr)?;
         HyperParameterError::check("Adam", "beta1", beta1, (0.0..1.0).contains(&beta1), "in [0, 1)")?;
         HyperParameterError::check("Adam", "beta2", beta2, (0.0..1.0).contains(&beta2), "in [0, 1)")?;
         Ok(Adam {

@@ -234,9 +234,65 @@ pub(crate) fn squared_norm<T: Scalar>(grad: &[T]) -> f64 {
     grad.iter().map(|&g| g.as_f64() * g.as_f64()).sum()
 }
 
-/// `Ok` if `lr` is a usable learning rate: finite and > 0.
-pub(crate) fn check_lr(of: &'static str, lr: f64) -> Result<(), HyperParameterError> {
-    HyperParameterError::check(of, "lr", lr, lr.is_finite() && lr > 0.0, "finite and > 0")
+/// `Ok` if `lr` is a usable learning rate for updates in `T` (see
+/// [`check_positive`]).
+pub(crate) fn check_lr<T: Scalar>(of: &'static str, lr: f64) -> Result<(), HyperParameterError> {
+    check_positive::<T>(of, "lr", lr)
+}
+
+/// One of two texts, by the scalar type: the first for `f32`.
+fn in_scalar<T: Scalar>(f32: &'static str, f64: &'static str) -> &'static str {
+    if size_of::<T>() == 4 { f32 } else { f64 }
+}
+
+/// `Ok` if `value` is finite and > 0 both as given and in `T`, the type
+/// the updates compute in: 1e39 is infinite as an `f32`, and 1e-50 is 0.
+pub(crate) fn check_positive<T: Scalar>(
+    of: &'static str,
+    name: &'static str,
+    value: f64,
+) -> Result<(), HyperParameterError> {
+    let ok = value.is_finite() && value > 0.0;
+    let scalar = T::of(value);
+    let expected = if ok {
+        in_scalar::<T>("finite and > 0 as an f32", "finite and > 0 as an f64")
+    } else {
+        "finite and > 0"
+    };
+    HyperParameterError::check(of, name, value, ok && scalar.is_finite() && scalar > T::ZERO, expected)
+}
+
+/// `Ok` if `value` is finite and ≥ 0 both as given and in `T`.
+#[cfg(feature = "alloc")]
+pub(crate) fn check_non_negative<T: Scalar>(
+    of: &'static str,
+    name: &'static str,
+    value: f64,
+) -> Result<(), HyperParameterError> {
+    let ok = value.is_finite() && value >= 0.0;
+    let expected = if ok {
+        in_scalar::<T>("finite and ≥ 0 as an f32", "finite and ≥ 0 as an f64")
+    } else {
+        "finite and ≥ 0"
+    };
+    HyperParameterError::check(of, name, value, ok && T::of(value).is_finite(), expected)
+}
+
+/// `Ok` if `value` is in [0, 1) both as given and in `T`: 0.999999999 is
+/// 1 as an `f32`, and a momentum or decay rate of 1 never forgets.
+#[cfg(feature = "alloc")]
+pub(crate) fn check_fraction<T: Scalar>(
+    of: &'static str,
+    name: &'static str,
+    value: f64,
+) -> Result<(), HyperParameterError> {
+    let ok = (0.0..1.0).contains(&value);
+    let expected = if ok {
+        in_scalar::<T>("in [0, 1) as an f32", "in [0, 1) as an f64")
+    } else {
+        "in [0, 1)"
+    };
+    HyperParameterError::check(of, name, value, ok && T::of(value) < T::ONE, expected)
 }
 
 /// Unwraps a constructor's validation, panicking with its message.

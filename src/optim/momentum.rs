@@ -1,7 +1,7 @@
 //! SGD with momentum.
 
 use super::state::State;
-use super::{Update, all_finite_by, both, check_lr, valid};
+use super::{Update, all_finite_by, both, check_fraction, check_lr, valid};
 use crate::{HyperParameterError, Optimizer, Scalar};
 
 /// Momentum SGD (the book's `Momentum`): v ← μ·v − lr·dW, W ← W + v.
@@ -23,16 +23,11 @@ impl<T: Scalar> Momentum<T> {
         valid(Self::try_new(lr, momentum))
     }
 
-    /// Momentum SGD, or an error for a rate outside its range.
+    /// Momentum SGD, or an error for a rate outside its range, as given or
+    /// as a `T`, the type the updates compute in.
     pub fn try_new(lr: f64, momentum: f64) -> Result<Self, HyperParameterError> {
-        check_lr("Momentum", lr)?;
-        HyperParameterError::check(
-            "Momentum",
-            "momentum",
-            momentum,
-            (0.0..1.0).contains(&momentum),
-            "in [0, 1)",
-        )?;
+        check_lr::<T>("Momentum", lr)?;
+        check_fraction::<T>("Momentum", "momentum", momentum)?;
         Ok(Momentum {
             lr,
             momentum,

@@ -1,7 +1,7 @@
 //! Nesterov's accelerated gradient.
 
 use super::state::State;
-use super::{Update, all_finite_by, both, check_lr, valid};
+use super::{Update, all_finite_by, both, check_fraction, check_lr, valid};
 use crate::{HyperParameterError, Optimizer, Scalar};
 
 /// Nesterov momentum, in the book's form: v ← μ·v − lr·dW,
@@ -24,16 +24,11 @@ impl<T: Scalar> Nesterov<T> {
         valid(Self::try_new(lr, momentum))
     }
 
-    /// Nesterov momentum, or an error for a rate outside its range.
+    /// Nesterov momentum, or an error for a rate outside its range, as
+    /// given or as a `T`, the type the updates compute in.
     pub fn try_new(lr: f64, momentum: f64) -> Result<Self, HyperParameterError> {
-        check_lr("Nesterov", lr)?;
-        HyperParameterError::check(
-            "Nesterov",
-            "momentum",
-            momentum,
-            (0.0..1.0).contains(&momentum),
-            "in [0, 1)",
-        )?;
+        check_lr::<T>("Nesterov", lr)?;
+        check_fraction::<T>("Nesterov", "momentum", momentum)?;
         Ok(Nesterov {
             lr,
             momentum,

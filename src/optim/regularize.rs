@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use super::{Update, valid};
+use super::{Update, check_non_negative, valid};
 use crate::{HyperParameterError, Optimizer, ParamKind, Scalar};
 
 /// `tensor` with its gradient replaced by `scratch`.
@@ -26,7 +26,7 @@ pub struct WeightDecay<O, T> {
     scratch: Vec<T>,
 }
 
-impl<O, T> WeightDecay<O, T> {
+impl<O, T: Scalar> WeightDecay<O, T> {
     /// `inner` with weight decay `lambda`.
     ///
     /// # Panics
@@ -36,10 +36,10 @@ impl<O, T> WeightDecay<O, T> {
         valid(Self::try_new(inner, lambda))
     }
 
-    /// Weight decay, or an error unless λ is finite and ≥ 0.
+    /// Weight decay, or an error unless λ is finite and ≥ 0, as given and
+    /// as a `T`, the type the updates compute in.
     pub fn try_new(inner: O, lambda: f64) -> Result<Self, HyperParameterError> {
-        let ok = lambda.is_finite() && lambda >= 0.0;
-        HyperParameterError::check("WeightDecay", "lambda", lambda, ok, "finite and ≥ 0")?;
+        check_non_negative::<T>("WeightDecay", "lambda", lambda)?;
         Ok(WeightDecay {
             inner,
             lambda,

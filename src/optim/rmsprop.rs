@@ -1,7 +1,7 @@
 //! RMSprop.
 
 use super::state::{EPSILON, State};
-use super::{Update, all_finite_by, both, check_lr, valid};
+use super::{Update, all_finite_by, both, check_fraction, check_lr, valid};
 use crate::{HyperParameterError, Optimizer, Scalar};
 
 /// RMSprop: h ← ρ·h + (1 − ρ)·dW², W ← W − lr·dW / (√h + 1e-7): AdaGrad
@@ -24,11 +24,11 @@ impl<T: Scalar> RmsProp<T> {
         valid(Self::try_new(lr, decay_rate))
     }
 
-    /// RMSprop, or an error for a rate outside its range.
+    /// RMSprop, or an error for a rate outside its range, as given or as a
+    /// `T`, the type the updates compute in.
     pub fn try_new(lr: f64, decay_rate: f64) -> Result<Self, HyperParameterError> {
-        check_lr("RmsProp", lr)?;
-        let ok = (0.0..1.0).contains(&decay_rate);
-        HyperParameterError::check("RmsProp", "decay_rate", decay_rate, ok, "in [0, 1)")?;
+        check_lr::<T>("RmsProp", lr)?;
+        check_fraction::<T>("RmsProp", "decay_rate", decay_rate)?;
         Ok(RmsProp {
             lr,
             decay_rate,

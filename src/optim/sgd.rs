@@ -19,16 +19,19 @@ impl Sgd {
     /// runs use 0.1).
     ///
     /// # Panics
-    /// Unless `lr` is finite and > 0; [`try_new`](Sgd::try_new) returns the
-    /// error instead.
+    /// Unless `lr` is finite and > 0, also as an `f32`;
+    /// [`try_new`](Sgd::try_new) returns the error instead.
     #[track_caller]
     pub fn new(lr: f64) -> Self {
         valid(Self::try_new(lr))
     }
 
-    /// SGD with learning rate `lr`, or an error unless it is finite and > 0.
+    /// SGD with learning rate `lr`, or an error unless it is finite and > 0,
+    /// also as an `f32`: one `Sgd` (it keeps no state) updates `f32` and
+    /// `f64` nets alike, so its rate must be usable in the narrower type
+    /// (1e39 is infinite as an `f32`).
     pub fn try_new(lr: f64) -> Result<Self, HyperParameterError> {
-        check_lr("Sgd", lr)?;
+        check_lr::<f32>("Sgd", lr)?;
         Ok(Sgd { lr })
     }
 

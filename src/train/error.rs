@@ -51,6 +51,26 @@ pub enum TrainError {
     },
     /// A training thread panicked; the message is its panic's.
     ThreadPanicked(String),
+    /// A sample of the training or the test set holds NaN or infinity:
+    /// refused before training, since its loss, its scores and the
+    /// accuracies would mean nothing.
+    NonFiniteSample {
+        /// `"training"` or `"test"`.
+        set: &'static str,
+        /// The sample's index in its set.
+        row: usize,
+        /// The position of the value in the sample.
+        column: usize,
+    },
+    /// The observer given to [`Trainer::train`](super::Trainer::train)
+    /// panicked; the run stopped there, and the net keeps the parameters of
+    /// the step it was told about.
+    ObserverPanicked {
+        /// The last step applied (from 0).
+        step: usize,
+        /// The panic's message.
+        message: String,
+    },
     /// A step produced a non-finite loss or gradient, or an update that
     /// would make a parameter non-finite; it was not applied, and the net
     /// keeps the parameters of the step before.
@@ -96,8 +116,23 @@ impl fmt::Display for TrainError {
                 "the system refused a training thread ({started} of {requested} running): {error}"
             ),
             TrainError::ThreadPanicked(message) => write!(f, "{message}"),
+            TrainError::NonFiniteSample { set, row, column } => write!(
+                f,
+                "sample {row} of the {set} set has a non-finite value (NaN or infinity) at position {column}"
+            ),
+            TrainError::ObserverPanicked { step, message } => write!(
+                f,
+                "the observer panicked after step {step} ({message}); the net keeps the parameters of step {step}"
+            ),
             TrainError::NonFinite { step, loss, what } => {
-                write!(f, "step {step} produced {what} (loss {loss}); it was not applied")?;
+                write!(f, "step {step} produced {what} (loss ")?;
+                // `{}` never uses an exponent: a loss of 1e300 would be 300 digits
+                if *loss == 0.0 || !loss.is_finite() || (1e-4..1e16).contains(&loss.abs()) {
+                    write!(f, "{loss}")?;
+                } else {
+                    write!(f, "{loss:e}")?;
+                }
+                write!(f, "); it was not applied")?;
                 match step {
                     0 => write!(f, ", the net keeps its initial parameters"),
                     _ => write!(f, ", the net keeps the parameters of step {}", step - 1),
@@ -108,3 +143,23 @@ impl fmt::Display for TrainError {
 }
 
 impl std::error::Error for TrainError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A loss is printed as people write it, not as hundreds of digits.
+    #[test]
+    fn losses_print_readably() {
+        let at = |loss| TrainError::NonFinite {
+            step: 3,
+            loss,
+            what: NonFinite::Parameter(crate::Path::at(0), "W"),
+        };
+        let text = |loss| at(loss).to_string();
+        assert!(text(1e300).contains("(loss 1e300)"), "{}", text(1e300));
+        assert!(text(2.5).contains("(loss 2.5)"));
+        assert!(text(f64::NAN).contains("(loss NaN)"));
+        assert!(text(-3e-200).contains("(loss -3e-200)"));
+    }
+}

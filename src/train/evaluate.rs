@@ -2,8 +2,8 @@
 //! inference mode.
 
 use crate::data::Dataset;
-use crate::model::sequence_start;
-use crate::{Batch, Labels, Layer, Network, Path, Row, Scalar, argmax};
+use crate::model::{check_finite, sequence_start};
+use crate::{Batch, InputError, Labels, Layer, Network, Path, Row, Scalar, argmax};
 
 /// Rows per inference pass when evaluating, at most: one pass over many
 /// rows amortises the per-call work.
@@ -17,11 +17,28 @@ const ACTIVATIONS: usize = 1 << 22;
 /// the input and every layer's output, which a chain keeps side by side.
 fn chunk<In: Row<Scalar: Scalar>, N: Network<In>>(net: &N) -> usize {
     let mut per_row = In::WIDTH;
-    net.describe(sequence_start::<N>(Path::ROOT), &mut |l| per_row += l.output.iter().product::<usize>());
+    net.describe(sequence_start::<N>(Path::ROOT), &mut |l| {
+        per_row += l.output.iter().product::<usize>()
+    });
     (ACTIVATIONS / per_row.max(1)).clamp(1, MOST_ROWS)
 }
 
-fn for_each_chunk<In, N, const C: usize>(net: &N, data: &Dataset<In, C>, mut f: impl FnMut(usize, &Batch<N::Scores>))
+/// Where a sample holds NaN or infinity: its index in the data set, and
+/// the value's position in it.
+pub(crate) type NonFiniteAt = (usize, usize);
+
+fn input_error((row, column): NonFiniteAt) -> InputError {
+    InputError::NonFinite { row, column }
+}
+
+/// Runs `net` over `data` a chunk at a time, handing `f` each chunk's first
+/// index and scores; a chunk with a non-finite input is refused, as
+/// [`Network::predict`] refuses it, with the row's index in `data`.
+fn for_each_chunk<In, N, const C: usize>(
+    net: &N,
+    data: &Dataset<In, C>,
+    mut f: impl FnMut(usize, &Batch<N::Scores>),
+) -> Result<(), NonFiniteAt>
 where
     In: Row<Scalar: Scalar>,
     N: Network<In>,
@@ -35,12 +52,21 @@ where
         indices.clear();
         indices.extend(start..(start + rows).min(data.len()));
         data.gather(&indices, &mut x, &mut t);
+        if let Err(InputError::NonFinite { row, column }) = check_finite(&x) {
+            return Err((start + row, column));
+        }
         f(start, net.scores_with(&mut scratch, &x));
     }
+    Ok(())
 }
 
 /// The predicted class of every sample, in order.
-pub fn predictions<In, N, const C: usize>(net: &N, data: &Dataset<In, C>) -> Vec<usize>
+///
+/// # Errors
+/// [`InputError::NonFinite`] if a sample holds NaN or infinity (its row
+/// is its index in `data`): its scores, and so its class, would mean
+/// nothing.
+pub fn predictions<In, N, const C: usize>(net: &N, data: &Dataset<In, C>) -> Result<Vec<usize>, InputError>
 where
     In: Row<Scalar: Scalar>,
     N: Network<In>,
@@ -48,25 +74,71 @@ where
     let mut out = Vec::with_capacity(data.len());
     for_each_chunk(net, data, |_, scores| {
         out.extend(scores.rows().iter().map(|s| argmax(s.as_slice())));
-    });
-    out
+    })
+    .map_err(input_error)?;
+    Ok(out)
 }
 
 /// The fraction of samples whose highest score is their label, in
 /// inference mode (0 for an empty data set).
-pub fn accuracy<In, N, const C: usize>(net: &N, data: &Dataset<In, C>) -> f64
+///
+/// # Errors
+/// [`InputError::NonFinite`] if a sample holds NaN or infinity (its row
+/// is its index in `data`), as [`Network::accuracy`] refuses such a batch.
+pub fn accuracy<In, N, const C: usize>(net: &N, data: &Dataset<In, C>) -> Result<f64, InputError>
+where
+    In: Row<Scalar: Scalar>,
+    N: Network<In>,
+{
+    accuracy_at(net, data).map_err(input_error)
+}
+
+/// [`accuracy`], with where a non-finite sample is.
+pub(crate) fn accuracy_at<In, N, const C: usize>(net: &N, data: &Dataset<In, C>) -> Result<f64, NonFiniteAt>
 where
     In: Row<Scalar: Scalar>,
     N: Network<In>,
 {
     if data.is_empty() {
-        return 0.0;
+        return Ok(0.0);
     }
     let mut correct = 0usize;
     for_each_chunk(net, data, |start, scores| {
         for (k, s) in scores.rows().iter().enumerate() {
             correct += usize::from(argmax(s.as_slice()) == data.labels().get(start + k));
         }
-    });
-    correct as f64 / data.len() as f64
+    })?;
+    Ok(correct as f64 / data.len() as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prelude::*;
+
+    /// One NaN image in 2,500, or all of them, is refused by every
+    /// evaluation, naming its row, as `Network::accuracy` refuses it.
+    #[test]
+    fn non_finite_samples_are_refused() {
+        let net = Affine::<[f32; 3], 2>::from_fn(|i, j| (i + j) as f32, |_| 0.0).then(SoftmaxWithLoss);
+        // more rows than one pass takes, so the row is counted across passes
+        let n = 2500;
+        for (bad, value) in [
+            (vec![1937], f32::NAN),
+            ((0..n).collect(), f32::NAN),
+            (vec![0], f32::INFINITY),
+        ] {
+            let mut x = Batch::<[f32; 3]>::zeros(n);
+            for &i in &bad {
+                x[i][1] = value;
+            }
+            let t = Labels::<2>::from_slice(&vec![0; n]).unwrap();
+            let whole = net.accuracy(&x, &t).unwrap_err();
+            let data = Dataset::new(x, t).unwrap();
+            let expected = InputError::NonFinite { row: bad[0], column: 1 };
+            assert_eq!(whole, expected);
+            assert_eq!(accuracy(&net, &data), Err(expected));
+            assert_eq!(predictions(&net, &data), Err(expected));
+        }
+    }
 }

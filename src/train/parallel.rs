@@ -201,7 +201,7 @@ impl<In: Row<Scalar: Scalar>, N, const C: usize> Drop for Helpers<In, N, C> {
 }
 
 /// The text of a panic's payload.
-fn panic_message(payload: &(dyn Any + Send)) -> String {
+pub(super) fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -219,7 +219,11 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// back-propagate, check, update, on the calling thread.
 ///
 /// The helper threads live as long as this value; a panic in one is
-/// reported by the next [`step`](DataParallel::step) with its message.
+/// reported by the next [`step`](DataParallel::step) with its message. A
+/// panic on the calling thread during a step (a layer's, which the caller
+/// may catch) stops the run too: the replicas are then at different points
+/// of the step, so every later step is refused rather than run out of
+/// step.
 ///
 /// ```no_run
 /// use rand::{SeedableRng, rngs::StdRng};
@@ -340,10 +344,16 @@ where
     /// [`TrainError::NonFinite`] (and no update anywhere) if the loss, a
     /// gradient or an updated parameter would not be finite;
     /// [`TrainError::IndexOutOfRange`] for an index past the data set;
+    /// [`TrainError::ZeroBatchSize`] for no indices;
     /// [`TrainError::ThreadPanicked`] if a helper thread died, with its
-    /// message (the run cannot go on after that).
+    /// message, or if an earlier step panicked on the calling thread (a
+    /// layer's panic, caught by the caller): the replicas are out of step
+    /// after that, and the run cannot go on.
     pub fn step(&mut self, indices: &[usize]) -> Result<f64, TrainError> {
         let shared = &*self.helpers.shared;
+        if indices.is_empty() {
+            return Err(TrainError::ZeroBatchSize);
+        }
         if let Some(&index) = indices.iter().find(|&&i| i >= shared.data.len()) {
             return Err(TrainError::IndexOutOfRange {
                 index,
@@ -364,6 +374,24 @@ where
         }
         let step = self.steps;
         self.steps += 1;
+        // A panic on this thread in the middle of the step (a layer's,
+        // caught by the caller) leaves this replica and the helpers at
+        // different points of the step: stop the run, so that every later
+        // step is refused instead of pairing up the wrong phases.
+        struct Unwinding<'a>(&'a SpinBarrier, &'a Mutex<Option<String>>, usize);
+        impl Drop for Unwinding<'_> {
+            fn drop(&mut self) {
+                if thread::panicking() {
+                    unpoisoned(self.1.lock()).get_or_insert(format!(
+                        "step {} panicked on the calling thread, which leaves the replicas out of step; \
+                         the run cannot go on",
+                        self.2
+                    ));
+                    self.0.stop();
+                }
+            }
+        }
+        let _unwinding = Unwinding(&shared.barrier, &shared.failure, step);
         match shared.step(0, &mut self.optimizer, &mut self.local, indices) {
             None => Err(stopped()),
             Some(Ok(loss)) => Ok(loss),
@@ -436,8 +464,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prelude::*;
     use crate::Training;
+    use crate::prelude::*;
     use std::sync::mpsc;
     use std::time::Duration;
 
@@ -560,6 +588,102 @@ mod tests {
             assert_eq!(outcome.0, Err(TrainError::ThreadPanicked(message.into())));
             assert_eq!(outcome.1, outcome.0, "the run stays stopped");
         }
+    }
+
+    /// Panics once, in the training pass on the caller's thread, when
+    /// [`ARMED`] is set; otherwise passes rows through.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    struct CallerPanics;
+
+    static ARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+    impl crate::Tensors for CallerPanics {
+        crate::tensors! {}
+    }
+
+    impl crate::Params<f32> for CallerPanics {}
+
+    impl Layer<[f32; 2]> for CallerPanics {
+        type Out = [f32; 2];
+        type Scratch<R: crate::Rows> = ();
+        fn infer_with<R: crate::Rows>(&self, x: &Batch<[f32; 2], R>, y: &mut Batch<[f32; 2], R>, _: &mut ()) {
+            y.set_rows(x.nrows());
+            y.as_mut_slice().copy_from_slice(x.as_slice());
+        }
+    }
+
+    impl crate::Trainable<[f32; 2]> for CallerPanics {
+        type Cache<R: crate::Rows> = ();
+        fn forward<R: crate::Rows>(
+            &mut self,
+            x: &Batch<[f32; 2], R>,
+            y: &mut Batch<[f32; 2], R>,
+            _: &mut (),
+            _: &mut Training,
+        ) {
+            let helper = thread::current()
+                .name()
+                .is_some_and(|n| n.starts_with("typenet-train-"));
+            if !helper && ARMED.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                panic!("the caller's replica gave up");
+            }
+            self.infer(x, y)
+        }
+        fn backward<R: crate::Rows>(
+            &mut self,
+            _: &Batch<[f32; 2], R>,
+            _: &Batch<[f32; 2], R>,
+            dy: &Batch<[f32; 2], R>,
+            _: &mut (),
+            dx: Option<&mut Batch<[f32; 2], R>>,
+        ) {
+            if let Some(dx) = dx {
+                dx.set_rows(dy.nrows());
+                dx.as_mut_slice().copy_from_slice(dy.as_slice());
+            }
+        }
+    }
+
+    /// A step that panicked on the caller's thread, and was caught there,
+    /// leaves the replicas out of step: every later step is refused, saying
+    /// so, on one thread and on two, and the helpers still stop.
+    #[test]
+    fn a_step_that_panicked_on_the_callers_thread_stops_the_run() {
+        for threads in [1, 2] {
+            let outcome = within_a_minute(move || {
+                let (_, data) = parts(false);
+                let net = Affine::<[f32; 3], 2>::from_fn(|i, j| (i + 2 * j) as f32 / 10.0, |_| 0.0)
+                    .then(CallerPanics)
+                    .then(SoftmaxWithLoss);
+                let mut training = DataParallel::new(net, Sgd::new(0.1), data, threads, 0).unwrap();
+                let before = [training.step(&[0, 1, 2, 3]), training.step(&[3, 2, 1, 0])];
+                ARMED.store(true, std::sync::atomic::Ordering::SeqCst);
+                let caught = std::panic::catch_unwind(AssertUnwindSafe(|| training.step(&[0, 1, 2, 3])));
+                let after = [training.step(&[0, 1, 2, 3]), training.step(&[1, 2])];
+                let _ = training.into_parts();
+                (before, caught.is_err(), after)
+            });
+            let (before, caught, after) = outcome;
+            assert!(before.iter().all(Result::is_ok), "{before:?}");
+            assert!(caught, "the step panicked");
+            let message = "step 2 panicked on the calling thread, which leaves the replicas out of step; \
+                           the run cannot go on";
+            for later in after {
+                assert_eq!(
+                    later,
+                    Err(TrainError::ThreadPanicked(message.into())),
+                    "{threads} threads"
+                );
+            }
+        }
+    }
+
+    /// A step of no samples is refused, not reported as a loss of 0.
+    #[test]
+    fn an_empty_step_is_refused() {
+        let (net, data) = parts(false);
+        let mut training = DataParallel::new(net, Sgd::new(0.1), data, 1, 0).unwrap();
+        assert_eq!(training.step(&[]), Err(TrainError::ZeroBatchSize));
     }
 
     #[test]

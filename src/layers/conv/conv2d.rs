@@ -242,8 +242,8 @@ impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: us
     }
 }
 
-impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: usize, const P: usize, St: Storage> Tensors
-    for Conv2d<T, CIN, COUT, K, S, P, St>
+impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: usize, const P: usize, St: Storage>
+    Tensors for Conv2d<T, CIN, COUT, K, S, P, St>
 {
     crate::tensors! {
         "W": Weight { fan_in: Self::FAN_IN }, [COUT, CIN, K, K] => w / dw;
