@@ -14,14 +14,19 @@ use crate::cmdline::{self, Mode};
 pub fn main() -> ! {
     crate::rt::guard_stack();
     let Some(mode) = cmdline::mode() else {
-        hprintln!("unknown mode: expected check, flip or overflow");
+        hprintln!("unknown mode: expected check, flip, overflow, panic or fault");
         crate::rt::exit(false)
     };
-    if mode == Mode::Overflow {
-        hprintln!("recursing until the stack overflows");
-        let depth = recurse(0);
-        hprintln!("returned from a recursion of depth {}", depth);
-        crate::rt::exit(false);
+    match mode {
+        Mode::Overflow => {
+            hprintln!("recursing until the stack overflows");
+            let depth = recurse(0);
+            hprintln!("returned from a recursion of depth {}", depth);
+            crate::rt::exit(false);
+        }
+        Mode::Panic => panic!("as asked"),
+        Mode::Fault => cortex_m::asm::udf(),
+        Mode::Check | Mode::Flip => {}
     }
     let mut checker = Checker::new((mode == Mode::Flip).then_some(0));
     #[cfg(digits)]

@@ -13,6 +13,10 @@ pub enum Mode {
     Flip,
     /// Recurse until the stack overflows: must end as a failure, not hang.
     Overflow,
+    /// Panic: must end as a failure.
+    Panic,
+    /// Execute an undefined instruction: must end as a failure.
+    Fault,
 }
 
 /// The mode named after the program's name on the command line (`Check`
@@ -32,6 +36,8 @@ pub fn mode() -> Option<Mode> {
         None | Some(b"check") => Some(Mode::Check),
         Some(b"flip") => Some(Mode::Flip),
         Some(b"overflow") => Some(Mode::Overflow),
+        Some(b"panic") => Some(Mode::Panic),
+        Some(b"fault") => Some(Mode::Fault),
         Some(_) => None,
     }
 }
