@@ -1,7 +1,7 @@
 //! What a layer is, for inference: something that maps a batch of input
 //! rows to a batch of output rows.
 
-use crate::{Batch, Chain, Element, Path, Row, Rows, Tensors};
+use crate::{Batch, Chain, Path, Row, Rows, Tensors};
 
 /// A line of a net's summary: one layer, its input and output shapes and
 /// its tensors.
@@ -155,7 +155,7 @@ pub trait Layer<In: Row>: Tensors {
         });
         crate::Summary {
             input: In::DIMS,
-            scalar: In::Scalar::DTYPE.rust_name(),
+            scalar: <In::Scalar as crate::Element>::DTYPE.rust_name(),
             layers,
         }
     }

@@ -91,6 +91,7 @@ pub type WorkspaceOf<N, In, R> = Workspace<<N as Trainable<In>>::Cache<R>, <N as
 /// The largest scratch room a one-sample call keeps on the stack; a net
 /// that needs more computes its sample in a heap batch, so a large
 /// convolution does not overflow a thread's stack.
+#[cfg(feature = "alloc")]
 const ONE_SAMPLE_ON_STACK: usize = 64 << 10;
 
 /// A classifier: layers taking rows `In` to score rows, ended by a [`Loss`]
@@ -229,22 +230,32 @@ fn check<X: Row, R: Rows>(scores: &Batch<X, R>) -> Result<&X, InputError> {
 /// Runs `on_stack` on a one-row inline batch of `x`, or `on_heap` on a heap
 /// batch when the net's scratch room for one row is large, after checking
 /// that `x` is finite.
+#[cfg(feature = "alloc")]
 fn one_sample<In: Row, N: Layer<In>, Y>(
     x: &In,
     on_stack: impl FnOnce(&Batch<In, Const<1>>) -> Result<Y, InputError>,
-    on_heap: impl FnOnce(&Batch<In>) -> Result<Y, InputError>,
+    on_heap: impl FnOnce(&Batch<In, crate::Dyn>) -> Result<Y, InputError>,
 ) -> Result<Y, InputError> {
-    let _ = &on_heap;
-    #[cfg(feature = "alloc")]
-    {
-        let room = core::mem::size_of::<N::Scratch<Const<1>>>() + 2 * core::mem::size_of::<In>();
-        if room > ONE_SAMPLE_ON_STACK {
-            let mut batch = Batch::<In>::zeros(1);
-            batch.rows_mut()[0].as_mut_slice().copy_from_slice(x.as_slice());
-            check_finite(&batch)?;
-            return on_heap(&batch);
-        }
+    let room = core::mem::size_of::<N::Scratch<Const<1>>>() + 2 * core::mem::size_of::<In>();
+    if room > ONE_SAMPLE_ON_STACK {
+        let mut batch = Batch::<In, crate::Dyn>::zeros(1);
+        batch.rows_mut()[0].as_mut_slice().copy_from_slice(x.as_slice());
+        check_finite(&batch)?;
+        return on_heap(&batch);
     }
+    let batch = Batch::<In, Const<1>>::new([*x]);
+    check_finite(&batch)?;
+    on_stack(&batch)
+}
+
+/// Runs `on_stack` on a one-row inline batch of `x` after checking that it
+/// is finite: without a heap, every net computes on the stack.
+#[cfg(not(feature = "alloc"))]
+fn one_sample<In: Row, N: Layer<In>, Y>(
+    x: &In,
+    on_stack: impl FnOnce(&Batch<In, Const<1>>) -> Result<Y, InputError>,
+    _: impl FnOnce(&Batch<In, Const<1>>) -> Result<Y, InputError>,
+) -> Result<Y, InputError> {
     let batch = Batch::<In, Const<1>>::new([*x]);
     check_finite(&batch)?;
     on_stack(&batch)

@@ -5,7 +5,9 @@
 //! type, and a convolutional digit reader.
 //!
 //! `.ci/run` builds this crate for `thumbv7em-none-eabihf` (a Cortex-M4F):
-//! `cargo build -p typenet-no-std --target thumbv7em-none-eabihf`.
+//! `cargo build -p typenet-no-std --target thumbv7em-none-eabihf`, and
+//! `tests/firmware` runs it on an emulated Cortex-M4F and compares every
+//! output, bit for bit, with a host build of this same code.
 #![no_std]
 
 // written by the exporter, kept exactly as written
@@ -37,6 +39,24 @@ pub fn classify(x: &[f32; 4]) -> Option<usize> {
 /// The class probabilities of one sample.
 pub fn probabilities(x: &[f32; 4]) -> Option<[f32; 3]> {
     CLASSIFIER.probabilities(x).ok()
+}
+
+/// How many numbers the classifier has: two weight matrices and their
+/// biases.
+pub const CLASSIFIER_PARAMS: usize = 4 * 16 + 16 + 16 * 3 + 3;
+
+/// The classifier's numbers in one array (first layer's weights row by row,
+/// its biases, then the second layer's), e.g. to send a net fine-tuned on
+/// the device back to a host.
+pub fn classifier_parameters(net: &Classifier) -> [f32; CLASSIFIER_PARAMS] {
+    let (first, second) = (net.layer::<0>(), net.layer::<2>());
+    let values = first.weights().iter().flatten().chain(first.bias());
+    let values = values.chain(second.weights().iter().flatten()).chain(second.bias());
+    let mut out = [0.0; CLASSIFIER_PARAMS];
+    for (o, v) in out.iter_mut().zip(values) {
+        *o = *v;
+    }
+    out
 }
 
 /// Fine-tunes a copy of the classifier on the device: one SGD step on 8
@@ -76,7 +96,25 @@ pub static DIGITS: DigitReader = typenet::chain![
 /// The digit in a 28×28 grey-scale image (0 = white, 255 = black, as in
 /// MNIST), computed on the stack.
 pub fn read_digit(pixels: &[[u8; 28]; 28]) -> usize {
-    let image = Image([pixels.map(|row| row.map(|p| f32::from(p) / 255.0))]);
     // pixels from bytes are always finite
-    DIGITS.classify(&image).unwrap_or(0)
+    DIGITS.classify(&unit_image(pixels)).unwrap_or(0)
+}
+
+/// The probability of each digit 0–9 for a 28×28 grey-scale image (as
+/// [`read_digit`] takes it).
+pub fn digit_probabilities(pixels: &[[u8; 28]; 28]) -> Option<[f32; 10]> {
+    DIGITS.probabilities(&unit_image(pixels)).ok()
+}
+
+/// The digit in an image of intensities (0.0 = white, 1.0 = black, the
+/// scale [`read_digit`] maps bytes to), or `None` if a pixel is NaN or
+/// infinite.
+pub fn read_digit_f32(image: &Image<f32, 1, 28, 28>) -> Option<usize> {
+    DIGITS.classify(image).ok()
+}
+
+/// Bytes 0–255 as intensities 0.0–1.0, the scale the digit reader was
+/// trained on.
+fn unit_image(pixels: &[[u8; 28]; 28]) -> Image<f32, 1, 28, 28> {
+    Image([pixels.map(|row| row.map(|p| f32::from(p) / 255.0))])
 }
