@@ -1,5 +1,6 @@
 //! Keeping a trained net: safetensors files that other tools read, weights
-//! trained in PyTorch, and Rust source that a program compiles in.
+//! trained in PyTorch, Rust source that a program compiles in, and reading
+//! TensorFlow Lite models ([`tflite`]).
 
 mod error;
 mod file;
@@ -7,6 +8,7 @@ mod json;
 mod pytorch;
 mod rust_source;
 mod safetensors;
+pub mod tflite;
 
 pub use error::{ModelError, ModelErrorKind};
 pub use pytorch::{from_pytorch_bytes, load_pytorch};
