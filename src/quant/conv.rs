@@ -227,6 +227,32 @@ mod tests {
     }
 
     #[test]
+    fn huge_strides_read_nothing_outside_rather_than_overflow() {
+        let multipliers = [quantize_multiplier(1.0).unwrap()];
+        let quant = ConvQuant {
+            input_zero_point: 0,
+            output_zero_point: 0,
+            multipliers: &multipliers,
+            activation_min: -128,
+            activation_max: 127,
+        };
+        let window = Window2d {
+            filter_height: 1,
+            filter_width: 1,
+            stride_height: usize::MAX,
+            stride_width: usize::MAX,
+            dilation_height: 1,
+            dilation_width: 1,
+            pad_top: 0,
+            pad_left: 0,
+        };
+        let map = FeatureMap::new(2, 2, 1);
+        let mut out = [9i8; 4];
+        conv2d_int8(&quant, &window, (map, &[1, 2, 3, 4]), &[1], None, (map, &mut out)).unwrap();
+        assert_eq!(out, [1, 0, 0, 0]);
+    }
+
+    #[test]
     fn one_filter_scale_is_broadcast() {
         let mut m = [QuantizedMultiplier::default(); 3];
         per_channel_multipliers(0.5, &[0.25], 0.125, &mut m).unwrap();

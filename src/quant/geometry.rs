@@ -123,7 +123,11 @@ impl Window2d {
         tap: usize,
         size: usize,
     ) -> Option<usize> {
-        let position = (out * stride + tap * dilation).checked_sub(pad)?;
+        // Checked: a window from the caller can have any sizes.
+        let position = out
+            .checked_mul(stride)?
+            .checked_add(tap.checked_mul(dilation)?)?
+            .checked_sub(pad)?;
         (position < size).then_some(position)
     }
 }

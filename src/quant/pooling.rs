@@ -7,9 +7,9 @@ use super::{FeatureMap, QuantError, Window2d};
 /// The input rows (or columns) of a pooling window along one axis, clipped
 /// to the input as TFLite's reference pooling clips them.
 fn span(out: usize, stride: usize, pad: usize, filter: usize, size: usize) -> core::ops::Range<usize> {
-    let origin = out * stride;
+    let origin = out.saturating_mul(stride);
     let start = origin.saturating_sub(pad);
-    let end = (origin + filter).saturating_sub(pad).min(size);
+    let end = origin.saturating_add(filter).saturating_sub(pad).min(size);
     start..end.max(start)
 }
 
@@ -63,7 +63,8 @@ pub fn average_pool_int8(
                 window.filter_width,
                 input_map.width,
             );
-            let count = (rows.len() * cols.len()) as i32;
+            // Within the input, whose size is checked, so no overflow of usize.
+            let count = i32::try_from(rows.len() * cols.len()).map_err(|_| QuantError::Geometry("window too large"))?;
             if count == 0 {
                 return Err(QuantError::EmptyWindow);
             }
@@ -75,9 +76,9 @@ pub fn average_pool_int8(
                     }
                 }
                 let average = if sum > 0 {
-                    (sum + count / 2) / count
+                    sum.wrapping_add(count / 2) / count
                 } else {
-                    (sum - count / 2) / count
+                    sum.wrapping_sub(count / 2) / count
                 };
                 output[(oy * output_map.width + ox) * channels + c] = average.clamp(clamp.0, clamp.1) as i8;
             }
