@@ -374,3 +374,120 @@ fn errors_name_what_is_wrong() {
     assert_eq!(e.location, "subgraph 0, operator 0 (CONV_2D)", "{e}");
     assert!(e.message.contains("input 1000 is not a tensor index"), "{e}");
 }
+
+/// A model with the given operator codes (deprecated 8-bit code, 32-bit
+/// code) and one subgraph of one int8 tensor [1] whose operators are
+/// (opcode index, options type code, input index).
+fn hand_made(codes: &[(i32, i32)], operators: &[(u32, u32, i32)]) -> Vec<u8> {
+    let mut w = Writer::new();
+    let (model, slots) = w.table(&[true, true, true, false, true]); // version, codes, subgraphs, buffers
+    w.u32_at(0, model as u32);
+    w.u32_at(slots[0], 3);
+    let (list, first) = w.vector(codes.len());
+    w.point(slots[1], list);
+    for (i, &(deprecated, builtin)) in codes.iter().enumerate() {
+        let (code, code_slots) = w.table(&[true, false, false, true]);
+        w.u32_at(code_slots[0], deprecated as u32);
+        w.u32_at(code_slots[3], builtin as u32);
+        w.point(first + 4 * i, code);
+    }
+    let (buffers, buffer_element) = w.vector(1);
+    w.point(slots[4], buffers);
+    let (buffer, _) = w.table(&[]);
+    w.point(buffer_element, buffer);
+    let (subgraphs, subgraph_element) = w.vector(1);
+    w.point(slots[2], subgraphs);
+    let (subgraph, sg) = w.table(&[true, true, true, true]); // tensors, inputs, outputs, operators
+    w.point(subgraph_element, subgraph);
+    let (tensors, tensor_element) = w.vector(1);
+    w.point(sg[0], tensors);
+    let (tensor, ts) = w.table(&[true, true]); // shape, type
+    w.point(tensor_element, tensor);
+    let (shape, dims) = w.vector(1);
+    w.u32_at(dims, 1);
+    w.point(ts[0], shape);
+    w.u32_at(ts[1], 9); // INT8
+    for slot in [sg[1], sg[2]] {
+        let (ios, element) = w.vector(1);
+        w.u32_at(element, 0);
+        w.point(slot, ios);
+    }
+    let (ops, op_element) = w.vector(operators.len());
+    w.point(sg[3], ops);
+    for (i, &(opcode, options_type, input)) in operators.iter().enumerate() {
+        let with_table = options_type != 0;
+        let (op, os) = w.table(&[true, true, true, with_table, with_table]);
+        w.point(op_element + 4 * i, op);
+        w.u32_at(os[0], opcode);
+        for (slot, value) in [(os[1], input), (os[2], 0)] {
+            let (ios, element) = w.vector(1);
+            w.u32_at(element, value as u32);
+            w.point(slot, ios);
+        }
+        if with_table {
+            w.u32_at(os[3], options_type);
+            let (options, _) = w.table(&[]);
+            w.point(os[4], options);
+        }
+    }
+    w.bytes
+}
+
+#[test]
+fn operator_codes_take_the_larger_of_the_two_fields() {
+    // An old file (8-bit code only), a new one (127 placeholder + 32-bit code).
+    let bytes = hand_made(&[(3, 0), (127, 150), (17, 17)], &[]);
+    let model = tflite::read(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    let codes: Vec<Op> = model.operator_codes.iter().map(|c| c.builtin).collect();
+    assert_eq!(codes, [Op::CONV_2D, Op(150), Op::MAX_POOL_2D]);
+    assert_eq!(model.operator_codes[0].version, 1, "the schema's default");
+}
+
+#[test]
+fn operators_are_checked_against_their_codes_and_tensors() {
+    // CONV_2D with its options table absent: the schema's defaults.
+    let bytes = hand_made(&[(3, 3)], &[(0, 0, 0)]);
+    let model = tflite::read(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    let BuiltinOptions::Conv2d(conv) = model.subgraphs[0].operators[0].options else {
+        panic!()
+    };
+    assert_eq!(
+        (conv.padding, conv.stride_h, conv.dilation_h, conv.activation),
+        (Padding::Same, 0, 1, Activation::None)
+    );
+    // An optional input left out (−1).
+    let bytes = hand_made(&[(9, 9)], &[(0, 8, -1)]);
+    assert_eq!(tflite::read(&bytes).unwrap().subgraphs[0].operators[0].inputs, [None]);
+
+    let cases: [(&[(i32, i32)], (u32, u32, i32), &str, &str); 4] = [
+        (
+            &[(3, 3)],
+            (0, 5, 0),
+            "operator 0 (CONV_2D), builtin options",
+            "Pool2DOptions where CONV_2D takes Conv2DOptions",
+        ),
+        (
+            &[(3, 3)],
+            (1, 1, 0),
+            "operator 0",
+            "opcode index 1 is past the model's 1 operator codes",
+        ),
+        (
+            &[(3, 3)],
+            (0, 1, 5),
+            "operator 0 (CONV_2D)",
+            "input 5 is not a tensor index",
+        ),
+        (
+            &[(3, 3)],
+            (0, 1, -2),
+            "operator 0 (CONV_2D)",
+            "input -2 is not a tensor index",
+        ),
+    ];
+    for (codes, op, location, message) in cases {
+        let e = tflite::read(&hand_made(codes, &[op])).unwrap_err();
+        assert_eq!(e.location, format!("subgraph 0, {location}"), "{e}");
+        assert!(e.message.contains(message), "{e}");
+    }
+}
