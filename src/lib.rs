@@ -88,6 +88,7 @@ pub mod layers;
 pub mod math;
 pub mod model;
 pub mod optim;
+pub mod quant;
 
 #[cfg(feature = "std")]
 pub mod data;

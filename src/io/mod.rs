@@ -1,5 +1,6 @@
 //! Keeping a trained net: safetensors files that other tools read, weights
-//! trained in PyTorch, and Rust source that a program compiles in.
+//! trained in PyTorch, Rust source that a program compiles in, and reading
+//! TensorFlow Lite models ([`tflite`]).
 
 mod error;
 mod file;
@@ -8,6 +9,7 @@ mod pytorch;
 pub(crate) mod regular;
 mod rust_source;
 mod safetensors;
+pub mod tflite;
 
 pub use error::{ModelError, ModelErrorKind};
 pub use pytorch::{from_pytorch_bytes, from_pytorch_bytes_ordered, load_pytorch, load_pytorch_ordered};
