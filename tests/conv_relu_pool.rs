@@ -146,12 +146,8 @@ fn the_block_is_one_layer_with_the_three_layers_tensors() {
         ("ConvReluPool", rows_a[2].output, rows_a[0].params)
     );
     assert_eq!(b.layer::<1>().weights(), a.layer::<3>().weights());
-    let names = |n: &dyn Fn(&mut dyn FnMut(String))| {
-        let mut v = Vec::new();
-        n(&mut |s| v.push(s));
-        v
-    };
-    let tensors_b = names(&|f| b.tensors(&mut |t| f(format!("{}.{}", t.layer, t.name))));
+    let mut tensors_b = Vec::new();
+    b.tensors(&mut |t| tensors_b.push(format!("{}.{}", t.layer, t.name)));
     assert_eq!(tensors_b, ["0.W", "0.b", "1.W", "1.b"]);
     // a file of one form names another layer list: refused, saying where
     let err = from_bytes(&mut fused(8), &to_bytes(&a).unwrap()).unwrap_err();

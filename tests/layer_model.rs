@@ -388,3 +388,67 @@ fn sizes_reach_the_stated_limits() {
     let p = net.probabilities(&image).unwrap();
     assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5, "{p:?}");
 }
+
+/// A layer written outside the crate that only infers: its tensors and its
+/// inference, nothing else. It chains, gets the same compile-time checks
+/// (tests/compile-fail), shows in a summary, saves, loads and bakes like
+/// any layer, and a net of it and `Frozen` layers classifies.
+mod inference_only {
+    use typenet::prelude::*;
+
+    /// y = gain ⊙ x, with a gain set when the net is built.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct Gain<const N: usize> {
+        pub gain: [f32; N],
+    }
+
+    impl<const N: usize> Tensors for Gain<N> {
+        typenet::tensors! { "gain": Scale, [N] => gain; }
+    }
+
+    impl<const N: usize> Layer<[f32; N]> for Gain<N> {
+        type Out = [f32; N];
+        type Scratch<R: Rows> = ();
+
+        fn infer_with<R: Rows>(&self, x: &Batch<[f32; N], R>, y: &mut Batch<[f32; N], R>, _: &mut ()) {
+            y.set_rows(x.nrows());
+            for (y, x) in y.rows_mut().iter_mut().zip(x.rows()) {
+                *y = core::array::from_fn(|i| x[i] * self.gain[i]);
+            }
+        }
+    }
+
+    type Net = Chain![Affine<[f32; 2], 3, Frozen>, Gain<3>, SoftmaxWithLoss<3>];
+
+    fn gained(gain: [f32; 3]) -> Net {
+        Affine::<[f32; 2], 3, Frozen>::frozen([[1.0, 0.0, -1.0], [0.0, 1.0, 1.0]], [0.0, 0.5, 0.0])
+            .then(Gain { gain })
+            .then(SoftmaxWithLoss)
+    }
+
+    #[test]
+    fn an_inference_only_layer_composes_saves_and_bakes() {
+        let net = gained([2.0, 1.0, 0.5]);
+        // y = x·W + b = (1, 0.5 + 2, 1), gained to (2, 2.5, 0.5)
+        assert_eq!(net.classify(&[1.0, 2.0]).unwrap(), 1);
+        let table = net.summary().to_string();
+        assert!(
+            table.contains("Gain") && table.lines().nth(3).unwrap().contains('3'),
+            "{table}"
+        );
+        // the gain is a tensor of its own: counted, saved, loaded, baked
+        assert_eq!(net.param_count(), 2 * 3 + 3 + 3);
+        let bytes = typenet::io::to_bytes(&net).unwrap();
+        let mut copy = gained([0.0; 3]);
+        typenet::io::from_bytes(&mut copy, &bytes).unwrap();
+        assert_eq!(copy, net);
+        let source = typenet::io::rust_source(&net).unwrap();
+        assert!(
+            source.contains("pub const L1_GAIN: [f32; 3] = [2.0, 1.0, 0.5];"),
+            "{source}"
+        );
+        // a frozen layer keeps no gradient
+        assert!(net.layer::<0>().weight_grad().is_empty());
+        assert_eq!(size_of::<Net>(), 4 * (2 * 3 + 3 + 3));
+    }
+}

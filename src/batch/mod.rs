@@ -117,6 +117,7 @@ impl Rows for Dyn {
 /// let one = Batch::<[f32; 2], Const<1>>::new([[5.0, 6.0]]);
 /// assert_eq!(one[0], [5.0, 6.0]);
 /// ```
+#[repr(transparent)]
 pub struct Batch<X: Row, #[cfg(feature = "alloc")] R: Rows = Dyn, #[cfg(not(feature = "alloc"))] R: Rows> {
     rows: R::Store<X>,
 }
@@ -184,6 +185,30 @@ impl<X: Row, const B: usize> Batch<X, Const<B>> {
     /// The rows as an array.
     pub fn into_array(self) -> [X; B] {
         self.rows
+    }
+}
+
+impl<X: Row> Batch<X, Const<1>> {
+    /// One row seen as a batch of one, without a copy: how a one-sample
+    /// call hands its input to a net.
+    ///
+    /// ```
+    /// use typenet::{Batch, Const};
+    ///
+    /// let row = [1.0f32, 2.0];
+    /// let batch: &Batch<[f32; 2], Const<1>> = Batch::one(&row);
+    /// assert!(core::ptr::eq(&batch[0], &row));
+    /// ```
+    pub fn one(row: &X) -> &Self {
+        // SAFETY: `Batch<X, Const<1>>` is `repr(transparent)` over its store,
+        // `[X; 1]`, which has the layout of `X`.
+        unsafe { &*(row as *const X).cast::<Self>() }
+    }
+
+    /// One row seen as a batch of one, mutably, without a copy.
+    pub fn one_mut(row: &mut X) -> &mut Self {
+        // SAFETY: as in `one`.
+        unsafe { &mut *(row as *mut X).cast::<Self>() }
     }
 }
 
@@ -309,5 +334,21 @@ impl<X: Row> FromIterator<X> for Batch<X, Dyn> {
         Batch {
             rows: iter.into_iter().collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The view of one row as a batch of one (Miri runs this): reads and
+    /// writes go to the row itself.
+    #[test]
+    fn row_as_a_batch_of_one_is_the_row() {
+        let mut row = Image::<f32, 2, 1, 2>([[[1.0, 2.0]], [[3.0, 4.0]]]);
+        assert_eq!(Batch::one(&row).as_slice(), &[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(Batch::one(&row).nrows(), 1);
+        Batch::one_mut(&mut row).as_mut_slice()[3] = 40.0;
+        assert_eq!(row.0[1][0][1], 40.0);
     }
 }

@@ -200,9 +200,9 @@ impl<X: Row> TargetRow<'_, X> {
 /// Targets a loss can compare rows `X` against, `R` of them: one-hot rows
 /// ([`Batch<X, R>`](Batch)) or class labels ([`Labels<N, R>`](Labels)).
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be the target of a net whose output rows are `{X}`",
-    label = "targets of the wrong class count or scalar type",
-    note = "targets are one-hot rows of the same type as the net's output, or `Labels<N>` with N = the output width"
+    message = "`{Self}` are not targets for a batch of `{R}` rows whose outputs are `{X}`",
+    label = "the class count, the scalar type or the number of rows differs",
+    note = "targets are `Labels<N, R>` with N the net's output width, or one-hot rows `Batch<X, R>` of the net's output type, and R the batch's row count: `Dyn`, or `Const<B>` for a batch of B rows"
 )]
 pub trait Target<X: Row, R: Rows> {
     /// The number of rows.

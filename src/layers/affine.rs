@@ -5,7 +5,7 @@ use core::fmt;
 use rand::Rng;
 
 use crate::Element;
-use crate::model::{DefaultStorage, Frozen, Inline, InlineMatrix, NoGrad, Storage, TrainStorage};
+use crate::model::{DefaultStorage, Frozen, Inline, InlineMatrix, NoGrad, SameScalar, Storage, TrainStorage};
 use crate::{
     Batch, Init, Layer, Params, Row, Rows, Scalar, Shape, TensorData, Tensors, Trainable, Training, expect_rows,
     kernels,
@@ -171,7 +171,7 @@ impl<X: Row, const OUT: usize, S: Storage> Tensors for Affine<X, OUT, S> {
     }
 }
 
-impl<X: Row<Scalar = T>, T: Scalar, const OUT: usize, S: TrainStorage> Params<T> for Affine<X, OUT, S> {}
+impl<T: Scalar, X: Row<Scalar: SameScalar<T>>, const OUT: usize, S: TrainStorage> Params<T> for Affine<X, OUT, S> {}
 
 impl<X: Row<Scalar: Scalar>, const OUT: usize, S: Storage> Layer<X> for Affine<X, OUT, S> {
     type Out = [X::Scalar; OUT];

@@ -241,7 +241,10 @@ impl<T: Scalar, const F: usize, S: Storage> Tensors for BatchNorm<T, F, S> {
     }
 }
 
-impl<T: Scalar, const F: usize, S: TrainStorage> Params<T> for BatchNorm<T, F, S> {}
+impl<U: Scalar, T: Scalar + crate::model::SameScalar<U>, const F: usize, S: TrainStorage> Params<U>
+    for BatchNorm<T, F, S>
+{
+}
 
 impl<T: Scalar, const F: usize, S: Storage> Default for BatchNorm<T, F, S> {
     /// γ = 1, β = 0, running mean 0 and variance 1, momentum 0.9, ε = 1e-6.

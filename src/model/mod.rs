@@ -30,6 +30,6 @@ pub use tensor::{Param, ParamKind, ParamMut, Shape, Tensor, TensorData, TensorMu
 pub use tensor::{no_grad, no_grad_mut, values_of, values_of_mut};
 #[doc(hidden)]
 pub use tensors::sequence_start;
-pub use tensors::{Params, Tensors};
+pub use tensors::{Params, SameScalar, Tensors};
 pub use trainable::Trainable;
 pub use training::Training;

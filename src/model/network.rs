@@ -227,9 +227,9 @@ fn check<X: Row, R: Rows>(scores: &Batch<X, R>) -> Result<&X, InputError> {
     Ok(&scores[0])
 }
 
-/// Runs `on_stack` on a one-row inline batch of `x`, or `on_heap` on a heap
-/// batch when the net's scratch room for one row is large, after checking
-/// that `x` is finite.
+/// Runs `on_stack` on `x` seen as a batch of one (no copy), or `on_heap` on
+/// a heap batch when the net's scratch room for one row is large, after
+/// checking that `x` is finite.
 #[cfg(feature = "alloc")]
 fn one_sample<In: Row, N: Layer<In>, Y>(
     x: &In,
@@ -243,22 +243,23 @@ fn one_sample<In: Row, N: Layer<In>, Y>(
         check_finite(&batch)?;
         return on_heap(&batch);
     }
-    let batch = Batch::<In, Const<1>>::new([*x]);
-    check_finite(&batch)?;
-    on_stack(&batch)
+    let batch = Batch::one(x);
+    check_finite(batch)?;
+    on_stack(batch)
 }
 
-/// Runs `on_stack` on a one-row inline batch of `x` after checking that it
-/// is finite: without a heap, every net computes on the stack.
+/// Runs `on_stack` on `x` as a batch of one (no copy) after checking that
+/// it is finite: without a heap, every net computes on the stack.
 #[cfg(not(feature = "alloc"))]
+#[allow(clippy::extra_unused_type_parameters)] // the heap build reads N's scratch size
 fn one_sample<In: Row, N: Layer<In>, Y>(
     x: &In,
     on_stack: impl FnOnce(&Batch<In, Const<1>>) -> Result<Y, InputError>,
     _: impl FnOnce(&Batch<In, Const<1>>) -> Result<Y, InputError>,
 ) -> Result<Y, InputError> {
-    let batch = Batch::<In, Const<1>>::new([*x]);
-    check_finite(&batch)?;
-    on_stack(&batch)
+    let batch = Batch::one(x);
+    check_finite(batch)?;
+    on_stack(batch)
 }
 
 /// A [`Network`] whose layers train: the book's `gradient` and the

@@ -118,6 +118,17 @@ pub fn sequence_start<L: Tensors + ?Sized>(at: Path) -> Path {
     if L::SEQUENCE { at } else { at.child(0) }
 }
 
+/// The float type a layer computes in, where a trainer of another one is
+/// given: an `Adam<f64>` stepping an `f32` net.
+#[diagnostic::on_unimplemented(
+    message = "this net computes in `{Self}`, but it is trained in `{T}`",
+    label = "a net of `{Self}` values",
+    note = "an optimizer steps a net of its own scalar type: `Adam::<{Self}>`, or a net of `{T}` layers"
+)]
+pub trait SameScalar<T> {}
+
+impl<T> SameScalar<T> for T {}
+
 /// A layer (or net) that trains in the float type `T`: its tensors are
 /// `T`s and keep gradients. What optimizers, gradient checks and
 /// data-parallel training ask for.

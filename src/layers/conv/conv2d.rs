@@ -6,7 +6,7 @@ use rand::Rng;
 
 use super::sides::{ConvSide, Side};
 use crate::kernels::conv::{self, Conv2dGeometry};
-use crate::model::{DefaultStorage, Frozen, Inline, InlineMatrix, NoGrad, Storage, TrainStorage};
+use crate::model::{DefaultStorage, Frozen, Inline, InlineMatrix, NoGrad, SameScalar, Storage, TrainStorage};
 use crate::{
     Batch, Image, Init, Layer, Params, Row, Rows, Scalar, TensorData, Tensors, Trainable, Training, expect_rows,
 };
@@ -251,8 +251,16 @@ impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: us
     }
 }
 
-impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: usize, const P: usize, St: TrainStorage>
-    Params<T> for Conv2d<T, CIN, COUT, K, S, P, St>
+impl<
+    U: Scalar,
+    T: Scalar + SameScalar<U>,
+    const CIN: usize,
+    const COUT: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+    St: TrainStorage,
+> Params<U> for Conv2d<T, CIN, COUT, K, S, P, St>
 {
 }
 

@@ -109,7 +109,7 @@ struct Step {
 
 fn training_cases(out: &mut String, steps: &[Step]) {
     let n = steps.len();
-    let mut classifier = net::CLASSIFIER.clone();
+    let mut classifier = net::trainable_classifier();
     let mut losses = Vec::new();
     let mut parameters = Vec::new();
     for s in steps {

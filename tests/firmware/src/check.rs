@@ -78,7 +78,7 @@ fn classifier(checker: &mut Checker) {
 }
 
 fn training(checker: &mut Checker) {
-    let mut classifier = net::CLASSIFIER.clone();
+    let mut classifier = net::trainable_classifier();
     for (i, step) in cases::STEPS.iter().enumerate() {
         let loss = net::train_step(
             &mut classifier,

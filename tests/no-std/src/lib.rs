@@ -19,17 +19,34 @@ mod model;
 
 use typenet::prelude::*;
 
-/// The baked classifier's type: 4 inputs, 16 ReLU units, 3 classes.
+/// The baked classifier's type for inference: 4 inputs, 16 ReLU units, 3
+/// classes, `Frozen` (no gradients), so its `static` is its 524 bytes of
+/// weights.
+pub type FrozenClassifier =
+    typenet::Chain![Affine<[f32; 4], 16, Frozen>, Relu, Affine<[f32; 16], 3, Frozen>, SoftmaxWithLoss<3>];
+
+/// The same net with room for gradients: what trains on the device.
 pub type Classifier =
     typenet::Chain![Affine<[f32; 4], 16, Inline>, Relu, Affine<[f32; 16], 3, Inline>, SoftmaxWithLoss<3>];
 
 /// The trained classifier, a constant in flash: no start-up work, no heap.
-pub static CLASSIFIER: Classifier = typenet::chain![
-    Affine::from_arrays(model::L0_W, model::L0_B),
+pub static CLASSIFIER: FrozenClassifier = typenet::chain![
+    Affine::frozen(model::L0_W, model::L0_B),
     Relu,
-    Affine::from_arrays(model::L2_W, model::L2_B),
+    Affine::frozen(model::L2_W, model::L2_B),
     SoftmaxWithLoss,
 ];
+
+/// A trainable copy of the baked classifier, in RAM (1,048 bytes: its
+/// weights and their gradients), to fine-tune with [`train_step`].
+pub fn trainable_classifier() -> Classifier {
+    typenet::chain![
+        Affine::from_arrays(model::L0_W, model::L0_B),
+        Relu,
+        Affine::from_arrays(model::L2_W, model::L2_B),
+        SoftmaxWithLoss,
+    ]
+}
 
 /// The class of one sample, or `None` if it holds NaN or infinity.
 pub fn classify(x: &[f32; 4]) -> Option<usize> {

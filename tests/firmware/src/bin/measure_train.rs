@@ -14,7 +14,7 @@ fn main() -> ! {
         // not needed)
         macs: 8 * (4 * 16 + 16 * 3) + 8 * (16 * 3 * 2 + 4 * 16),
         calls: 64,
-        setup: || typenet_no_std::CLASSIFIER.clone(),
+        setup: || typenet_no_std::trainable_classifier(),
         call: |net| {
             let x = cases::MEASURE_BATCH.map(|x| cases::floats(&x));
             black_box(typenet_no_std::train_step(net, x, cases::MEASURE_LABELS, 0.05));
