@@ -452,3 +452,35 @@ mod inference_only {
         assert_eq!(size_of::<Net>(), 4 * (2 * 3 + 3 + 3));
     }
 }
+
+/// A block's input comes from the chain it is placed in, and a `BatchNorm`
+/// infers its features, scalar and storage there: no `Input` inside the
+/// block, no turbofish on `BatchNorm::new()`.
+#[test]
+fn blocks_and_batch_norm_take_their_sizes_from_the_chain() {
+    let mut g = rng(21);
+    let net = Input::<Image<f32, 1, 8, 8>>::new()
+        .then(Conv2d::<f32, 1, 4, 3, 1, 1>::init(Init::He, &mut g))
+        .then(BatchNorm::new())
+        .then(Residual::new(typenet::chain![
+            Conv2d::<f32, 4, 4, 3, 1, 1>::init(Init::He, &mut g),
+            BatchNorm::new(),
+            Relu,
+        ]))
+        .then(Sum::new(
+            typenet::chain![Conv2d::<f32, 4, 2, 3, 2, 1>::init(Init::He, &mut g), Relu],
+            Conv2d::<f32, 4, 2, 1, 2>::init(Init::He, &mut g),
+        ))
+        .then(Affine::<_, 3>::init(Init::He, &mut g))
+        .then(SoftmaxWithLoss);
+    let paths: Vec<String> = net.summary().layers.iter().map(|l| format!("{} {}", l.path, l.kind)).collect();
+    assert_eq!(
+        paths,
+        [
+            "0 Conv2d", "1 BatchNorm", "2 Residual", "2.0 Conv2d", "2.1 BatchNorm", "2.2 Relu", "3 Sum", "3.0.0 Conv2d",
+            "3.0.1 Relu", "3.1 Conv2d", "4 Affine", "5 SoftmaxWithLoss"
+        ]
+    );
+    let x = uniform_batch::<Image<f32, 1, 8, 8>>(3, -1.0, 1.0, &mut rng(22));
+    assert_eq!(net.predict(&x).unwrap().nrows(), 3);
+}

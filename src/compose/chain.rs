@@ -285,3 +285,74 @@ macro_rules! chain {
         $crate::chain!(@fold $crate::Chain::<_, _, { 0 $(+ $n)* }>::join($acc, $next); [$($n)* 1]; $($rest),+)
     };
 }
+
+/// The type of a net, written from its input rows and its layers, with
+/// every computed size left to the compiler: `Net![X => L0, L1, …]` is the
+/// chain `Input::<X>::new().then(l0).then(l1)…` builds. An `Affine` written
+/// `Affine<_, OUT>` (or `Affine<_, OUT, S>`) takes whatever rows the layer
+/// before it outputs, so a convolutional net's type needs no side length
+/// but its input's:
+///
+/// ```
+/// use rand::{SeedableRng, rngs::StdRng};
+/// use typenet::prelude::*;
+///
+/// type SimpleConvNet = typenet::Net![
+///     Image<f32, 1, 28, 28> => Conv2d<f32, 1, 30, 5>, Relu, MaxPool2d<2>, Affine<_, 100>, Relu, Affine<_, 10>,
+///     SoftmaxWithLoss<10>
+/// ];
+///
+/// struct Model {
+///     net: SimpleConvNet, // a field of the net's type, sizes computed
+/// }
+///
+/// let mut g = StdRng::seed_from_u64(0);
+/// let model = Model {
+///     net: Input::new()
+///         .then(Conv2d::init(Init::He, &mut g))
+///         .then(Relu)
+///         .then(MaxPool2d)
+///         .then(Affine::init(Init::He, &mut g))
+///         .then(Relu)
+///         .then(Affine::init(Init::He, &mut g))
+///         .then(SoftmaxWithLoss),
+/// };
+/// assert_eq!(model.net.layer::<3>().weights().len(), 30 * 12 * 12);
+/// ```
+///
+/// A layer that does not fit is reported where the type is used, by name:
+/// "layer `Conv2d<f32, 3, 8, 3>` cannot follow a layer whose output rows
+/// are `Image<f32, 1, 28, 28>`".
+#[macro_export]
+macro_rules! Net {
+    ($input:ty => $($layers:tt)+) => { $crate::Net!(@first $input; $($layers)+) };
+    (@first $input:ty; Affine < _ , $out:tt $(, $st:ty)? > $(, $($rest:tt)*)?) => {
+        $crate::Net!(@go
+            [$crate::Input<$input, $crate::Affine<$input, $out $(, $st)?>>]
+            [<$crate::Affine<$input, $out $(, $st)?> as $crate::Layer<$input>>::Out]
+            [1];
+            $($($rest)*)?)
+    };
+    (@first $input:ty; $layer:ty $(, $($rest:tt)*)?) => {
+        $crate::Net!(@go
+            [$crate::Input<$input, $layer>]
+            [<$layer as $crate::Layer<$input>>::Out]
+            [1];
+            $($($rest)*)?)
+    };
+    (@go [$acc:ty] [$row:ty] [$($n:tt)*]; ) => { $acc };
+    (@go [$acc:ty] [$row:ty] [$($n:tt)*]; Affine < _ , $out:tt $(, $st:ty)? > $(, $($rest:tt)*)?) => {
+        $crate::Net!(@go
+            [$crate::Chain<$acc, $crate::Affine<$row, $out $(, $st)?>, { 0 $(+ $n)* }>]
+            [<$crate::Affine<$row, $out $(, $st)?> as $crate::Layer<$row>>::Out]
+            [$($n)* 1];
+            $($($rest)*)?)
+    };
+    (@go [$acc:ty] [$row:ty] [$($n:tt)*]; $layer:ty $(, $($rest:tt)*)?) => {
+        $crate::Net!(@go
+            [$crate::Chain<$acc, $layer, { 0 $(+ $n)* }>]
+            [<$layer as $crate::Layer<$row>>::Out]
+            [$($n)* 1];
+            $($($rest)*)?)
+    };
+}
