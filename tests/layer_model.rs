@@ -473,12 +473,27 @@ fn blocks_and_batch_norm_take_their_sizes_from_the_chain() {
         ))
         .then(Affine::<_, 3>::init(Init::He, &mut g))
         .then(SoftmaxWithLoss);
-    let paths: Vec<String> = net.summary().layers.iter().map(|l| format!("{} {}", l.path, l.kind)).collect();
+    let paths: Vec<String> = net
+        .summary()
+        .layers
+        .iter()
+        .map(|l| format!("{} {}", l.path, l.kind))
+        .collect();
     assert_eq!(
         paths,
         [
-            "0 Conv2d", "1 BatchNorm", "2 Residual", "2.0 Conv2d", "2.1 BatchNorm", "2.2 Relu", "3 Sum", "3.0.0 Conv2d",
-            "3.0.1 Relu", "3.1 Conv2d", "4 Affine", "5 SoftmaxWithLoss"
+            "0 Conv2d",
+            "1 BatchNorm",
+            "2 Residual",
+            "2.0 Conv2d",
+            "2.1 BatchNorm",
+            "2.2 Relu",
+            "3 Sum",
+            "3.0.0 Conv2d",
+            "3.0.1 Relu",
+            "3.1 Conv2d",
+            "4 Affine",
+            "5 SoftmaxWithLoss"
         ]
     );
     let x = uniform_batch::<Image<f32, 1, 8, 8>>(3, -1.0, 1.0, &mut rng(22));

@@ -99,17 +99,17 @@ proptest! {
 
     #[test]
     fn relu(x in values(4 * 3).prop_map(away_from_zero), t in labels()) {
-        check(&mut <Relu as Layer<[f64; 3]>>::then(Relu, SoftmaxWithLoss), &batch(&x), &t)?;
+        check(&mut Input::<[f64; 3]>::new().then(Relu).then(SoftmaxWithLoss), &batch(&x), &t)?;
     }
 
     #[test]
     fn sigmoid(x in values(4 * 3), t in labels()) {
-        check(&mut <Sigmoid as Layer<[f64; 3]>>::then(Sigmoid, SoftmaxWithLoss), &batch(&x), &t)?;
+        check(&mut Input::<[f64; 3]>::new().then(Sigmoid).then(SoftmaxWithLoss), &batch(&x), &t)?;
     }
 
     #[test]
     fn softmax_as_a_layer(w in values(3 * 3 + 3), x in values(4 * 3), t in labels()) {
-        let mut net = <SoftmaxWithLoss<3> as Layer<[f64; 3]>>::then(SoftmaxWithLoss, affine_from::<3, 3>(&w)).then(SoftmaxWithLoss);
+        let mut net = Input::<[f64; 3]>::new().then(SoftmaxWithLoss).then(affine_from::<3, 3>(&w)).then(SoftmaxWithLoss);
         check(&mut net, &batch(&x), &t)?;
     }
 
