@@ -93,11 +93,43 @@ fn non_finite_inputs_are_refused<T: Scalar>() {
     );
 }
 
+/// A finite input that overflows inside the net is an error from every
+/// evaluation, not an `Ok` holding NaN: the input is as large as the type
+/// allows, so the first layer's sums are infinite.
+fn outputs_that_overflow_are_errors<T: Scalar>() {
+    let net = Affine::<[T; 4], 16, Inline>::from_fn(|_, _| T::ONE, |_| T::ZERO)
+        .then(Relu)
+        .then(Affine::<[T; 16], 3, Inline>::from_fn(
+            |i, j| T::of((i + j) as f64),
+            |_| T::ZERO,
+        ))
+        .then(SoftmaxWithLoss);
+    let huge = [T::max_value(), -T::max_value(), T::max_value(), T::ZERO];
+    let fine = [T::ONE, T::ZERO, T::ZERO, T::ZERO];
+    let overflow = InputError::Overflow { row: 0 };
+    assert_eq!(net.classify(&huge), Err(overflow));
+    assert_eq!(net.scores(&huge), Err(overflow));
+    assert_eq!(net.probabilities(&huge), Err(overflow));
+    let x = Batch::from_rows(vec![fine, huge]);
+    let t = Labels::<3>::from_slice(&[0, 1]).unwrap();
+    let second = InputError::Overflow { row: 1 };
+    assert_eq!(net.predict(&x), Err(second));
+    assert_eq!(net.accuracy(&x, &t), Err(second));
+    assert_eq!(net.loss(&x, &t), Err(second));
+    assert!(
+        second.to_string().contains("row 1 overflowed inside the net"),
+        "{second}"
+    );
+    // and a finite row alone is fine
+    assert!(net.classify(&fine).is_ok());
+}
+
 for_f32_and_f64!(
     static_and_dynamic_batches_agree,
     single_sample_matches_batch,
     deep_chain_learns,
-    non_finite_inputs_are_refused
+    non_finite_inputs_are_refused,
+    outputs_that_overflow_are_errors
 );
 
 #[test]
