@@ -41,17 +41,19 @@
 //! ```
 //!
 //! # Where things are
-//! - [`batch`]: what flows through a net: [`Scalar`]s, [`Row`]s (dense
-//!   rows, [`Image`]s, [`Pair`]s), [`Batch`]es with [`Dyn`] or [`Const`] row
-//!   counts, [`Labels`] and other [`Target`]s;
+//! - [`batch`]: what flows through a net: [`Element`]s (float [`Scalar`]s,
+//!   or a quantized net's integers), [`Row`]s (dense rows, [`Image`]s,
+//!   [`Pair`]s), [`Batch`]es with [`Dyn`] or [`Const`] row counts,
+//!   [`Labels`] and other [`Target`]s;
 //! - [`model`]: the layer model, one job per trait: [`Tensors`] (what a
 //!   layer holds), [`Layer`] (inference), [`Trainable`] (training pass and
 //!   backward pass), [`Params`] (training in a float type), [`Network`] and
 //!   [`TrainableNetwork`] (a chain ending in a [`Loss`]); [`ParamKind`],
 //!   [`Path`] (the one numbering of a net's layers), [`Training`],
 //!   parameter [`Storage`] ([`Frozen`] for nets that only infer);
-//! - [`compose`]: [`Chain`](struct@Chain) and [`Chain!`](macro@Chain),
-//!   [`chain!`], [`Input`], [`Residual`], [`Sum`], [`Concat`];
+//! - [`compose`]: [`Chain`](struct@Chain), [`Chain!`](macro@Chain) and
+//!   [`Net!`] (a net's type, sizes computed), [`chain!`], [`Input`],
+//!   [`Residual`], [`Sum`], [`Concat`];
 //! - [`layers`]: [`Affine`], [`Relu`], [`Sigmoid`], [`SoftmaxWithLoss`],
 //!   [`Dropout`], [`BatchNorm`], [`Conv2d`], [`MaxPool2d`], `ConvReluPool`
 //!   (a convolution, a ReLU and a max-pool as one faster layer), and
@@ -61,9 +63,10 @@
 //!   chapter 6, weight decay and clipping;
 //! - [`diagnostics`]: [`numerical_gradient`], [`gradient_check`], [`Summary`];
 //! - [`book`]: [`TwoLayerNet`] and the scalar nodes [`MulLayer`], [`AddLayer`];
+//! - [`quant`]: TensorFlow Lite's int8 arithmetic, integer only;
 //! - with `std`: [`data`] (the IDX reader, data sets, batch sampling),
 //!   [`train`] (the trainer and data-parallel training) and [`io`]
-//!   (safetensors, PyTorch weights, Rust-source export).
+//!   (safetensors, PyTorch weights, `.tflite` files, Rust-source export).
 //!
 //! # Features
 //! - `std` (default): files, data sets, the trainer, threads. Implies `alloc`.
