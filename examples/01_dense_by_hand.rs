@@ -26,7 +26,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = MnistFiles::find(concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist"))?;
     let train = Dataset::<[f64; 784], 10>::load(&files.train.images, &files.train.labels, Pixels::Unit)?;
     let (x, t) = (train.take(3).to_batch(), train.take(3).labels().clone());
-    println!("three digits, labelled {:?}", (0..3).map(|i| t.get(i)).collect::<Vec<_>>());
+    println!(
+        "three digits, labelled {:?}",
+        (0..3).map(|i| t.get(i)).collect::<Vec<_>>()
+    );
 
     // The book's constructor: weights 0.01·N(0, 1), biases 0.
     let mut net: TwoLayerNet<f64, 784, 50, 10> = two_layer_net(0.01, &mut StdRng::seed_from_u64(42));
@@ -43,7 +46,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // loss: the mean cross-entropy. Tiny weights give near-equal scores,
     // so every class is about 1/10 likely and the loss about ln 10.
     let loss = net.loss(&x, &t)?;
-    println!("loss {loss:.4} (ln 10 = {:.4}), accuracy {}", 10f64.ln(), net.accuracy(&x, &t)?);
+    println!(
+        "loss {loss:.4} (ln 10 = {:.4}), accuracy {}",
+        10f64.ln(),
+        net.accuracy(&x, &t)?
+    );
     assert!((loss - 10f64.ln()).abs() < 0.01 * 10f64.ln(), "{loss}");
 
     // gradient: a training pass and a backward pass. The gradient of the
@@ -54,7 +61,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let untouched = dw1.iter().filter(|row| row.iter().all(|&g| g == 0.0)).count();
     // a pixel that is 0 in all three digits adds nothing to the hidden
     // units, so its row of dW1 is exactly 0
-    println!("dW1: {} rows of {}, {untouched} of them all zero", dw1.len(), dw1[0].len());
+    println!(
+        "dW1: {} rows of {}, {untouched} of them all zero",
+        dw1.len(),
+        dw1[0].len()
+    );
 
     // The gradient check: for every parameter w, (L(w + h) − L(w − h)) / 2h
     // against what back-propagation computed, and the same for the input.

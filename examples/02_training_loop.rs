@@ -69,7 +69,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let last = &losses[losses.len().saturating_sub(per_epoch)..];
     let recent = last.iter().sum::<f32>() / last.len() as f32;
     let test_acc = accuracy(&net, &test)?;
-    println!("{steps} steps: loss {:.4} → {recent:.4}, test accuracy {test_acc:.4}", losses[0]);
+    println!(
+        "{steps} steps: loss {:.4} → {recent:.4}, test accuracy {test_acc:.4}",
+        losses[0]
+    );
     assert!(recent < 0.5 * losses[0], "the loss did not fall: {recent}");
     assert!(test_acc > 0.5, "test accuracy {test_acc}");
     Ok(())
