@@ -1,16 +1,47 @@
-//! A small classifier as a value with no heap: inline weights, compile-time
-//! batch sizes, one sample in as `[f32; 4]`, a class index or
-//! probabilities `[f32; 3]` out. The shape of code for a service or a
-//! microcontroller.
+//! 07 · Nets with no heap, and nets baked into a binary: the shape of code
+//! for a microcontroller (the crate is `#![no_std]` without its default
+//! features, with no `alloc`).
 //!
-//! Run with `cargo run --release --example static_classifier`.
+//! - An `Inline` layer keeps its weights (and their gradients) in the
+//!   layer value, a `Const<8>` batch keeps its 8 rows in the batch value:
+//!   the 4 → 16 → 3 classifier below is built, trained and run on the
+//!   stack, with no allocation at all.
+//! - `io::rust_source(&net)` writes a trained net's tensors as Rust
+//!   constants, bit for bit; a program compiles them into a `static` net
+//!   with the layers' `const` constructors. A `Frozen` layer keeps no
+//!   gradients, so the `static` is exactly its parameters' bytes of flash.
+//!
+//! The baking flow: `cargo run --release --example bake_weights` trains this
+//! file's classifier (`train(300)`) and writes it to
+//! `tests/no-std/src/model.rs`; this program compiles that file into the
+//! `static` `BAKED`, as `tests/no-std` does for a Cortex-M4F.
+//!
+//! ```text
+//! cargo run --release --example 07_static_no_heap
+//! ```
 
-use nalgebra::SVector;
 use rand::{SeedableRng, rngs::StdRng};
 use typenet::prelude::*;
 
+/// The constants `bake_weights` wrote, exactly as written.
+#[rustfmt::skip]
+#[path = "../tests/no-std/src/model.rs"]
+mod model;
+
 /// The whole net, named once: 4 inputs, 16 ReLU units, 3 classes, inline.
 pub type Classifier = Chain![Affine<[f32; 4], 16, Inline>, Relu, Affine<[f32; 16], 3, Inline>, SoftmaxWithLoss<3>];
+
+/// The same net for inference only.
+pub type FrozenClassifier =
+    Chain![Affine<[f32; 4], 16, Frozen>, Relu, Affine<[f32; 16], 3, Frozen>, SoftmaxWithLoss<3>];
+
+/// The baked classifier: constants in the binary, no start-up work, no heap.
+pub static BAKED: FrozenClassifier = typenet::chain![
+    Affine::frozen(model::L0_W, model::L0_B),
+    Relu,
+    Affine::frozen(model::L2_W, model::L2_B),
+    SoftmaxWithLoss,
+];
 
 /// Three noisy clusters in 4-D: the class is which of the first three
 /// coordinates is raised.
@@ -31,6 +62,7 @@ pub fn train(steps: usize) -> (Classifier, [f32; 3]) {
         .then(Relu)
         .then(Affine::init(Init::He, &mut rng))
         .then(SoftmaxWithLoss);
+    // the activations of a batch of 8, inline: the workspace is a value too
     let mut ws = net.workspace::<Const<8>>();
     let mut sgd = Sgd::new(0.2);
     let mut losses = [0.0; 3];
@@ -51,21 +83,40 @@ pub fn train(steps: usize) -> (Classifier, [f32; 3]) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (net, losses) = train(300);
     println!("loss at steps 0, 100, 200: {losses:.4?}");
+    assert!(losses[2] < losses[0]);
 
-    // one sample in, a class or probabilities out
+    // one sample in as an array, a class or probabilities out
     let x = [0.1, 2.3, -0.2, 0.4];
-    let class = net.classify(&x)?;
     let probabilities: [f32; 3] = net.probabilities(&x)?;
-    println!("{x:?} → class {class}, probabilities {probabilities:.3?}");
+    println!("{x:?} → class {}, probabilities {probabilities:.3?}", net.classify(&x)?);
+    assert_eq!(net.classify(&x)?, 1);
 
-    // a nalgebra vector works as well
-    let v = SVector::<f32, 4>::new(2.5, 0.0, 0.1, -0.3);
-    println!("{:?} → class {}", v.as_slice(), net.classify(&v.into())?);
+    // a batch whose size is a type: 8 rows in, 8 rows of scores out
+    let batch = Batch::<[f32; 4], Const<8>>::new(core::array::from_fn(|k| sample(20_000 + k).0));
+    let scores: Batch<[f32; 3], Const<8>> = net.predict(&batch)?;
+    println!("8 scores at once, inline: {:.2?}", scores[0]);
 
+    // baking: the tensors as Rust source, ready for a `static`
+    let source = typenet::io::rust_source(&net)?;
+    println!(
+        "\nrust_source writes:\n{}\n  …",
+        source.lines().take(8).collect::<Vec<_>>().join("\n")
+    );
+    assert!(source.contains("pub const L0_W: [[f32; 16]; 4]"));
+
+    // the static that bake_weights' file became, and what it costs
     let correct = (10_000..10_300)
-        .filter(|&i| net.classify(&sample(i).0) == Ok(sample(i).1))
+        .filter(|&i| BAKED.classify(&sample(i).0) == Ok(sample(i).1))
         .count();
-    println!("accuracy on 300 new samples: {:.1} %", correct as f64 / 3.0);
-    println!("net size: {} bytes, all inline", core::mem::size_of::<Classifier>());
+    println!("\nthe baked net reads {correct} of 300 new samples right");
+    assert!(correct >= 285, "{correct}");
+    let params = BAKED.param_count();
+    println!(
+        "{params} parameters: {} bytes frozen, {} bytes trainable (a gradient per value)",
+        size_of::<FrozenClassifier>(),
+        size_of::<Classifier>()
+    );
+    assert_eq!(size_of::<FrozenClassifier>(), 4 * params);
+    assert_eq!(size_of::<Classifier>(), 2 * 4 * params);
     Ok(())
 }
