@@ -3,7 +3,8 @@
 //! no file system). The `no_std` crate in `tests/no-std` compiles the
 //! written files into `static` nets:
 //!
-//! - `model.rs`: the 4→16→3 classifier of `static_classifier`;
+//! - `model.rs`: the 4→16→3 classifier of `07_static_no_heap`, which
+//!   compiles the written file back in;
 //! - `digits.rs`: a digit reader, conv 4 filters 5×5 → ReLU → 2×2 max pool
 //!   → Affine 576→10, trained on the vendored MNIST (Adam, 2,000 steps).
 //!
@@ -12,8 +13,9 @@
 //! cargo run --release --example bake_weights -- DIR     # or writes into DIR
 //! ```
 
-#[path = "static_classifier.rs"]
-mod static_classifier;
+#[allow(dead_code)] // only `train` is used here
+#[path = "07_static_no_heap.rs"]
+mod static_no_heap;
 
 use std::path::{Path, PathBuf};
 
@@ -86,7 +88,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn bake_both(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let (net, losses) = static_classifier::train(300);
+    let (net, losses) = static_no_heap::train(300);
     println!("classifier trained: loss {:.4} → {:.4}", losses[0], losses[2]);
     println!("{}\n", net.summary());
     bake(&net, dir, "model")?;

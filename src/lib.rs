@@ -102,7 +102,7 @@ pub mod train;
 
 pub use batch::{
     Batch, Const, Dtype, Dyn, Element, Flat, Image, LabelError, Labels, Pair, Row, Rows, Scalar, Target, TargetRow,
-    argmax,
+    argmax, as_row, as_row_mut,
 };
 pub use book::{AddLayer, MulLayer, TwoLayerNet, two_layer_net};
 pub use compose::{Chain, Concat, Input, Residual, Sum};

@@ -6,8 +6,8 @@ use common::assert_close;
 use typenet::prelude::*;
 use typenet::{AddLayer, MulLayer};
 
-/// The `apple_orange` example itself, so the numbers checked are the ones it prints.
-#[path = "../examples/apple_orange.rs"]
+/// The `00_computational_graph` example itself, so the numbers checked are the ones it prints.
+#[path = "../examples/00_computational_graph.rs"]
 mod apple_orange;
 
 /// The apple/orange shopping graph: 2 apples at 100, 3 oranges at 150, tax 1.1.

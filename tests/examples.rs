@@ -1,6 +1,8 @@
-//! The training examples' command lines, run for real on a tiny IDX set
-//! written to a scratch folder (a few steps, never a full training run),
-//! and their shared support code tested directly.
+//! The examples, run for real: every numbered example once, with small
+//! arguments where it takes any (each asserts what it shows and exits
+//! non-zero if an assertion fails), and the runner's command lines on a
+//! tiny IDX set written to a scratch folder (a few steps, never a full
+//! training run); the runner's modules tested directly.
 //!
 //! The example binaries are built once per test run by a nested
 //! `cargo build` into a target folder of their own under this one
@@ -10,8 +12,8 @@
 
 mod common;
 
-#[path = "../examples/support/mod.rs"]
-mod support;
+#[path = "../examples/mnist/main.rs"]
+mod mnist;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -19,10 +21,23 @@ use std::sync::OnceLock;
 
 use common::{idx_images, idx_labels, scratch_dir};
 
-const EXAMPLES: [&str; 5] = ["mnist", "mnist_deep", "classify", "convnet", "deep_convnet"];
+/// The programs with flags: the runner and its `convnet` entry.
+const EXAMPLES: [&str; 2] = ["mnist", "convnet"];
 
-/// The examples that take no flags and check what they show as they run.
-const WALKTHROUGHS: [&str; 3] = ["custom_layer", "static_classifier", "apple_orange"];
+/// The learning path, in order: each example with the arguments that keep
+/// it short in a debug build, and a line its output must contain.
+const WALKTHROUGHS: [(&str, &[&str], &str); 10] = [
+    ("00_computational_graph", &[], "price: 715"),
+    ("01_dense_by_hand", &[], "input x : mean |backprop − numerical|"),
+    ("02_training_loop", &["300"], "300 steps: loss"),
+    ("03_custom_layer", &[], "the same net, buffer included"),
+    ("04_inference_only_layer", &[], "its 103 numbers and nothing else"),
+    ("05_conv_net", &["30"], "30 steps: test accuracy"),
+    ("06_save_and_pytorch", &[], "and loaded back: the same outputs"),
+    ("07_static_no_heap", &[], "524 bytes frozen, 1048 bytes trainable"),
+    ("08_nalgebra", &[], "the same buffer"),
+    ("09_residual_and_branches", &[], "every tensor of every branch agrees"),
+];
 
 /// Built too, for their command lines only (running them trains for real).
 const OTHERS: [&str; 1] = ["bake_weights"];
@@ -38,7 +53,8 @@ fn examples_dir() -> &'static Path {
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
             .arg("--target-dir")
             .arg(&target);
-        for name in EXAMPLES.iter().chain(&WALKTHROUGHS).chain(&OTHERS) {
+        let walkthroughs = WALKTHROUGHS.iter().map(|w| w.0);
+        for name in EXAMPLES.into_iter().chain(walkthroughs).chain(OTHERS) {
             cargo.args(["--example", name]);
         }
         let built = cargo.output().expect("run cargo");
@@ -125,24 +141,22 @@ fn help_prints_the_usage_and_exits_0() {
     }
 }
 
-/// The walkthroughs run to the end: `custom_layer` gradient-checks, trains,
-/// saves and reloads its layer, asserting each step.
+/// The learning path runs to the end, each example asserting what it
+/// shows (a failed assertion exits non-zero).
 #[test]
-fn the_walkthroughs_run_and_succeed() {
-    for name in WALKTHROUGHS {
-        let out = run(name, &[]);
-        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
-        if name == "custom_layer" {
-            let stdout = text(&out.stdout);
-            assert!(stdout.contains("the same net, buffer included"), "{stdout}");
-        }
+fn every_numbered_example_runs_and_checks_itself() {
+    for (name, args, expected) in WALKTHROUGHS {
+        let out = run(name, args);
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{name} {args:?}: {}\n{stdout}", text(&out.stderr));
+        assert!(stdout.contains(expected), "{name}: {stdout}");
     }
 }
 
 #[test]
 fn a_thread_count_out_of_range_is_refused_before_training() {
     let data = tiny_mnist("threads", 10);
-    for (name, threads) in [("convnet", "0"), ("convnet", "64"), ("mnist", "9"), ("mnist_deep", "0")] {
+    for (name, threads) in [("convnet", "0"), ("convnet", "64"), ("mnist", "9"), ("mnist", "0")] {
         let out = run(name, &["--data", path(&data), "--threads", threads, "--batch", "5"]);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{name} --threads {threads}: {err}");
@@ -165,13 +179,21 @@ fn sizes_out_of_range_are_refused_without_a_panic() {
             &["--iters", "1000000000000"],
             "--iters 1000000000000: choose at most",
         ),
-        ("mnist_deep", &["--epochs", "1000000000000"], "--epochs 1000000000000"),
+        (
+            "mnist",
+            &["--net", "deep", "--epochs", "1000000000000"],
+            "--epochs 1000000000000",
+        ),
         (
             "convnet",
             &["--batch", "10000000"],
             "--batch 10000000: larger than the training set (20 images",
         ),
-        ("deep_convnet", &["--iters", "0"], "--iters 0: choose at least 1"),
+        (
+            "mnist",
+            &["--net", "deep_convnet", "--iters", "0"],
+            "--iters 0: choose at least 1",
+        ),
     ];
     for (name, args, expected) in cases {
         let out = run(name, &[&["--data", path(&data)], args].concat());
@@ -229,20 +251,76 @@ fn a_run_writes_the_net_the_history_and_the_chart() {
     let lines: Vec<&str> = csv.lines().collect();
     // 20 images in batches of 5: an epoch is 4 steps
     assert_eq!(lines.len(), 1 + 8 + 2, "{csv}");
-    assert_eq!(lines[0], support::history::HEADER);
+    assert_eq!(lines[0], mnist::history::HEADER);
     assert!(lines[1].starts_with("step,1,,"), "{csv}");
     assert!(lines[5].starts_with("epoch,4,1,"), "{csv}");
     assert_eq!(lines[5].split(',').count(), 6, "{csv}");
     assert!(std::fs::read(&chart).unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
-    // the saved net loads into the convnet, and classify reads it
-    let mut loaded = support::nets::simple_convnet(typenet::Init::Zeros, &mut common::rng(0));
+    // the saved net loads into the convnet, and the runner evaluates it
+    let mut loaded = mnist::nets::simple_convnet(typenet::Init::Zeros, &mut common::rng(0));
     typenet::io::load(&mut loaded, &net).expect("load the saved convnet");
     let out = run(
-        "classify",
-        &["--data", path(&data), "--net", "convnet", "--model", path(&net)],
+        "mnist",
+        &["--data", path(&data), "--net", "convnet", "--evaluate", path(&net)],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("of 10 test images right"));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("of 10 test images right"), "{stdout}");
+    assert!(stdout.contains("most confused:"), "{stdout}");
+    // a net of another kind does not take the file
+    let out = run("mnist", &["--data", path(&data), "--evaluate", path(&net)]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains(path(&net)), "{}", text(&out.stderr));
+}
+
+/// Every net the runner names trains a step on the tiny set; `--evaluate`
+/// refuses training flags, and the flags that belong to one net are
+/// refused for another.
+#[test]
+fn every_net_trains_and_the_flags_are_checked() {
+    let data = tiny_mnist("every-net", 10);
+    for net in ["dense", "deep", "convnet", "deep_convnet"] {
+        let chart = data.join(format!("{net}.png"));
+        let out = run(
+            "mnist",
+            &[
+                "--data",
+                path(&data),
+                "--net",
+                net,
+                "--iters",
+                "1",
+                "--batch",
+                "4",
+                "--chart",
+                path(&chart),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{net}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("1 step in"), "{net}: {}", text(&out.stdout));
+    }
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--net", "lenet"],
+            "--net lenet: choose dense, deep, convnet or deep_convnet",
+        ),
+        (
+            &["--net", "convnet", "--hidden", "100"],
+            "--hidden is for --net dense, not convnet",
+        ),
+        (&["--hidden", "75"], "--hidden 75: choose 50, 100 or 200"),
+        (&["--iters", "5", "--epochs", "1"], "--iters and --epochs: choose one"),
+        (
+            &["--evaluate", "net.safetensors", "--iters", "5"],
+            "--iters is for training, not for --evaluate",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = run("mnist", &[&["--data", path(&data)], args].concat());
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
 }
 
 /// A chart that cannot be written after training (here `/dev/full`, which
@@ -251,14 +329,14 @@ fn a_run_writes_the_net_the_history_and_the_chart() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_chart_that_cannot_be_written_leaves_the_saved_net() {
-    use support::run::{self, Settings};
+    use mnist::run::{self, Settings};
     use typenet::data::{Dataset, Pixels, Sampling};
     let dir = tiny_mnist("chart-fails", 10);
     let net = dir.join("net.safetensors");
     let set = |images: &str, labels: &str| {
         Dataset::<[f32; 784], 10>::load(dir.join(images), dir.join(labels), Pixels::Unit).unwrap()
     };
-    let data = support::data::Data {
+    let data = mnist::data::Data {
         train: set("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
         test: set("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
         train_images: dir.join("train-images-idx3-ubyte"),
@@ -271,16 +349,16 @@ fn a_chart_that_cannot_be_written_leaves_the_saved_net() {
         optimizer: typenet::AnyOptimizer::named("sgd", Some(0.1)).unwrap(),
         seed: 1,
         threads: 1,
-        outputs: support::outputs::Outputs {
+        outputs: mnist::outputs::Outputs {
             save: Some(net.clone()),
             chart: Some("/dev/full".into()),
             history: None,
         },
     };
-    let mut trained = support::nets::two_layer::<50, _>(typenet::Init::Normal(0.01), &mut common::rng(0));
+    let mut trained = mnist::nets::two_layer::<50, _>(typenet::Init::Normal(0.01), &mut common::rng(0));
     let err = run::train(&mut trained, &data, &settings).unwrap_err().to_string();
     assert!(err.contains("cannot write the chart to /dev/full"), "{err}");
-    let mut loaded = support::nets::two_layer::<50, _>(typenet::Init::Zeros, &mut common::rng(0));
+    let mut loaded = mnist::nets::two_layer::<50, _>(typenet::Init::Zeros, &mut common::rng(0));
     typenet::io::load(&mut loaded, &net).expect("the net was saved before the chart failed");
     assert_eq!(
         typenet::io::to_bytes(&loaded).unwrap(),
@@ -391,7 +469,7 @@ fn a_run_stopped_by_a_non_finite_value_saves_its_last_good_parameters() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("training stopped"), "{err}");
     assert!(text(&out.stdout).contains("last good step"), "{}", text(&out.stdout));
-    let mut loaded = support::nets::simple_convnet(typenet::Init::Zeros, &mut common::rng(0));
+    let mut loaded = mnist::nets::simple_convnet(typenet::Init::Zeros, &mut common::rng(0));
     typenet::io::load(&mut loaded, &net).expect("the last good parameters were saved");
 }
 
@@ -418,23 +496,23 @@ fn an_empty_test_set_is_reported_as_missing_not_as_zero_accuracy() {
 }
 
 #[test]
-fn classify_names_the_model_file_it_cannot_use() {
-    let data = tiny_mnist("classify", 10);
+fn evaluate_names_the_model_file_it_cannot_use() {
+    let data = tiny_mnist("evaluate", 10);
     let bad = data.join("not-a-model.safetensors");
     std::fs::write(&bad, b"\xff\xff\xff\xff\xff\xff\xff\xffjunk").unwrap();
     for model in [bad, data.join("missing.safetensors")] {
-        let out = run("classify", &["--data", path(&data), "--model", path(&model)]);
+        let out = run("mnist", &["--data", path(&data), "--evaluate", path(&model)]);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{err}");
         assert!(err.contains(path(&model)), "{err}");
     }
 }
 
-// The support code, directly.
+// The runner's modules, directly.
 
 #[test]
 fn flags_take_both_spellings_and_refuse_repeats() {
-    use support::cli::{Parsed, parse};
+    use mnist::cli::{Parsed, parse};
     let args = |v: &[&str]| v.iter().map(Into::into).collect::<Vec<std::ffi::OsString>>();
     let Ok(Parsed::Run(flags)) = parse(&["iters", "lr"], args(&["--iters=5", "--lr", "-1"])) else {
         panic!("not parsed");
@@ -451,7 +529,7 @@ fn output_checks_create_and_change_nothing() {
     let dir = scratch_dir("output-checks");
     let existing = dir.join("existing.csv");
     std::fs::write(&existing, "keep me").unwrap();
-    let outputs = support::outputs::Outputs {
+    let outputs = mnist::outputs::Outputs {
         save: Some(dir.join("net.safetensors")),
         chart: Some(dir.join("chart.png")),
         history: Some(existing.clone()),

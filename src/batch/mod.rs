@@ -3,8 +3,37 @@
 //! [`Image`]s, [`Pair`]s), [`Batch`]es of rows with a run-time (`Dyn`) or
 //! compile-time (`Const<B>`) row count, and the [`Target`]s a loss compares
 //! against ([`Labels`] or one-hot rows).
+//!
+//! # nalgebra
+//!
+//! Samples held as nalgebra values go in and out of a net without copies.
+//! A batch stores its samples row after row, nalgebra stores a matrix
+//! column after column, so the layout a batch is seen through without a
+//! copy is the one with **one column per sample**: a batch of `n` rows of
+//! `WIDTH` values is the `WIDTH × n` matrix whose column `j` is sample `j`
+//! (what nalgebra code writes as `Xᵀ`). Every view and move below gives and
+//! takes that layout. A matrix with one sample per *row* (`n × WIDTH`)
+//! holds each sample's values `n` apart, so it can only be copied, by
+//! [`Batch::from_matrix`] and [`Batch::to_matrix`].
+//!
+//! | you hold | into typenet | out of typenet |
+//! | --- | --- | --- |
+//! | `SVector<T, N>`, one sample | [`as_row`]`(&v)`: `&[T; N]`, by reference | `SVector::from(net.probabilities(x)?)`: a move of `N` values |
+//! | `DMatrix<T>`, one column per sample | [`Batch::from_columns`]: the buffer moves | [`Batch::into_columns`]: the buffer moves |
+//! | `OMatrix<T, Const<N>, Dyn>` | `Batch::from(m)`, the width checked when compiled | `OMatrix::from(batch)` |
+//! | a batch, borrowed | | [`Batch::as_columns`], [`Batch::as_columns_mut`]: views |
+//! | an [`Affine`](crate::Affine)'s weights | [`Affine::weights_matrix_mut`](crate::Affine::weights_matrix_mut): written through a view | [`Affine::weights_matrix`](crate::Affine::weights_matrix): an `OUT × IN` view, PyTorch's `(out, in)` |
+//!
+//! No view has a row stride other than 1. A row-major view of a batch
+//! (`n × WIDTH`, row stride `WIDTH`) could be built with nalgebra's
+//! `from_slice_with_strides_generic`, but nalgebra 0.35 walks past the end
+//! of a column with a row stride above 1 in `axpy`/`axcpy` and in the small
+//! products built on them (dimforge/nalgebra#1616), so the crate does not
+//! hand one out. Products of these views with a `Dyn` dimension and every
+//! dimension above 5 run on nalgebra's fast `matrixmultiply` path.
 
 mod element;
+mod nalgebra;
 mod row;
 mod scalar;
 mod target;
@@ -20,12 +49,13 @@ use core::ops::{Index, IndexMut};
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
-pub use nalgebra::{Const, Dyn};
+pub use self::nalgebra::{as_row, as_row_mut};
+pub use ::nalgebra::{Const, Dyn};
 
 mod sealed {
     pub trait Sealed {}
-    impl<const B: usize> Sealed for nalgebra::Const<B> {}
-    impl Sealed for nalgebra::Dyn {}
+    impl<const B: usize> Sealed for ::nalgebra::Const<B> {}
+    impl Sealed for ::nalgebra::Dyn {}
 }
 
 /// How many rows a batch has: [`Const<B>`] (known at compile time, stored
@@ -240,29 +270,6 @@ impl<X: Row> Batch<X, Dyn> {
         let mut batch = Self::zeros(values.len() / X::WIDTH);
         batch.as_mut_slice().copy_from_slice(values);
         Some(batch)
-    }
-
-    /// A batch from a nalgebra matrix with one sample per row; `None` unless
-    /// the matrix has `X::WIDTH` columns.
-    pub fn from_matrix<S>(m: &nalgebra::Matrix<X::Scalar, Dyn, Dyn, S>) -> Option<Self>
-    where
-        S: nalgebra::RawStorage<X::Scalar, Dyn, Dyn>,
-    {
-        if m.ncols() != X::WIDTH {
-            return None;
-        }
-        let mut batch = Self::zeros(m.nrows());
-        for (r, row) in batch.rows_mut().iter_mut().enumerate() {
-            for (c, v) in row.as_mut_slice().iter_mut().enumerate() {
-                *v = m[(r, c)];
-            }
-        }
-        Some(batch)
-    }
-
-    /// The batch as a nalgebra matrix, one sample per row.
-    pub fn to_matrix(&self) -> nalgebra::DMatrix<X::Scalar> {
-        nalgebra::DMatrix::from_row_slice(self.nrows(), X::WIDTH, self.as_slice())
     }
 
     /// Appends a row.

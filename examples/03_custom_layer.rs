@@ -1,14 +1,25 @@
-//! A layer of your own, written against typenet's public API: a gated unit
-//! y = x ⊙ σ(x·W + b), which learns, per feature, how much of its input to
-//! let through. It has a weight `W`, a bias `b`, and a buffer: the running
-//! mean of how open each gate is, kept for monitoring, saved with the net,
-//! never trained.
+//! 03 · A layer of your own, written against typenet's public API: a gated
+//! unit y = x ⊙ σ(x·W + b), which learns, per feature, how much of its
+//! input to let through. It has a weight `W`, a bias `b`, and a buffer: the
+//! running mean of how open each gate is, kept for monitoring, saved with
+//! the net, never trained.
 //!
-//! The example checks the layer's backward pass against the numerical
+//! A layer is four small impls, each with one job:
+//!
+//! - `Tensors`: what it holds, listed once with `typenet::tensors!` (name,
+//!   kind, shape, field and gradient field); saving, loading, summaries,
+//!   initialisers and optimizers all read this one list;
+//! - `Layer<In>`: inference, `&self`, from input rows to output rows;
+//! - `Trainable<In>`: the training pass (which may keep a cache and move
+//!   buffers) and the backward pass;
+//! - `Params<T>`: a marker saying it trains in `T`.
+//!
+//! The program checks the layer's backward pass against the numerical
 //! gradient, trains a small net that uses it, saves it and loads it back.
+//! A layer that only infers needs the first two alone: `04_inference_only_layer`.
 //!
 //! ```text
-//! cargo run --release --example custom_layer
+//! cargo run --release --example 03_custom_layer
 //! ```
 
 use rand::{RngExt, SeedableRng, rngs::StdRng};

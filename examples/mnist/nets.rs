@@ -1,4 +1,4 @@
-//! The nets the examples train, built in one place so `classify` can
+//! The nets the runner trains, built in one place so `--evaluate` can
 //! rebuild any of them to load saved parameters into. Only the input rows
 //! are written down: every later size is computed by the compiler.
 
@@ -8,7 +8,7 @@ use typenet::prelude::*;
 /// A 28×28 grey-scale digit.
 pub type Digit = Image<f32, 1, 28, 28>;
 
-/// What the examples ask of a net: trained on `X` rows into 10 classes,
+/// What the runner asks of a net: trained on `X` rows into 10 classes,
 /// cloned into data-parallel replicas, saved and loaded.
 pub trait Net<X: Row<Scalar = f32>>: TrainableNetwork<X, Out = [f32; 10]> + Clone + Send + Sync + 'static {}
 impl<X: Row<Scalar = f32>, N: TrainableNetwork<X, Out = [f32; 10]> + Clone + Send + Sync + 'static> Net<X> for N {}
@@ -35,8 +35,8 @@ pub fn mlp_100_200<G: Rng + ?Sized>(init: Init, rng: &mut G) -> impl Net<[f32; 7
 /// The book's `SimpleConvNet` (chapter 7): 30 filters of 5×5, ReLU, 2×2
 /// max pooling, 100 ReLU units, 10 classes. The first three run as one
 /// `ConvReluPool`, image by image: the same net, and the same saved file,
-/// as `Conv2d`, `Relu`, `MaxPool2d` chained, trained in 60–70 % of the
-/// time.
+/// as `Conv2d`, `Relu`, `MaxPool2d` chained, trained faster (README,
+/// "Speed").
 pub fn simple_convnet<G: Rng + ?Sized>(init: Init, rng: &mut G) -> impl Net<Digit> {
     Input::<Digit>::new()
         .then(ConvReluPool::new(
@@ -55,7 +55,9 @@ pub fn simple_convnet<G: Rng + ?Sized>(init: Init, rng: &mut G) -> impl Net<Digi
 /// keeps each convolution's size except the fourth's, padded by 2 as the
 /// book does (14 → 16), so the last pooling gives 64 × 4 × 4. The second
 /// convolution of each pair runs with its ReLU and pooling as one
-/// `ConvReluPool`.
+/// `ConvReluPool`. The training loss the runner prints stays near 1:
+/// the training pass drops half of the output scores too, as the book's
+/// net does; the accuracies are measured without dropout.
 pub fn deep_convnet<G: Rng + ?Sized>(init: Init, rng: &mut G) -> impl Net<Digit> {
     Input::<Digit>::new()
         .then(Conv2d::<f32, 1, 16, 3, 1, 1>::init(init, rng)) // 16 × 28 × 28

@@ -1,14 +1,9 @@
 //! A one-line progress bar on standard error, drawn only when standard
 //! error is a terminal (a log file gets no carriage returns).
 //!
-//! Why not indicatif (measured on the project's two-core machine):
-//! indicatif 0.18 brings console, unicode-width, unit-prefix,
-//! portable-atomic and libc: 4.5 s of release build on its own. In a
-//! clean `cargo build --release --example convnet` the second core hides
-//! most of it (13.9 and 14.5 s with it, 13.6 and 15.2 s without, two
-//! runs each: within the noise), but the build does 3 to 4 s more work
-//! (24 s of CPU time against 21 s). What the examples need from a bar is
-//! these fifty lines: a redraw at most every 100 ms, nothing when standard
+//! Written here rather than taken from indicatif (the README says why,
+//! "The hand-written parts, weighed"): what the runner needs from a bar is
+//! these fifty lines, a redraw at most every 100 ms, nothing when standard
 //! error is not a terminal, and a clean line before each epoch's report.
 
 use std::io::{IsTerminal, Write};

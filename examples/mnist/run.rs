@@ -1,4 +1,4 @@
-//! A training run as the examples do it: the shared flags and their
+//! A training run as the runner does it: the shared flags and their
 //! checks, the trainer with a progress bar and the book's per-epoch
 //! accuracies, then the outputs, the most valuable first: the parameters,
 //! the history, the chart.
@@ -24,9 +24,8 @@ use super::progress::ProgressBar;
 /// this bound (and days of training for the smallest net).
 pub const MAX_STEPS: usize = 100_000_000;
 
-/// The flags every training example takes besides its own, for `--help`.
-pub const USAGE: &str = "\
-  --seed N              seed for the weights, the batches and dropout (default 42)
+/// The flags every training run takes, for `--help`.
+pub const USAGE: &str = "  --seed N              seed for the weights, the batches and dropout (default 42)
   --threads N           train data-parallel on N threads, 1 to 8 (default 1)
   --save FILE           save the trained parameters (safetensors) to FILE; a run
                         stopped by a non-finite value saves its last good ones

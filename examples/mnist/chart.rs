@@ -1,19 +1,12 @@
 //! Line charts of a training run, rasterised to RGB and saved as PNG: the
 //! loss per step on the left, accuracies per epoch on the right.
 //!
-//! Why not plotters (measured on the project's two-core machine): the
-//! examples must write a PNG, and plotters writes one only through its
-//! bitmap backend, which with its PNG encoder and a font rasteriser
-//! (`bitmap_backend`, `bitmap_encoder`, `ab_glyph`) pulls in 22 crates
-//! (image, png, jpeg-decoder, fdeflate, ab_glyph, ttf-parser, ...) that
-//! took 37 s to build on their own, past the 25 s budget for a clean build
-//! of the whole example, and it would need a TTF font shipped with the
-//! examples. Its SVG backend alone is cheap (3 crates, 2 s alone; a
-//! clean build of the example took 13.8 and 14.0 s with it, 13.6 and
-//! 15.2 s without) but is not a PNG, and a second chart format would add a
-//! second drawing of the same curves. This file and `png.rs` need nothing but flate2, which the crate
-//! has for gzip anyway, and the 3×5 font covers printable ASCII, which the
-//! tests check, so no label ever shows a missing glyph.
+//! Written here rather than taken from plotters, which writes a PNG only
+//! through a bitmap backend of many crates and a shipped font: the
+//! reasons, measured, are in the README ("The hand-written parts,
+//! weighed"). This file and `png.rs` need nothing but flate2, which the
+//! crate has for gzip anyway, and the 3×5 font covers printable ASCII,
+//! which the tests check, so no label ever shows a missing glyph.
 
 use std::path::Path;
 

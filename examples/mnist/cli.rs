@@ -1,18 +1,14 @@
 //! Command-line flags, read with `lexopt`, and the exit codes of the
-//! examples: 0 for a run that succeeded and for `--help` (the usage goes to
+//! runner and `convnet`: 0 for a run that succeeded and for `--help` (the usage goes to
 //! standard output), 2 for flags that cannot be used, 1 for a run that
 //! failed.
 //!
-//! Why lexopt (a dev-dependency): it is one crate with no dependencies of
-//! its own that builds in about half a second (a clean release build of
-//! the convnet example, crate and dependencies, took 13.6 and 15.2 s on
-//! the project's two-core machine with it), and it handles what a
-//! hand-written loop over `std::env::args()` got wrong or left out:
-//! `--name=value`, paths that are not UTF-8, a value that starts with `-`
-//! (`--lr -1` reaches the check that refuses it instead of being taken for
-//! a flag). clap with `derive` would add 15 crates and about 16 s to a
-//! clean build on two cores, for help text these examples write by hand
-//! anyway.
+//! Read with lexopt (a dev-dependency of one crate, no dependencies of its
+//! own; why not clap: the README, "The hand-written parts, weighed"),
+//! which handles what a hand-written loop over `std::env::args()` got
+//! wrong or left out: `--name=value`, paths that are not UTF-8, a value
+//! that starts with `-` (`--lr -1` reaches the check that refuses it
+//! instead of being taken for a flag).
 
 use std::collections::HashMap;
 use std::error::Error;
