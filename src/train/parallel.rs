@@ -17,7 +17,6 @@ use std::thread::{self, JoinHandle};
 use super::TrainError;
 use super::barrier::SpinBarrier;
 use crate::data::Dataset;
-use crate::kernels::Kernels;
 use crate::model::WorkspaceOf;
 use crate::optim::{NonFinite, Tensor, Tensors, guarded_step};
 use crate::{Batch, Dyn, Labels, Network, Optimizer, ParamKind, Row, Scalar};
@@ -142,9 +141,9 @@ where
                     }
                 };
                 if j == 0 {
-                    In::Scalar::scale(w, source, target);
+                    crate::kernels::scale(w, source, target);
                 } else {
-                    In::Scalar::axpy(w, source, target);
+                    crate::kernels::axpy(w, source, target);
                 }
             });
         }
