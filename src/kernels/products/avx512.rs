@@ -337,6 +337,13 @@ macro_rules! products {
                     return;
                 }
                 let (a, b, c) = (&a[..m * k], &b[..k * n], &mut c[..m * n]);
+                if k == 0 {
+                    // a sum of no terms
+                    if !accumulate {
+                        c.fill(0.0);
+                    }
+                    return;
+                }
                 let lda = match layout {
                     ALayout::RowMajor => k,
                     ALayout::Transposed => m,

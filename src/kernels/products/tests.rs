@@ -3,6 +3,7 @@
 //! random ones.
 
 use super::{gemm_nn, gemm_nn_keep, gemm_nt, gemm_tn, gemm_tn_reuse, portable};
+use crate::kernels::testing::Stream;
 
 /// Deterministic values in [-1, 1).
 fn values<T: crate::Scalar>(n: usize, seed: usize) -> Vec<T> {
@@ -188,4 +189,86 @@ fn kernels_stay_inside_their_shapes() {
     assert!(c[m * n..].iter().all(|&v| v == 42.0));
     gemm_tn::<f32>(k, m, n, &values::<f32>(k * m, 3), &values::<f32>(k * n, 4), &mut c);
     assert!(c[m * n..].iter().all(|&v| v == 42.0));
+}
+
+/// `got` matches `want` within `2k` unit roundoffs of `scale[i]`: two
+/// summation orders of `k` terms each round `k` times at most, by a unit
+/// of the partial sum, which `scale` (the sum of |terms|) bounds.
+fn close_summed<T: crate::Scalar>(got: &[T], want: &[T], scale: &[f64], k: usize, what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    for (i, ((g, w), s)) in got.iter().zip(want).zip(scale).enumerate() {
+        let d = (g.as_f64() - w.as_f64()).abs();
+        let tol = 2.0 * (k + 1) as f64 * unit::<T>() * s;
+        assert!(d <= tol, "{what}: element {i}: {g} vs {w} (|diff| {d:e} > {tol:e})");
+    }
+}
+
+/// A matrix of seeded values with the zero patterns the AVX-512 products
+/// skip: none, scattered, whole columns (one k index zero in every row) or
+/// whole rows.
+fn sparse<T: crate::Scalar>(rows: usize, cols: usize, stream: &mut Stream) -> Vec<T> {
+    let share = [0.0, 0.5, 0.95][stream.below(0..=2)];
+    let mut a = crate::kernels::testing::values::<T>(rows * cols, stream.next(), share);
+    if cols > 0 && stream.chance(0.3) {
+        let col = stream.below(0..=cols - 1);
+        a.iter_mut().skip(col).step_by(cols).for_each(|v| *v = T::ZERO);
+    }
+    if rows > 0 && stream.chance(0.3) {
+        let row = stream.below(0..=rows - 1);
+        a[row * cols..(row + 1) * cols].fill(T::ZERO);
+    }
+    a
+}
+
+/// The dispatched products against the portable loops on seeded random
+/// shapes (empty ones among them) and zero patterns: x·W with and without
+/// accumulating, xᵀ·dy afresh and from the pattern kept by x·W, dy·Wᵀ.
+fn random_shapes_match_portable<T: crate::Scalar>() {
+    let mut stream = Stream::new(0x5eed_0001);
+    for case in 0..150 {
+        let big = case % 10 == 0;
+        let side = |stream: &mut Stream| if big { stream.below(1..=130) } else { stream.below(0..=40) };
+        let (m, k, n) = (side(&mut stream), side(&mut stream), side(&mut stream));
+        let what = format!("{} {m}×{k}×{n}", core::any::type_name::<T>());
+        let (a, b) = (sparse::<T>(m, k, &mut stream), sparse::<T>(k, n, &mut stream));
+        let start = sparse::<T>(m, n, &mut stream);
+        let scale = magnitudes(m, k, n, |i, p| a[i * k + p], |p, j| b[p * n + j]);
+        let accumulate = stream.chance(0.5);
+        let (mut got, mut want) = (start.clone(), start.clone());
+        gemm_nn(m, k, n, &a, &b, &mut got, accumulate);
+        portable::gemm_nn(m, k, n, &a, &b, &mut want, accumulate);
+        close_summed(&got, &want, &scale, k, &format!("nn {what}, accumulate {accumulate}"));
+
+        // x·W keeping x's pattern, then xᵀ·dy from it (x is a, m×k)
+        let mut kept = super::Nonzero::default();
+        let mut got = start.clone();
+        gemm_nn_keep(m, k, n, &a, &b, &mut got, accumulate, &mut kept);
+        close_summed(&got, &want, &scale, k, &format!("nn keeping {what}"));
+        let dy = sparse::<T>(m, n, &mut stream);
+        let scale = magnitudes(k, m, n, |i, p| a[p * k + i], |p, j| dy[p * n + j]);
+        let (mut got, mut fresh, mut want) = (vec![T::of(9.0); k * n], vec![T::of(9.0); k * n], vec![T::ZERO; k * n]);
+        gemm_tn_reuse(m, k, n, &a, &dy, &mut got, &kept);
+        gemm_tn(m, k, n, &a, &dy, &mut fresh);
+        portable::gemm_tn(m, k, n, &a, &dy, &mut want);
+        close_summed(&got, &want, &scale, m, &format!("tn reusing {what}"));
+        close_summed(&fresh, &want, &scale, m, &format!("tn {what}"));
+
+        // dy·Wᵀ with dy (m×n) and W (k×n)
+        let w = sparse::<T>(k, n, &mut stream);
+        let scale = magnitudes(m, n, k, |i, p| dy[i * n + p], |p, j| w[j * n + p]);
+        let (mut got, mut want) = (vec![T::of(9.0); m * k], vec![T::ZERO; m * k]);
+        gemm_nt(m, n, k, &dy, &w, &mut got);
+        portable::gemm_nt(m, n, k, &dy, &w, &mut want);
+        close_summed(&got, &want, &scale, n, &format!("nt {what}"));
+    }
+}
+
+#[test]
+fn random_shapes_match_portable_f32() {
+    random_shapes_match_portable::<f32>();
+}
+
+#[test]
+fn random_shapes_match_portable_f64() {
+    random_shapes_match_portable::<f64>();
 }
