@@ -48,14 +48,20 @@ macro_rules! padding_past_the_image {
                     for (ow, &got) in row.iter().enumerate() {
                         let want = definition(o, (oh, ow), ($h, $w), $k, $s, $p);
                         let tol = 1e-5 * (1.0 + want.abs());
-                        assert!((got as f64 - want).abs() <= tol, "output ({o}, {oh}, {ow}): {got} vs {want}");
+                        assert!(
+                            (got as f64 - want).abs() <= tol,
+                            "output ({o}, {oh}, {ow}): {got} vs {want}"
+                        );
                     }
                 }
             }
 
             let mut net = Input::<Image<$t, 1, $h, $w>>::new()
                 .then(conv)
-                .then(Affine::<_, 3>::from_fn(|i, j| <$t>::of(((i + 2 * j) % 5) as f64 / 4.0 - 0.5), |_| 0.0))
+                .then(Affine::<_, 3>::from_fn(
+                    |i, j| <$t>::of(((i + 2 * j) % 5) as f64 / 4.0 - 0.5),
+                    |_| 0.0,
+                ))
                 .then(SoftmaxWithLoss);
             let batch = Batch::from_rows(vec![x, x]);
             let scores = net.predict(&batch).expect("finite input");

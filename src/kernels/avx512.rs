@@ -570,7 +570,9 @@ mod tests {
                     store_u32x16(&mut lanes, load_u32(slice));
                     assert_eq!(&lanes[..first], &slice[..first]);
                     assert!(lanes[first..].iter().all(|&v| v == 0));
-                    for store in [store_u32 as unsafe fn(&mut [u32], __m512i), |d, v| store_u32_ahead(d, 0, d.len(), v)] {
+                    for store in [store_u32 as unsafe fn(&mut [u32], __m512i), |d, v| {
+                        store_u32_ahead(d, 0, d.len(), v)
+                    }] {
                         let mut out = vec![0u32; ints.len()];
                         store(&mut out[start..end], _mm512_set1_epi32(7));
                         for (i, &v) in out.iter().enumerate() {

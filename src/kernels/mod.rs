@@ -30,8 +30,12 @@ mod window;
 #[cfg(test)]
 pub(crate) mod testing;
 
-pub(crate) use elementwise::{axpy, axpy_finite, finite, from_bytes, scale};
-pub(crate) use products::{Nonzero, nn, nn_keeping, nt, tn, tn_reusing};
+pub(crate) use elementwise::{axpy, axpy_finite, finite};
+#[cfg(feature = "std")]
+pub(crate) use elementwise::{from_bytes, scale};
+#[cfg(feature = "alloc")]
+pub(crate) use products::tn;
+pub(crate) use products::{Nonzero, nn, nn_keeping, nt, tn_reusing};
 pub(crate) use window::{Padding, Window2d};
 
 /// `true` if the AVX-512 backend runs on this thread: the CPU has AVX-512F
@@ -59,6 +63,7 @@ pub(crate) fn retype<T: 'static, U: 'static>(x: &[T]) -> &[U] {
 
 /// [`retype`] for a mutable slice.
 #[inline(always)]
+#[cfg_attr(not(feature = "std"), allow(dead_code))] // for the AVX-512 backend and bytes
 pub(crate) fn retype_mut<T: 'static, U: 'static>(x: &mut [T]) -> &mut [U] {
     assert!(core::any::TypeId::of::<T>() == core::any::TypeId::of::<U>());
     // SAFETY: as in `retype`; the borrow of `x` moves into the result.

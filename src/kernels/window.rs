@@ -87,6 +87,7 @@ impl Axis {
 
     /// The outputs `o` whose tap `d` (`0..k`) lands inside the image: input
     /// `o·s + d − before` in `0..n`. Empty when the tap sees only padding.
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))] // the column matrix's
     pub(crate) fn outputs_seeing(&self, d: usize) -> Range<usize> {
         // o·s + d ≥ before ⇔ o ≥ ⌈(before − d) / s⌉
         let lo = self.before.saturating_sub(d).div_ceil(self.s);

@@ -94,11 +94,7 @@ macro_rules! convolution {
                     *off = ((ci * hp + i) * wp + c * ROW_LANES) as u32;
                 }
                 let offs = &offs[..rows];
-                for ((plane, dwc), db) in dy
-                    .chunks_exact(pixels)
-                    .zip(dw.chunks_exact_mut(g.taps()))
-                    .zip(db)
-                {
+                for ((plane, dwc), db) in dy.chunks_exact(pixels).zip(dw.chunks_exact_mut(g.taps())).zip(db) {
                     // the nonzero entries: their window corners and values
                     let mut found = 0;
                     let mut total = zero();

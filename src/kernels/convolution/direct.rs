@@ -17,7 +17,7 @@ use super::{Window2d, check_batch};
 
 /// Output columns computed together where the window's columns move one
 /// pixel at a time: each weight is loaded once for all of them.
-const TILE: usize = 4;
+const TILE: usize = 8;
 
 /// `y = conv(x) + bias` in plain loops, with no buffers and no heap.
 ///
@@ -113,15 +113,33 @@ fn tile<T: crate::Scalar>(
     for c in 0..g.cin {
         let (xc, fc) = (&x[c * plane..][..plane], &filter[c * kernel..][..kernel]);
         for (r, i) in rows.clone().enumerate() {
-            let xs = &xc[(ih + r) * g.w + iw..][..kw + TILE - 1];
+            let row = &xc[(ih + r) * g.w + iw..][..kw + TILE - 1];
             let fs = &fc[i * kw..][..kw];
-            // the kernel row as seen by each of the outputs
-            let (x0, x1, x2, x3) = (&xs[..kw], &xs[1..kw + 1], &xs[2..kw + 2], &xs[3..kw + 3]);
-            for ((((&f, &a), &b), &c), &d) in fs.iter().zip(x0).zip(x1).zip(x2).zip(x3) {
-                acc[0] = acc[0] + f * a;
-                acc[1] = acc[1] + f * b;
-                acc[2] = acc[2] + f * c;
-                acc[3] = acc[3] + f * d;
+            // the kernel row as output t sees it: `kw` values from column
+            // t, cut before the loop, so the loop checks no index (at
+            // opt-level "s" the eight sums are written out: a loop over
+            // them would stay a loop, and they would leave the registers)
+            let (x0, x1, x2, x3) = (&row[..kw], &row[1..kw + 1], &row[2..kw + 2], &row[3..kw + 3]);
+            let (x4, x5, x6, x7) = (&row[4..kw + 4], &row[5..kw + 5], &row[6..kw + 6], &row[7..kw + 7]);
+            let taps = fs
+                .iter()
+                .zip(x0)
+                .zip(x1)
+                .zip(x2)
+                .zip(x3)
+                .zip(x4)
+                .zip(x5)
+                .zip(x6)
+                .zip(x7);
+            for ((((((((&f, &v0), &v1), &v2), &v3), &v4), &v5), &v6), &v7) in taps {
+                acc[0] = acc[0] + f * v0;
+                acc[1] = acc[1] + f * v1;
+                acc[2] = acc[2] + f * v2;
+                acc[3] = acc[3] + f * v3;
+                acc[4] = acc[4] + f * v4;
+                acc[5] = acc[5] + f * v5;
+                acc[6] = acc[6] + f * v6;
+                acc[7] = acc[7] + f * v7;
             }
         }
     }
@@ -159,7 +177,10 @@ pub(crate) fn conv2d_backward_direct<T: crate::Scalar>(
     let (rows, cols) = (g.rows(), g.cols());
     let (plane, kernel, taps, wo) = (g.h * g.w, g.kh * g.kw, g.taps(), cols.out());
     for i in 0..b {
-        let (xi, dyi) = (&x[i * g.in_len()..][..g.in_len()], &dy[i * g.out_len()..][..g.out_len()]);
+        let (xi, dyi) = (
+            &x[i * g.in_len()..][..g.in_len()],
+            &dy[i * g.out_len()..][..g.out_len()],
+        );
         let mut dxi = dx.as_deref_mut().map(|dx| &mut dx[i * g.in_len()..][..g.in_len()]);
         for (o, dy_plane) in dyi.chunks_exact(g.pixels()).enumerate() {
             let (filter, dfilter) = (&weight[o * taps..][..taps], &mut dweight[o * taps..][..taps]);

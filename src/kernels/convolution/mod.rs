@@ -38,11 +38,11 @@
 //! convolution in plain loops with no buffers: the reference in tests and
 //! the path for targets without a heap.
 
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod avx512;
 mod direct;
 #[cfg(feature = "alloc")]
 mod portable;
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-mod avx512;
 #[cfg(test)]
 mod random;
 #[cfg(test)]
@@ -73,6 +73,7 @@ fn check_batch<T>(g: &Window2d, b: usize, x: &[T], weight: &[T], y_len: usize) {
 /// One scratch per thread: the calls take it by `&mut`.
 #[cfg(feature = "alloc")]
 #[derive(Clone, Debug, Default)]
+#[cfg_attr(not(all(feature = "std", target_arch = "x86_64")), allow(dead_code))] // some for AVX-512 only
 pub(crate) struct ConvScratch<T> {
     /// One image's column matrix (`taps + 1` rows of `pixels`), or its
     /// gradient.

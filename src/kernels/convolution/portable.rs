@@ -3,7 +3,7 @@
 //! ranges, so a tap that only ever sees padding writes (or reads) zeros and
 //! no index is computed for it.
 //!
-//! [`Axis`]: crate::kernels::Axis
+//! [`Axis`]: crate::kernels::window::Axis
 
 use super::Window2d;
 
@@ -41,9 +41,7 @@ pub(super) fn im2col<T: crate::Scalar>(g: &Window2d, x: &[T], col: &mut [T]) {
                     if g.sw == 1 {
                         out.copy_from_slice(&src[..out.len()]);
                     } else {
-                        out.iter_mut()
-                            .zip(src.iter().step_by(g.sw))
-                            .for_each(|(o, &v)| *o = v);
+                        out.iter_mut().zip(src.iter().step_by(g.sw)).for_each(|(o, &v)| *o = v);
                     }
                 }
             }
@@ -75,10 +73,7 @@ pub(super) fn col2im<T: crate::Scalar>(g: &Window2d, col: &[T], dx: &mut [T]) {
                     if g.sw == 1 {
                         dst.iter_mut().zip(src).for_each(|(d, &v)| *d = *d + v);
                     } else {
-                        dst.iter_mut()
-                            .step_by(g.sw)
-                            .zip(src)
-                            .for_each(|(d, &v)| *d = *d + v);
+                        dst.iter_mut().step_by(g.sw).zip(src).for_each(|(d, &v)| *d = *d + v);
                     }
                 }
             }

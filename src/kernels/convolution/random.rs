@@ -22,7 +22,12 @@ fn random_geometry(stream: &mut Stream) -> Window2d {
                 stream.below(0..=k + 1)
             }
         };
-        let p = pad(reach(kh, stream), reach(kh, stream), reach(kw, stream), reach(kw, stream));
+        let p = pad(
+            reach(kh, stream),
+            reach(kh, stream),
+            reach(kw, stream),
+            reach(kw, stream),
+        );
         let channels = (stream.below(1..=4), stream.below(1..=20));
         let g = Window2d::conv(channels, (h, w), (kh, kw), (sh, sw), p);
         // a kernel that fits the padded image, and not too much work
@@ -39,7 +44,10 @@ fn random_geometries_match_reference<T: crate::Scalar>(cases: u64) {
         let b = stream.below(1..=3);
         let zeros = [0.0, 0.5, 0.9][stream.below(0..=2)];
         on_each_path(|path| {
-            let what = format!("{path}, {} {g:?}, batch {b}, {zeros} zeros", core::any::type_name::<T>());
+            let what = format!(
+                "{path}, {} {g:?}, batch {b}, {zeros} zeros",
+                core::any::type_name::<T>()
+            );
             check_forward::<T>(&what, &g, b, case * 3, zeros);
             check_backward::<T>(&what, &g, b, case * 3 + 1, zeros);
         });

@@ -86,10 +86,10 @@ pub(super) fn reference_forward<T: crate::Scalar>(
     let (ho, wo) = (g.ho(), g.wo());
     let (mut y, mut scale) = (Vec::new(), Vec::new());
     for n in 0..b {
-        for co in 0..g.cout {
+        for (co, filter_bias) in bias.iter().enumerate() {
             for oh in 0..ho {
                 for ow in 0..wo {
-                    let (mut sum, mut size) = (bias[co].as_f64(), bias[co].as_f64().abs());
+                    let (mut sum, mut size) = (filter_bias.as_f64(), filter_bias.as_f64().abs());
                     for (wi, xi) in terms(g, n, co, oh, ow) {
                         let t = w[wi].as_f64() * x[xi].as_f64();
                         sum += t;
@@ -168,7 +168,13 @@ pub(super) fn check_backward<T: crate::Scalar>(what: &str, g: &Window2d, b: usiz
     let [(dw_want, dw_scale), (db_want, db_scale), (dx_want, dx_scale)] = reference_backward(g, b, &x, &w, &dy);
     let (pixels_summed, taps_summed) = (b * g.pixels(), g.cout * g.kh * g.kw);
     let check = |how: &str, dw: &[T], db: &[T], dx: Option<&[T]>| {
-        assert_close(&format!("{how} dweight, {what}"), dw, &dw_want, &dw_scale, pixels_summed);
+        assert_close(
+            &format!("{how} dweight, {what}"),
+            dw,
+            &dw_want,
+            &dw_scale,
+            pixels_summed,
+        );
         assert_close(&format!("{how} dbias, {what}"), db, &db_want, &db_scale, pixels_summed);
         if let Some(dx) = dx {
             assert_close(&format!("{how} dx, {what}"), dx, &dx_want, &dx_scale, taps_summed);
@@ -191,7 +197,10 @@ fn matches_reference<T: crate::Scalar>() {
         for (gi, g) in GEOMETRIES.iter().enumerate() {
             for b in [1, 7] {
                 for zeros in [0.0, 0.8] {
-                    let what = format!("{path}, {} {g:?}, batch {b}, {zeros} zeros", core::any::type_name::<T>());
+                    let what = format!(
+                        "{path}, {} {g:?}, batch {b}, {zeros} zeros",
+                        core::any::type_name::<T>()
+                    );
                     let seed = (gi * 10 + b) as u64;
                     check_forward::<T>(&what, g, b, seed, zeros);
                     check_backward::<T>(&what, g, b, seed + 1000, zeros);
@@ -232,9 +241,23 @@ fn padding_past_the_image_reads_zeros() {
         let mut scratch = ConvScratch::default();
         conv2d_forward(&g, 1, &[2.0], &w, &[0.5], &mut y, &mut scratch);
         // output (oh, ow) sees the pixel through tap (3 − 2·oh, 3 − 2·ow)
-        assert_eq!(y, [2.0 * 18.0 + 0.5, 2.0 * 16.0 + 0.5, 2.0 * 8.0 + 0.5, 2.0 * 6.0 + 0.5], "{path}");
+        assert_eq!(
+            y,
+            [2.0 * 18.0 + 0.5, 2.0 * 16.0 + 0.5, 2.0 * 8.0 + 0.5, 2.0 * 6.0 + 0.5],
+            "{path}"
+        );
         let (mut dw, mut db, mut dx) = ([9.0f32; 25], [9.0], [9.0]);
-        conv2d_backward(&g, 1, &[2.0], &w, &[1.0; 4], &mut dw, &mut db, Some(&mut dx), &mut scratch);
+        conv2d_backward(
+            &g,
+            1,
+            &[2.0],
+            &w,
+            &[1.0; 4],
+            &mut dw,
+            &mut db,
+            Some(&mut dx),
+            &mut scratch,
+        );
         let seen = [6, 8, 16, 18];
         for (tap, &d) in dw.iter().enumerate() {
             assert_eq!(d, if seen.contains(&tap) { 2.0 } else { 0.0 }, "{path}: dw[{tap}]");

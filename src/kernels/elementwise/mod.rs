@@ -11,7 +11,9 @@ mod tests;
 
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 use super::avx512_available;
-use super::{per_type, retype, retype_mut, retype_value};
+#[cfg(feature = "std")]
+use super::retype_mut;
+use super::{per_type, retype, retype_value};
 
 /// Slices shorter than this are tested for finiteness by the portable
 /// loops, whose call costs less than the AVX-512 one's.
@@ -19,6 +21,7 @@ use super::{per_type, retype, retype_mut, retype_value};
 const SHORT: usize = 64;
 
 /// `y = alpha·x`, element by element.
+#[cfg(feature = "std")]
 pub(crate) fn scale<T: crate::Scalar>(alpha: T, x: &[T], y: &mut [T]) {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if avx512_available() {
@@ -65,6 +68,7 @@ pub(crate) fn axpy_finite<T: crate::Scalar>(alpha: T, x: &[T], y: &[T]) -> bool 
 }
 
 /// `y = scale·bytes`, element by element.
+#[cfg(feature = "std")]
 pub(crate) fn from_bytes<T: crate::Scalar>(scale: T, bytes: &[u8], y: &mut [T]) {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if avx512_available() {

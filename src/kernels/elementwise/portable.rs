@@ -4,6 +4,7 @@
 
 use core::ops::{Add, Mul};
 
+#[cfg(feature = "std")]
 #[inline(always)]
 pub(crate) fn scale<T: Copy + Mul<Output = T>>(alpha: T, x: &[T], y: &mut [T]) {
     y.iter_mut().zip(x).for_each(|(y, &x)| *y = alpha * x);
@@ -40,6 +41,7 @@ macro_rules! per_bits {
             }
 
             /// `y = scale·bytes`.
+            #[cfg(feature = "std")]
             #[inline(always)]
             pub(crate) fn from_bytes(scale: $t, bytes: &[u8], y: &mut [$t]) {
                 y.iter_mut().zip(bytes).for_each(|(y, &b)| *y = scale * b as $t);

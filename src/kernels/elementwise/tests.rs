@@ -34,12 +34,18 @@ fn loops_match_their_definitions<T: crate::Scalar>() {
             assert!(y.iter().zip(&x).all(|(&y, &x)| y == alpha * x), "{path}: scale, {n}");
             let mut y = y0.clone();
             axpy(alpha, &x, &mut y);
-            assert!(y.iter().zip(&x).zip(&y0).all(|((&y, &x), &y0)| y == y0 + alpha * x), "{path}: axpy, {n}");
+            assert!(
+                y.iter().zip(&x).zip(&y0).all(|((&y, &x), &y0)| y == y0 + alpha * x),
+                "{path}: axpy, {n}"
+            );
             assert!(finite(&x) && axpy_finite(alpha, &x, &y0), "{path}: {n} finite values");
             let bytes: Vec<u8> = (0..n).map(|i| (i * 37 % 256) as u8).collect();
             let mut y = y0.clone();
             from_bytes(T::of(0.5), &bytes, &mut y);
-            assert!(y.iter().zip(&bytes).all(|(&y, &b)| y == T::of(b as f64 / 2.0)), "{path}: bytes, {n}");
+            assert!(
+                y.iter().zip(&bytes).all(|(&y, &b)| y == T::of(b as f64 / 2.0)),
+                "{path}: bytes, {n}"
+            );
             if n > 0 {
                 let at = stream.below(0..=n - 1);
                 for bad in [T::nan(), T::infinity(), T::neg_infinity()] {

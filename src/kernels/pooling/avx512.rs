@@ -27,9 +27,8 @@ macro_rules! pooling {
                 let (ho, wo) = (h / 2, w / 2);
                 let twice = doubled_lanes();
                 let offsets = [1, w, w + 1].map(|o| index(o));
-                let split = |r: &[$t], from: usize| {
-                    deinterleave(load(&r[from..]), load(&r[(from + LANES).min(r.len())..]))
-                };
+                let split =
+                    |r: &[$t], from: usize| deinterleave(load(&r[from..]), load(&r[(from + LANES).min(r.len())..]));
                 let mut out = 0;
                 for xp in x.chunks_exact(h * w).take(y.len() / (ho * wo)) {
                     for oh in 0..ho {
@@ -82,7 +81,11 @@ macro_rules! pooling {
                             let off = index_sub(at, index_add(corner, twice));
                             let is = |o: usize| index_eq(off, index(o));
                             let (ma, mb, mc, md) = (is(0), is(1), is(w), is(w + 1));
-                            assert_eq!((ma | mb | mc | md) & valid, valid, "max pool argmax outside its window");
+                            assert_eq!(
+                                (ma | mb | mc | md) & valid,
+                                valid,
+                                "max pool argmax outside its window"
+                            );
                             let (a, b, c, e) = (keep(ma, d), keep(mb, d), keep(mc, d), keep(md, d));
                             let (top, bottom) = (&mut r0[2 * ow0..2 * wo], &mut r1[2 * ow0..2 * wo]);
                             let ((t0, t1), (b0, b1)) = (interleave(a, b), interleave(c, e));

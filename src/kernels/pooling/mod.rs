@@ -107,13 +107,7 @@ pub(crate) fn max_pool2d_forward<T: crate::Scalar>(
 /// If a slice's length does not match `geom` and `b`, or an argmax is
 /// outside its plane (with AVX-512 and a 2×2 stride-2 window: outside its
 /// window).
-pub(crate) fn max_pool2d_backward<T: crate::Scalar>(
-    geom: &Window2d,
-    b: usize,
-    argmax: &[u32],
-    dy: &[T],
-    dx: &mut [T],
-) {
+pub(crate) fn max_pool2d_backward<T: crate::Scalar>(geom: &Window2d, b: usize, argmax: &[u32], dy: &[T], dx: &mut [T]) {
     let g = *geom;
     check(&g);
     assert_eq!(dx.len(), b * g.in_len(), "max pool input gradient length");

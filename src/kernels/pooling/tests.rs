@@ -47,7 +47,8 @@ const GEOMETRIES: [Window2d; 16] = [
 fn reference_forward<T: crate::Scalar>(g: &Window2d, b: usize, x: &[T]) -> (Vec<T>, Vec<u32>) {
     let (ho, wo) = (g.ho(), g.wo());
     let (mut y, mut at) = (Vec::new(), Vec::new());
-    let inside = |o: usize, s: usize, d: usize, before: usize, n: usize| (o * s + d).checked_sub(before).filter(|&i| i < n);
+    let inside =
+        |o: usize, s: usize, d: usize, before: usize, n: usize| (o * s + d).checked_sub(before).filter(|&i| i < n);
     for plane in x.chunks_exact(g.h * g.w).take(b * g.cin) {
         for oh in 0..ho {
             for ow in 0..wo {
@@ -128,7 +129,10 @@ fn check_backward<T: crate::Scalar>(what: &str, g: &Window2d, b: usize, seed: u6
     let n = (g.kh * g.kw) as f64;
     let tol = crate::kernels::testing::epsilon::<T>() * n * n;
     for (i, (&got, &want)) in dx.iter().zip(&want).enumerate() {
-        assert!((got.as_f64() - want).abs() <= tol, "{what}: dx[{i}] is {got}, want {want}");
+        assert!(
+            (got.as_f64() - want).abs() <= tol,
+            "{what}: dx[{i}] is {got}, want {want}"
+        );
     }
 }
 

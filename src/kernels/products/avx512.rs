@@ -53,7 +53,7 @@ pub(crate) enum ALayout {
 /// Which entries of A are nonzero, one bit each, as 64-bit words.
 ///
 /// Row-major A (m × k): `words` words per row i, bit p of row i.
-/// Transposed A (A(i, p) = x[p][i] for an input x of k rows and m columns):
+/// Transposed A (A(i, p) = x\[p\]\[i\] for an input x of k rows and m columns):
 /// word-major, `bits[w·k + p]` holds columns 64w..64w+63 of input row p, so
 /// one tile's test over all p is a run of consecutive words.
 struct Bitmap<'a> {
@@ -158,9 +158,8 @@ macro_rules! products {
                         // of each other until they are joined
                         let mut word = 0u64;
                         if let Ok(run) = <&[$t; 64]>::try_from(run) {
-                            let masks: [u64; 64 / LANES] = core::array::from_fn(|c| {
-                                nonzero(load(&run[c * LANES..(c + 1) * LANES])) as u64
-                            });
+                            let masks: [u64; 64 / LANES] =
+                                core::array::from_fn(|c| nonzero(load(&run[c * LANES..(c + 1) * LANES])) as u64);
                             for (c, m) in masks.iter().enumerate() {
                                 word |= m << (c * LANES);
                             }
@@ -324,7 +323,10 @@ macro_rules! products {
                 accumulate: bool,
                 memo: Memo<'_>,
             ) {
-                assert!(crate::kernels::avx512_available(), "AVX-512 kernels called on a CPU without AVX-512");
+                assert!(
+                    crate::kernels::avx512_available(),
+                    "AVX-512 kernels called on a CPU without AVX-512"
+                );
                 // a kept bitmap describes this product's A or nothing
                 let memo = match memo {
                     Memo::Keep(kept) => {

@@ -93,15 +93,7 @@ pub(crate) fn tn_reusing<T: crate::Scalar>(
 }
 
 /// [`nn`] on the fastest backend whatever the size.
-pub(crate) fn gemm_nn<T: crate::Scalar>(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: &[T],
-    b: &[T],
-    c: &mut [T],
-    accumulate: bool,
-) {
+pub(crate) fn gemm_nn<T: crate::Scalar>(m: usize, k: usize, n: usize, a: &[T], b: &[T], c: &mut [T], accumulate: bool) {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if avx512_available() {
         return per_type!(T, super::products::avx512, |kern| {
@@ -168,7 +160,6 @@ impl Nonzero {
     }
 }
 
-
 /// [`nn_keeping`] on the fastest backend whatever the size.
 #[allow(clippy::too_many_arguments)]
 fn gemm_nn_keep<T: crate::Scalar>(
@@ -185,7 +176,17 @@ fn gemm_nn_keep<T: crate::Scalar>(
     if avx512_available() {
         per_type!(T, super::products::avx512, |kern| {
             let (a, b, c) = (retype(a), retype(b), retype_mut(c));
-            kern::gemm(ALayout::RowMajor, m, k, n, a, b, c, accumulate, Memo::Keep(&mut keep.words))
+            kern::gemm(
+                ALayout::RowMajor,
+                m,
+                k,
+                n,
+                a,
+                b,
+                c,
+                accumulate,
+                Memo::Keep(&mut keep.words),
+            )
         });
         // no bitmap when the product built none: the backward product must
         // then scan x afresh, not skip all of it

@@ -227,7 +227,13 @@ fn random_shapes_match_portable<T: crate::Scalar>() {
     let mut stream = Stream::new(0x5eed_0001);
     for case in 0..150 {
         let big = case % 10 == 0;
-        let side = |stream: &mut Stream| if big { stream.below(1..=130) } else { stream.below(0..=40) };
+        let side = |stream: &mut Stream| {
+            if big {
+                stream.below(1..=130)
+            } else {
+                stream.below(0..=40)
+            }
+        };
         let (m, k, n) = (side(&mut stream), side(&mut stream), side(&mut stream));
         let what = format!("{} {m}×{k}×{n}", core::any::type_name::<T>());
         let (a, b) = (sparse::<T>(m, k, &mut stream), sparse::<T>(k, n, &mut stream));
