@@ -158,8 +158,8 @@ macro_rules! element {
     };
 }
 
-element!(f32, F32, <f32 as crate::kernels::Kernels>::finite);
-element!(f64, F64, <f64 as crate::kernels::Kernels>::finite);
+element!(f32, F32, crate::kernels::finite::<f32>);
+element!(f64, F64, crate::kernels::finite::<f64>);
 element!(i8, I8, |_| true);
 element!(u8, U8, |_| true);
 element!(i32, I32, |_| true);

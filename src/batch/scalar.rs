@@ -8,10 +8,10 @@ use num_traits::{Float, FromPrimitive};
 use crate::Element;
 
 mod sealed {
-    /// Only `f32` and `f64` are scalars: the matrix kernels behind every
-    /// layer are written for these two types, and carried here so that no
-    /// public trait has to name them.
-    pub trait Sealed: crate::kernels::Kernels {}
+    /// Only `f32` and `f64` are scalars: the kernels behind every layer are
+    /// compiled for these two types. The trait has no methods, so nothing
+    /// of the kernels is reachable through it.
+    pub trait Sealed {}
     impl Sealed for f32 {}
     impl Sealed for f64 {}
 }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use super::error::{DataError, DataErrorKind};
 use super::idx::{self, IMAGES_MAGIC, IdxImages, LABELS_MAGIC, with_path};
-use crate::kernels::Kernels;
 use crate::{Batch, Labels, Row, Rows, Scalar};
 
 /// How pixel bytes become inputs.
@@ -213,7 +212,7 @@ impl<X: Row<Scalar: Scalar>, const N: usize> Dataset<X, N> {
             Samples::Rows(rows) => *row = rows[i],
             Samples::Bytes { pixels, scale } => {
                 let bytes = &pixels[i * X::WIDTH..(i + 1) * X::WIDTH];
-                X::Scalar::from_bytes(*scale, bytes, row.as_mut_slice());
+                crate::kernels::from_bytes(*scale, bytes, row.as_mut_slice());
             }
         }
     }

@@ -52,7 +52,7 @@ impl<T: Scalar> Optimizer<T> for Sgd {
             }
             ok
         } else {
-            T::axpy_finite(alpha, t.grad, t.value)
+            crate::kernels::axpy_finite(alpha, t.grad, t.value)
         }
     }
 
@@ -63,7 +63,7 @@ impl<T: Scalar> Optimizer<T> for Sgd {
         if t.value.len() <= SMALL {
             t.value.iter_mut().zip(t.grad).for_each(|(w, &g)| *w = *w + alpha * g);
         } else {
-            T::axpy(alpha, t.grad, t.value);
+            crate::kernels::axpy(alpha, t.grad, t.value);
         }
     }
 }

@@ -18,7 +18,6 @@ use super::TrainError;
 use super::barrier::SpinBarrier;
 use crate::Element;
 use crate::data::Dataset;
-use crate::kernels::Kernels;
 use crate::model::WorkspaceOf;
 use crate::optim::{NonFinite, StepTensors, Update, guarded_step};
 use crate::{Batch, Dyn, Labels, Optimizer, ParamKind, Row, Scalar, TrainableNetwork};
@@ -143,9 +142,9 @@ where
                     }
                 };
                 if j == 0 {
-                    In::Scalar::scale(w, source, target);
+                    crate::kernels::scale(w, source, target);
                 } else {
-                    In::Scalar::axpy(w, source, target);
+                    crate::kernels::axpy(w, source, target);
                 }
             });
         }

@@ -5,7 +5,8 @@ use core::fmt;
 use rand::Rng;
 
 use super::sides::{ConvSide, Side};
-use crate::kernels::conv::{self, Conv2dGeometry};
+use crate::kernels::convolution as conv;
+use crate::kernels::{Padding, Window2d};
 use crate::model::{DefaultStorage, Frozen, Inline, InlineMatrix, NoGrad, SameScalar, Storage, TrainStorage};
 use crate::{
     Batch, Image, Init, Layer, Params, Row, Rows, Scalar, TensorData, Tensors, Trainable, Training, expect_rows,
@@ -131,16 +132,8 @@ impl<T: Scalar, const CIN: usize, const COUT: usize, const K: usize, const S: us
         )
     }
 
-    pub(super) fn geometry(h: usize, w: usize) -> Conv2dGeometry {
-        Conv2dGeometry {
-            cin: CIN,
-            h,
-            w,
-            cout: COUT,
-            k: K,
-            stride: S,
-            pad: P,
-        }
+    pub(super) fn geometry(h: usize, w: usize) -> Window2d {
+        Window2d::conv((CIN, COUT), (h, w), (K, K), (S, S), Padding::uniform(P))
     }
 }
 

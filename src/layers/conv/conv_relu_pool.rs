@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use super::conv2d::{Conv2d, ConvCache};
 use super::max_pool2d::{self, MaxPool2d};
 use super::sides::{ConvSide, Side};
-use crate::kernels::pool;
+use crate::kernels::pooling as pool;
 use crate::model::{Storage, TrainStorage};
 use crate::{
     Activation, Batch, Image, Layer, Params, Path, Relu, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable,

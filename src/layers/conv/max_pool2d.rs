@@ -1,7 +1,8 @@
 //! The max-pooling layer.
 
 use super::sides::{ConvSide, Side};
-use crate::kernels::pool::{self, PoolGeometry};
+use crate::kernels::pooling as pool;
+use crate::kernels::{Padding, Window2d};
 use crate::{Batch, Image, Layer, Params, Rows, Scalar, Tensors, Trainable, Training, expect_rows};
 
 /// Max pooling (the book's `Pooling`, PyTorch's `MaxPool2d`): each output
@@ -52,14 +53,8 @@ impl<const C: usize, const HO: usize, const WO: usize, R: Rows> PoolCache<C, HO,
     }
 }
 
-pub(super) fn geometry<const PS: usize, const PST: usize>(c: usize, h: usize, w: usize) -> PoolGeometry {
-    PoolGeometry {
-        c,
-        h,
-        w,
-        size: PS,
-        stride: PST,
-    }
+pub(super) fn geometry<const PS: usize, const PST: usize>(c: usize, h: usize, w: usize) -> Window2d {
+    Window2d::pool(c, (h, w), (PS, PS), (PST, PST), Padding::ZERO)
 }
 
 impl<const PS: usize, const PST: usize> Tensors for MaxPool2d<PS, PST> {

@@ -30,21 +30,6 @@ thread_local! {
     static KS: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
 }
 
-/// `true` if this CPU runs the AVX-512 kernels (checked once).
-pub(crate) fn available() -> bool {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    static STATE: AtomicU8 = AtomicU8::new(0);
-    match STATE.load(Ordering::Relaxed) {
-        1 => true,
-        2 => false,
-        _ => {
-            let yes = std::is_x86_feature_detected!("avx512f");
-            STATE.store(if yes { 1 } else { 2 }, Ordering::Relaxed);
-            yes
-        }
-    }
-}
-
 /// What a product does with the zero bitmap of its A besides using it.
 pub(crate) enum Memo<'a> {
     /// Nothing: the bitmap is built and dropped.
@@ -68,7 +53,7 @@ pub(crate) enum ALayout {
 /// Which entries of A are nonzero, one bit each, as 64-bit words.
 ///
 /// Row-major A (m × k): `words` words per row i, bit p of row i.
-/// Transposed A (A(i, p) = x[p][i] for an input x of k rows and m columns):
+/// Transposed A (A(i, p) = x\[p\]\[i\] for an input x of k rows and m columns):
 /// word-major, `bits[w·k + p]` holds columns 64w..64w+63 of input row p, so
 /// one tile's test over all p is a run of consecutive words.
 struct Bitmap<'a> {
@@ -84,7 +69,6 @@ struct Bitmap<'a> {
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn push_indices(ks: &mut [u32], found: usize, base: u32, mask: __mmask16) -> usize {
-    let room = &mut ks[found..found + 16];
     let lanes = _mm512_add_epi32(
         _mm512_set1_epi32(base as i32),
         _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
@@ -92,8 +76,7 @@ fn push_indices(ks: &mut [u32], found: usize, base: u32, mask: __mmask16) -> usi
     // compress in a register and store all 16 lanes: a compress straight to
     // memory is microcoded and slow on some CPUs (AMD Zen 4)
     let packed = _mm512_maskz_compress_epi32(mask, lanes);
-    // SAFETY: `room` has exactly 16 u32s, the width of the store.
-    unsafe { _mm512_storeu_si512(room.as_mut_ptr().cast(), packed) };
+    crate::kernels::avx512::store_u32x16(&mut ks[found..found + 16], packed);
     found + mask.count_ones() as usize
 }
 
@@ -155,34 +138,12 @@ fn nonzero_ks(layout: ALayout, map: &Bitmap<'_>, k: usize, i0: usize, rows: usiz
     found
 }
 
-macro_rules! kernels {
-    ($t:ident, $v:ty, $lanes:expr, $mask:ty, $load:ident, $store:ident, $splat:ident, $fma:ident, $zero:ident, $cmpneq:ident) => {
+macro_rules! products {
+    ($t:ident) => {
+        /// The product for this scalar type.
         pub(crate) mod $t {
             use super::*;
-
-            const LANES: usize = $lanes;
-
-            /// The first `min(len, LANES)` elements of `src`, zeros after.
-            #[inline]
-            #[target_feature(enable = "avx512f")]
-            fn load(src: &[$t]) -> $v {
-                let n = src.len().min(LANES);
-                let mask = ((1u32 << n) - 1) as $mask;
-                // SAFETY: a masked load reads only the lanes whose mask bit is
-                // set, the first `n`, and `n <= src.len()`.
-                unsafe { $load(mask, src.as_ptr()) }
-            }
-
-            /// Writes the first `min(len, LANES)` lanes of `v` to `dst`.
-            #[inline]
-            #[target_feature(enable = "avx512f")]
-            fn store(dst: &mut [$t], v: $v) {
-                let n = dst.len().min(LANES);
-                let mask = ((1u32 << n) - 1) as $mask;
-                // SAFETY: a masked store writes only the first `n` lanes, and
-                // `n <= dst.len()`.
-                unsafe { $store(dst.as_mut_ptr(), mask, v) }
-            }
+            use crate::kernels::avx512::$t::{LANES, fma, load, nonzero, splat, store, zero};
 
             /// The nonzero bitmap of the matrix `x` (rows × cols,
             /// row-major) in the layout `layout` reads it in.
@@ -197,15 +158,14 @@ macro_rules! kernels {
                         // of each other until they are joined
                         let mut word = 0u64;
                         if let Ok(run) = <&[$t; 64]>::try_from(run) {
-                            let masks: [u64; 64 / LANES] = core::array::from_fn(|c| {
-                                $cmpneq(load(&run[c * LANES..(c + 1) * LANES]), $zero()) as u64
-                            });
+                            let masks: [u64; 64 / LANES] =
+                                core::array::from_fn(|c| nonzero(load(&run[c * LANES..(c + 1) * LANES])) as u64);
                             for (c, m) in masks.iter().enumerate() {
                                 word |= m << (c * LANES);
                             }
                         } else {
                             for (c, chunk) in run.chunks(LANES).enumerate() {
-                                word |= ($cmpneq(load(chunk), $zero()) as u64) << (c * LANES);
+                                word |= (nonzero(load(chunk)) as u64) << (c * LANES);
                             }
                         }
                         let at = match layout {
@@ -239,7 +199,7 @@ macro_rules! kernels {
                 ldc: usize,
                 accumulate: bool,
             ) {
-                let mut acc = [[$zero(); NV]; MR];
+                let mut acc = [[zero(); NV]; MR];
                 if accumulate {
                     for r in 0..rows {
                         let row = &c[r * ldc + j0..r * ldc + j0 + w];
@@ -254,7 +214,7 @@ macro_rules! kernels {
                 for &p in ks {
                     let p = p as usize;
                     let brow = &b[p * ldb + j0..p * ldb + j0 + w];
-                    let mut bv = [$zero(); NV];
+                    let mut bv = [zero(); NV];
                     for v in 0..NV {
                         bv[v] = load(&brow[(v * LANES).min(w)..]);
                     }
@@ -263,9 +223,9 @@ macro_rules! kernels {
                             ALayout::RowMajor => a[row_of(r) * lda + p],
                             ALayout::Transposed => a[p * lda + row_of(r)],
                         };
-                        let x = $splat(x);
+                        let x = splat(x);
                         for v in 0..NV {
-                            acc[r][v] = $fma(x, bv[v], acc[r][v]);
+                            acc[r][v] = fma(x, bv[v], acc[r][v]);
                         }
                     }
                 }
@@ -325,41 +285,24 @@ macro_rules! kernels {
                 });
             }
 
-            #[cfg(test)]
-            mod tests {
-                use super::*;
-
-                /// The masked wrappers hold the kernels' `unsafe`: they must
-                /// read and write exactly the slice they are given, whatever
-                /// its length. Under Miri (which runs these intrinsics when
-                /// built with `-C target-feature=+avx512f`) any access
-                /// outside it is an error.
-                #[test]
-                fn masked_loads_and_stores_stay_in_their_slices() {
-                    if !available() {
-                        return;
-                    }
-                    let data: Vec<$t> = (0..24).map(|i| i as $t + 1.0).collect();
-                    for start in 0..data.len() {
-                        for end in start..=data.len().min(start + LANES + 2) {
-                            let slice = &data[start..end];
-                            let mut lanes = [0.0 as $t; LANES];
-                            // SAFETY: the test's CPU (or Miri) has AVX-512F.
-                            unsafe { store(&mut lanes, load(slice)) };
-                            let n = slice.len().min(LANES);
-                            assert_eq!(&lanes[..n], &slice[..n]);
-                            assert!(lanes[n..].iter().all(|&v| v == 0.0));
-
-                            let mut out = vec![-1.0 as $t; data.len()];
-                            // SAFETY: as above.
-                            unsafe { store(&mut out[start..end], load(&data)) };
-                            for (i, &v) in out.iter().enumerate() {
-                                let written = i >= start && i < start + (end - start).min(LANES);
-                                assert_eq!(v, if written { data[i - start] } else { -1.0 });
-                            }
+            /// `c[m×k] = a·bᵀ` for `a[m×n]`, `b[k×n]`: `bᵀ` once into a
+            /// buffer reused across calls (n×k), then a plain product, so
+            /// O(n·k) copying for O(m·n·k) arithmetic.
+            pub(crate) fn gemm_nt(m: usize, n: usize, k: usize, a: &[$t], b: &[$t], c: &mut [$t]) {
+                thread_local! {
+                    static BT: RefCell<Vec<$t>> = const { RefCell::new(Vec::new()) };
+                }
+                BT.with(|bt| {
+                    let mut bt = bt.borrow_mut();
+                    bt.clear();
+                    bt.resize(n * k, 0.0);
+                    for (j, row) in b[..k * n].chunks_exact(n.max(1)).enumerate() {
+                        for (p, &v) in row.iter().enumerate() {
+                            bt[p * k + j] = v;
                         }
                     }
-                }
+                    gemm(ALayout::RowMajor, m, n, k, a, &bt, c, false, Memo::None)
+                })
             }
 
             /// C[m×n] (+)= A·B with A (m×k) in `layout` and B (k×n) and C
@@ -380,7 +323,10 @@ macro_rules! kernels {
                 accumulate: bool,
                 memo: Memo<'_>,
             ) {
-                assert!(available(), "AVX-512 kernels called on a CPU without AVX-512");
+                assert!(
+                    crate::kernels::avx512_available(),
+                    "AVX-512 kernels called on a CPU without AVX-512"
+                );
                 // a kept bitmap describes this product's A or nothing
                 let memo = match memo {
                     Memo::Keep(kept) => {
@@ -393,6 +339,13 @@ macro_rules! kernels {
                     return;
                 }
                 let (a, b, c) = (&a[..m * k], &b[..k * n], &mut c[..m * n]);
+                if k == 0 {
+                    // a sum of no terms
+                    if !accumulate {
+                        c.fill(0.0);
+                    }
+                    return;
+                }
                 let lda = match layout {
                     ALayout::RowMajor => k,
                     ALayout::Transposed => m,
@@ -402,14 +355,14 @@ macro_rules! kernels {
                 // infinity or NaN. With a non-finite B every index is
                 // visited, so the result is the plain product's, as the
                 // portable loops give it.
-                if !<$t as crate::kernels::Kernels>::finite(b) {
-                    // SAFETY: `available()` said this CPU has AVX-512F.
+                if !crate::kernels::finite(b) {
+                    // SAFETY: `avx512_available()` said this CPU has AVX-512F.
                     unsafe { rows(layout, None, k, n, a, lda, 0, b, c, accumulate) };
                     return;
                 }
                 BITS.with(|bits| {
                     let mut bits = bits.borrow_mut();
-                    // SAFETY (every call below): `available()` said this CPU
+                    // SAFETY (every call below): `avx512_available()` said this CPU
                     // has AVX-512F, the only feature these functions enable.
                     let words = match (layout, memo) {
                         (ALayout::Transposed, Memo::Reuse(kept)) => {
@@ -442,27 +395,5 @@ macro_rules! kernels {
     };
 }
 
-kernels!(
-    f32,
-    __m512,
-    16,
-    __mmask16,
-    _mm512_maskz_loadu_ps,
-    _mm512_mask_storeu_ps,
-    _mm512_set1_ps,
-    _mm512_fmadd_ps,
-    _mm512_setzero_ps,
-    _mm512_cmpneq_ps_mask
-);
-kernels!(
-    f64,
-    __m512d,
-    8,
-    __mmask8,
-    _mm512_maskz_loadu_pd,
-    _mm512_mask_storeu_pd,
-    _mm512_set1_pd,
-    _mm512_fmadd_pd,
-    _mm512_setzero_pd,
-    _mm512_cmpneq_pd_mask
-);
+products!(f32);
+products!(f64);
