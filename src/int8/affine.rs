@@ -7,7 +7,7 @@ use super::params::{self, clamp_range, leading};
 use crate::model::{DefaultStorage, Frozen, InlineMatrix, Storage};
 use crate::ops::{Op, OpKind, Operator, Setting, Weighted};
 use crate::quant::{self, DoubleMultiplier, QuantError, QuantParams};
-use crate::{Batch, Dtype, Layer, LayerInfo, Path, Row, Rows, TensorData, Tensors};
+use crate::{Batch, Dtype, Layer, LayerInfo, Path, Rows, TensorData, Tensors};
 
 /// How an [`Affine`]'s sums are brought to the output's scale: the two
 /// TFLite runtimes differ here.

@@ -40,10 +40,13 @@
 //! on each value alone.
 #![doc = ""]
 
+mod add;
 mod affine;
 mod boundary;
+mod conv;
 mod kernels;
 mod params;
+mod pool;
 mod softmax;
 mod window;
 
@@ -54,7 +57,10 @@ pub trait Codes: crate::Row<Scalar = i8> + crate::Flat<Elem = i8> {}
 
 impl<X: crate::Row<Scalar = i8> + crate::Flat<Elem = i8>> Codes for X {}
 
+pub use add::{AddQuantized, BlockScratch, Residual, Sum};
 pub use affine::{Affine, Requantize};
 pub use boundary::{Dequantize, Quantize, Retype};
+pub use conv::{Conv2d, DepthwiseConv2d};
+pub use pool::{AvgPool2d, GlobalAvgPool, MaxPool2d};
 pub use softmax::{SOFTMAX_OUTPUT, Softmax};
 pub use window::{OutSide, Pad, Padding, PaddingKind, Same, Valid, WindowInfo};

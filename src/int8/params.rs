@@ -91,3 +91,45 @@ pub(crate) fn leading(n: usize, dims: &[usize]) -> Shape {
     all[1..rank].copy_from_slice(&dims[..rank - 1]);
     Shape::new(&all[..rank])
 }
+
+/// A convolution's per-channel quantization, prepared from a setting as
+/// TFLite's `PopulateConvolutionQuantizationParams` does.
+pub(crate) struct Channels<const C: usize> {
+    pub weight_scale: [f32; C],
+    pub multiplier: [i32; C],
+    pub shift: [i32; C],
+    pub bias: [i32; C],
+    pub clamp: [i32; 2],
+}
+
+impl<const C: usize> Channels<C> {
+    pub(crate) fn of(s: &crate::ops::Weighted<'_>, weights: usize) -> Result<Self, QuantError> {
+        crate::quant::check_len("weights", weights, s.weights.len())?;
+        check_params("input quantization", s.input)?;
+        check_params("output quantization", s.output)?;
+        if s.weight_zero_point != 0 {
+            return Err(QuantError::OutOfRange {
+                what: "weight zero point (convolution weights are symmetric)",
+                value: f64::from(s.weight_zero_point),
+            });
+        }
+        let mut out = Channels {
+            weight_scale: [0.0; C],
+            multiplier: [0; C],
+            shift: [0; C],
+            bias: [0; C],
+            clamp: clamp_of(s.activation, s.output)?,
+        };
+        for c in 0..C {
+            let ws = weight_scale(s.weight_scales, C, c)?;
+            check_scale("weight scale", ws)?;
+            out.weight_scale[c] = ws;
+            let real = f64::from(s.input.scale) * f64::from(ws) / f64::from(s.output.scale);
+            let m = crate::quant::quantize_multiplier(real)?;
+            out.multiplier[c] = m.multiplier();
+            out.shift[c] = m.shift();
+        }
+        copy_bias(s.bias, &mut out.bias)?;
+        Ok(out)
+    }
+}

@@ -3,4 +3,4 @@
 
 mod portable;
 
-pub(crate) use portable::dot_rows;
+pub(crate) use portable::{conv_plane, dot_rows};

@@ -61,3 +61,54 @@ mod tests {
         }
     }
 }
+
+/// One output channel's int32 sums of a convolution over one image in
+/// typenet's channel-major layout: `plane[oy·wo + ox] += Σ w[c][ky][kx] ·
+/// (x[ic(c)][iy][ix] − zx)` over the taps inside the input (padding adds
+/// nothing, as in TFLite's reference kernels). `channels` lists the input
+/// channels the filter reads, `filter` holds `KH·KW` weights for each.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub(crate) fn conv_plane(
+    x: &[i8],
+    (h, w): (usize, usize),
+    channels: core::ops::Range<usize>,
+    zx: i32,
+    filter: &[i8],
+    window: &crate::quant::Window2d,
+    (ho, wo): (usize, usize),
+    plane: &mut [i32],
+) {
+    let (kh, kw) = (window.filter_height, window.filter_width);
+    let (sh, sw) = (window.stride_height, window.stride_width);
+    let (pt, pl) = (window.pad_top, window.pad_left);
+    // the outputs whose tap `k` lands inside a side of `n`: from
+    // ceil((pad − k) / s) to floor((n − 1 + pad − k) / s)
+    let valid = |k: usize, pad: usize, s: usize, n: usize, out: usize| {
+        let first = pad.saturating_sub(k).div_ceil(s);
+        let last = (n - 1 + pad).checked_sub(k).map(|v| v / s + 1).unwrap_or(0).min(out);
+        first..last.max(first)
+    };
+    for (k, ic) in channels.enumerate() {
+        let xc = &x[ic * h * w..][..h * w];
+        for ky in 0..kh {
+            let rows = valid(ky, pt, sh, h, ho);
+            for kx in 0..kw {
+                let wv = i32::from(filter[(k * kh + ky) * kw + kx]);
+                if wv == 0 {
+                    continue;
+                }
+                let cols = valid(kx, pl, sw, w, wo);
+                for oy in rows.clone() {
+                    let iy = oy * sh + ky - pt;
+                    let xr = &xc[iy * w..][..w];
+                    let pr = &mut plane[oy * wo..][..wo];
+                    for ox in cols.clone() {
+                        let ix = ox * sw + kx - pl;
+                        pr[ox] = pr[ox].wrapping_add(wv * (i32::from(xr[ix]) - zx));
+                    }
+                }
+            }
+        }
+    }
+}
