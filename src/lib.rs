@@ -86,10 +86,12 @@ pub mod book;
 pub mod compose;
 #[cfg(feature = "alloc")]
 pub mod diagnostics;
+pub mod int8;
 mod kernels;
 pub mod layers;
 pub mod math;
 pub mod model;
+pub mod ops;
 pub mod optim;
 pub mod quant;
 

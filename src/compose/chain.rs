@@ -99,6 +99,19 @@ impl<A, B, const N: usize> Chain<A, B, N> {
     }
 }
 
+impl<A: Default, B: Default, const N: usize> Default for Chain<A, B, N> {
+    /// Each layer's default: for nets of layers that are set after they
+    /// are built, such as an int8 net read from a `.tflite` file
+    /// ([`load_tflite`](crate::io::load_tflite)). The layers fit when the
+    /// chain is used, as for [`Chain::join`].
+    fn default() -> Self {
+        Chain {
+            first: A::default(),
+            second: B::default(),
+        }
+    }
+}
+
 /// The [`Layer::Scratch`] of a [`Chain`]: the rows between its two parts,
 /// plus each part's own scratch room.
 pub struct ChainScratch<M: Row, SA, SB, R: Rows> {

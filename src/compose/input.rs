@@ -48,9 +48,15 @@ impl<X: Row> Input<X> {
     }
 }
 
-impl<X: Row> Default for Input<X> {
+impl<X: Row, L: Default> Default for Input<X, L> {
+    /// The start of a net (`L = ()`), or `L`'s default as its first layer:
+    /// a net of layers that are set after they are built (an int8 net
+    /// loaded from a `.tflite` file) is made with `Default::default()`.
     fn default() -> Self {
-        Self::new()
+        Input {
+            layer: L::default(),
+            rows: PhantomData,
+        }
     }
 }
 

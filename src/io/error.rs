@@ -137,6 +137,37 @@ pub enum ModelErrorKind {
         /// The largest file a net of this type can need, in bytes.
         size_limit: u64,
     },
+    /// The file is not a `.tflite` model that can be read.
+    Tflite(super::tflite::TfliteError),
+    /// A `.tflite` operator does not match the net's layer at its place
+    /// (another kind, another window or activation, another data flow, a
+    /// quantization the layer cannot take), or one of the two has
+    /// operators the other lacks.
+    Operator {
+        /// The operator's index in the file's main graph (its count of
+        /// operators, when the net has more layers).
+        index: usize,
+        /// The operator's type (`"CONV_2D"`), empty when there is none.
+        operator: String,
+        /// The net's layer, by position and type (`"3 (int8::Conv2d)"`),
+        /// empty when there is none.
+        layer: String,
+        /// What differs.
+        message: String,
+    },
+    /// A `.tflite` tensor's shape differs from what the net's layer needs.
+    OperatorShape {
+        /// The operator's index in the file's main graph.
+        index: usize,
+        /// The operator's type.
+        operator: String,
+        /// The tensor's name in the file.
+        tensor: String,
+        /// The shape the net's layer needs, in TFLite's layout.
+        expected: Vec<usize>,
+        /// The file's shape.
+        found: Vec<usize>,
+    },
 }
 
 impl ModelError {
@@ -244,6 +275,31 @@ impl fmt::Display for ModelError {
                     ", larger than any model file of this net can be ({size_limit} bytes at most): is it the right file?"
                 )
             }
+            ModelErrorKind::Tflite(e) => write!(f, "{e}"),
+            ModelErrorKind::Operator {
+                index,
+                operator,
+                layer,
+                message,
+            } => {
+                match (operator.is_empty(), layer.is_empty()) {
+                    (false, false) => write!(f, "operator {index} ({operator}) against layer {layer}: ")?,
+                    (false, true) => write!(f, "operator {index} ({operator}): ")?,
+                    (true, false) => write!(f, "layer {layer}: ")?,
+                    (true, true) => {}
+                }
+                f.write_str(message)
+            }
+            ModelErrorKind::OperatorShape {
+                index,
+                operator,
+                tensor,
+                expected,
+                found,
+            } => write!(
+                f,
+                "operator {index} ({operator}): tensor {tensor:?} has shape {found:?}, the net's layer needs {expected:?}"
+            ),
         }
     }
 }

@@ -15,3 +15,4 @@ pub use error::{ModelError, ModelErrorKind};
 pub use pytorch::{from_pytorch_bytes, from_pytorch_bytes_ordered, load_pytorch, load_pytorch_ordered};
 pub use rust_source::rust_source;
 pub use safetensors::{check_save, from_bytes, load, save, tensor_name, to_bytes};
+pub use tflite::{TfliteKernels, from_tflite_bytes, from_tflite_bytes_for, load_tflite, load_tflite_for};

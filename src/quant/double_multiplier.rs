@@ -11,7 +11,6 @@ use super::QuantError;
 /// ties to even), then to an integer (ties away from zero, C's `round`).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct DoubleMultiplier {
-    scale: f64,
     significand: u64,
     exponent: i32,
 }
@@ -40,13 +39,11 @@ impl DoubleMultiplier {
         let fraction = bits & ((1u64 << 52) - 1);
         Ok(if biased == 0 {
             Self {
-                scale,
                 significand: fraction,
                 exponent: -1074,
             }
         } else {
             Self {
-                scale,
                 significand: fraction | (1u64 << 52),
                 exponent: biased - 1075,
             }
@@ -55,7 +52,39 @@ impl DoubleMultiplier {
 
     /// The scale it stands for.
     pub fn scale(self) -> f64 {
-        self.scale
+        // significand · 2^exponent, exact: both are exact in f64 and the
+        // product is the scale `new` was given.
+        let power = if self.exponent >= -1022 {
+            f64::from_bits(((self.exponent + 1023) as u64) << 52)
+        } else {
+            f64::from_bits(1u64 << (self.exponent + 1074).max(0))
+        };
+        self.significand as f64 * power
+    }
+
+    /// The exact significand and power of two, `scale = significand ·
+    /// 2^exponent`: what an int8 layer stores to requantize without
+    /// floating point.
+    pub const fn parts(self) -> (u64, i32) {
+        (self.significand, self.exponent)
+    }
+
+    /// A multiplier from its [`parts`](DoubleMultiplier::parts), with
+    /// integer arithmetic only. Values that no scale below 2³¹ has (a
+    /// significand of more than 53 bits, an exponent outside `-1100..=10`)
+    /// are brought into range, so that no stored value can make
+    /// [`apply`](DoubleMultiplier::apply) panic.
+    pub const fn from_parts(significand: u64, exponent: i32) -> Self {
+        Self {
+            significand: significand & ((1u64 << 53) - 1),
+            exponent: if exponent < -1100 {
+                -1100
+            } else if exponent > 10 {
+                10
+            } else {
+                exponent
+            },
+        }
     }
 
     /// `round(f64::from(acc) * scale)` as LiteRT computes it, saturated to
@@ -123,6 +152,8 @@ mod tests {
             assert_eq!(m.scale(), scale);
             let rebuilt = m.significand as f64 * 2f64.powi(m.exponent);
             assert_eq!(rebuilt, scale, "significand and exponent are exact");
+            let (significand, exponent) = m.parts();
+            assert_eq!(DoubleMultiplier::from_parts(significand, exponent), m);
         }
     }
 
@@ -157,5 +188,11 @@ mod tests {
         assert!(DoubleMultiplier::new(-1.0).is_err());
         assert!(DoubleMultiplier::new(f64::NAN).is_err());
         assert!(DoubleMultiplier::new(2f64.powi(31)).is_err());
+        assert_eq!(tiny.scale(), f64::MIN_POSITIVE / 8.0);
+        // stored garbage is brought into range, never a panic
+        for (s, e) in [(u64::MAX, i32::MAX), (u64::MAX, i32::MIN), (1, 0), (0, 5)] {
+            let m = DoubleMultiplier::from_parts(s, e);
+            let _ = (m.apply(i32::MAX), m.apply(i32::MIN), m.apply(-1));
+        }
     }
 }

@@ -67,6 +67,14 @@ pub enum QuantError {
     /// reciprocal cannot represent (it reaches 512: a row of 512 or more
     /// values equal to its maximum). TFLite aborts there.
     SoftmaxRange,
+    /// A layer given a setting meant for another kind of operator (float
+    /// weights for an int8 layer, pooling parameters for a convolution).
+    Setting {
+        /// The layer.
+        operator: &'static str,
+        /// What it was given.
+        setting: &'static str,
+    },
 }
 
 impl fmt::Display for QuantError {
@@ -89,6 +97,7 @@ impl fmt::Display for QuantError {
             Self::EmptyWindow => f.write_str("an average-pooling window covers no input element"),
             Self::OutputQuantization { expected } => write!(f, "output quantization must be {expected}"),
             Self::SoftmaxRange => f.write_str("softmax row too long for TFLite's fixed-point reciprocal"),
+            Self::Setting { operator, setting } => write!(f, "{operator} cannot be set from {setting}"),
         }
     }
 }

@@ -60,6 +60,7 @@ pub use conv::{ConvQuant, conv2d_int8, per_channel_multipliers};
 pub use depthwise::depthwise_conv2d_int8;
 pub use double_multiplier::DoubleMultiplier;
 pub use error::QuantError;
+pub(crate) use error::check_len;
 pub use exp::{exp_on_negative_values, one_over_one_plus_x_for_x_in_0_1, reciprocal};
 pub use fixed_point::{
     multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_single_rounding, rounding_divide_by_pot,

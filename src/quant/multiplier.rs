@@ -32,6 +32,23 @@ impl QuantizedMultiplier {
         Ok(Self { multiplier, shift })
     }
 
+    /// The multiplier stored as `multiplier` and `shift` in a file or a
+    /// baked net, brought into the range TFLite's arithmetic is defined on
+    /// (a negative significand as 0, the shift clamped to `-31..=30`), so
+    /// that no stored value can make inference panic.
+    pub const fn saturating(multiplier: i32, shift: i32) -> Self {
+        Self {
+            multiplier: if multiplier < 0 { 0 } else { multiplier },
+            shift: if shift < -31 {
+                -31
+            } else if shift > 30 {
+                30
+            } else {
+                shift
+            },
+        }
+    }
+
     /// The Q31 significand.
     pub const fn multiplier(self) -> i32 {
         self.multiplier

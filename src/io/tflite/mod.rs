@@ -41,11 +41,13 @@
 
 mod error;
 mod flatbuffer;
+mod load;
 mod model;
 mod names;
 mod parse;
 
 pub use error::TfliteError;
+pub use load::{TfliteKernels, from_tflite_bytes, from_tflite_bytes_for, load_tflite, load_tflite_for};
 pub use model::{
     Activation, AddOptions, BuiltinOperator, BuiltinOptions, Conv2dOptions, DepthwiseConv2dOptions,
     FullyConnectedOptions, Model, Operator, OperatorCode, Pool2dOptions, Quantization, ReshapeOptions, SoftmaxOptions,

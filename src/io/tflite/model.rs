@@ -187,6 +187,7 @@ impl BuiltinOperator {
     pub const CUSTOM: Self = Self(32);
     pub const PAD: Self = Self(34);
     pub const MEAN: Self = Self(40);
+    pub const SQUEEZE: Self = Self(43);
     pub const QUANTIZE: Self = Self(114);
 
     /// TFLite's name for it (`"CONV_2D"`), or `None` for a code this schema
