@@ -164,9 +164,9 @@ pub enum ModelErrorKind {
         /// The tensor's name in the file.
         tensor: String,
         /// The shape the net's layer needs, in TFLite's layout.
-        expected: Vec<usize>,
+        expected: Box<[usize]>,
         /// The file's shape.
-        found: Vec<usize>,
+        found: Box<[usize]>,
     },
 }
 

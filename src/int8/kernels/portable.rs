@@ -39,29 +39,6 @@ pub(crate) fn dot_rows(x: &[i8], zx: i32, w: &[i8], zw: i32, acc: &mut [i32]) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn equals_the_reference_sum_across_blocks() {
-        let n = 700; // three blocks, the last short
-        let x: Vec<i8> = (0..n).map(|i| (i * 37 % 256) as u8 as i8).collect();
-        let w: Vec<i8> = (0..3 * n).map(|i| (i * 91 % 256) as u8 as i8).collect();
-        for (zx, zw) in [(0, 0), (-128, 0), (127, 3), (-5, -2)] {
-            let mut acc = [7i32; 3];
-            dot_rows(&x, zx, &w, zw, &mut acc);
-            for (o, a) in acc.iter().enumerate() {
-                let want: i32 = (0..n)
-                    .map(|i| (i32::from(w[o * n + i]) - zw) * (i32::from(x[i]) - zx))
-                    .sum::<i32>()
-                    + 7;
-                assert_eq!(*a, want, "{zx} {zw}");
-            }
-        }
-    }
-}
-
 /// One output channel's int32 sums of a convolution over one image in
 /// typenet's channel-major layout: `plane[oy·wo + ox] += Σ w[c][ky][kx] ·
 /// (x[ic(c)][iy][ix] − zx)` over the taps inside the input (padding adds
@@ -108,6 +85,29 @@ pub(crate) fn conv_plane(
                         pr[ox] = pr[ox].wrapping_add(wv * (i32::from(xr[ix]) - zx));
                     }
                 }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equals_the_reference_sum_across_blocks() {
+        let n = 700; // three blocks, the last short
+        let x: Vec<i8> = (0..n).map(|i| (i * 37 % 256) as u8 as i8).collect();
+        let w: Vec<i8> = (0..3 * n).map(|i| (i * 91 % 256) as u8 as i8).collect();
+        for (zx, zw) in [(0, 0), (-128, 0), (127, 3), (-5, -2)] {
+            let mut acc = [7i32; 3];
+            dot_rows(&x, zx, &w, zw, &mut acc);
+            for (o, a) in acc.iter().enumerate() {
+                let want: i32 = (0..n)
+                    .map(|i| (i32::from(w[o * n + i]) - zw) * (i32::from(x[i]) - zx))
+                    .sum::<i32>()
+                    + 7;
+                assert_eq!(*a, want, "{zx} {zw}");
             }
         }
     }

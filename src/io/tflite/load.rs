@@ -494,8 +494,8 @@ impl OneOp<'_, '_, '_> {
             index: self.index,
             operator: self.op.builtin.to_string(),
             tensor: t.name.to_string(),
-            expected,
-            found: t.shape.clone(),
+            expected: expected.into(),
+            found: t.shape.clone().into(),
         })
     }
 
