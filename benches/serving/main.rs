@@ -148,7 +148,7 @@ fn reference<X: Row<Scalar = f32>, N: Net<X>>(
     trained: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let list = |values: &[f32]| values.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(",");
-    let mut scratch = Box::<N::Scratch<Const<1>>>::default();
+    let mut scratch = net.sample_scratch();
     let scores = inputs[..REFERENCE_SCORES]
         .iter()
         .map(|x| {
@@ -214,7 +214,7 @@ fn time_one<X: Row<Scalar = f32>, N: Net<X>>(model: &str, form: &str, net: &N, i
             variant: &v,
         })
     };
-    let mut scratch = Box::<N::Scratch<Const<1>>>::default();
+    let mut scratch = net.sample_scratch();
     let m = measure(p, |k| {
         black_box(
             net.sample_scores_with(&mut scratch, black_box(&inputs[k % inputs.len()]))
@@ -294,8 +294,8 @@ fn profile<C: Net<Digit>, D: Net<[f32; 784]>>(
     images: &[Digit],
     samples: &[[f32; 784]],
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let mut conv_room = Box::<C::Scratch<Const<1>>>::default();
-    let mut dense_room = Box::<D::Scratch<Const<1>>>::default();
+    let mut conv_room = conv.sample_scratch();
+    let mut dense_room = dense.sample_scratch();
     let t0 = std::time::Instant::now();
     for k in 0..calls {
         let class = match name {

@@ -225,15 +225,16 @@ pub trait Network<In: Row<Scalar: Scalar>>: Layer<In, Out: Row<Scalar = In::Scal
     /// time wants, since [`scores`](Network::scores) makes its room afresh
     /// each call (on the heap for a net whose room would crowd the stack).
     /// After the first call on a room, a call allocates nothing. The input
-    /// is checked as [`scores`](Network::scores) checks it. The room of a
-    /// convolutional net is large (SimpleConvNet's holds its 30 × 24 × 24
-    /// maps), so keep it in a `Box`.
+    /// is checked as [`scores`](Network::scores) checks it.
+    /// [`sample_scratch`](Network::sample_scratch) makes a room on the heap
+    /// (a convolutional net's is large: SimpleConvNet's holds its 30 × 24 ×
+    /// 24 maps).
     ///
     /// ```
     /// use typenet::prelude::*;
     ///
     /// let net = Affine::<[f32; 2], 3>::from_fn(|i, j| (i + j) as f32, |_| 0.0).then(SoftmaxWithLoss);
-    /// let mut scratch = Box::<<_ as Layer<[f32; 2]>>::Scratch<Const<1>>>::default();
+    /// let mut scratch = net.sample_scratch();
     /// for x in [[1.0, 0.0], [0.0, 2.0]] {
     ///     assert_eq!(net.sample_scores_with(&mut scratch, &x)?, net.scores(&x)?);
     /// }
@@ -244,6 +245,13 @@ pub trait Network<In: Row<Scalar: Scalar>>: Layer<In, Out: Row<Scalar = In::Scal
         let batch = Batch::one(x);
         check_finite(batch)?;
         check(self.scores_with(scratch, batch)).copied()
+    }
+
+    /// An empty room for [`sample_scores_with`](Network::sample_scores_with)
+    /// and [`classify_with`](Network::classify_with), on the heap.
+    #[cfg(feature = "alloc")]
+    fn sample_scratch(&self) -> alloc::boxed::Box<Self::Scratch<Const<1>>> {
+        alloc::boxed::Box::default()
     }
 
     /// The most likely class of one sample, as
