@@ -121,7 +121,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let one = Protocol {
         warmup_calls: 500,
-        blocks: if o.quick { 50 } else { 300 },
+        blocks: if o.quick { 50 } else { 1000 },
     };
     let many = Protocol {
         warmup_calls: 20,

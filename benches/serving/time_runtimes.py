@@ -92,7 +92,7 @@ def main():
     parser.add_argument("--models", type=Path, required=True)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    one = dict(warmup_calls=500, blocks=50 if args.quick else 300)
+    one = dict(warmup_calls=500, blocks=50 if args.quick else 1000)
     many = dict(warmup_calls=20, blocks=30 if args.quick else 200)
     print(f"VERSION\tonnxruntime\t{ort.__version__}")
     from importlib.metadata import version
