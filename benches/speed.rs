@@ -10,6 +10,7 @@
 //! cargo bench --bench speed -- --quick   # 1,100 steps, short small-net timing
 //! cargo bench --bench speed -- --tiny    # the small net only
 //! cargo bench --bench speed -- --dense   # the seed net, f32, one thread, only
+//! cargo bench --bench speed -- --parallel  # f32 steps at 1 and 2 threads: the seed net, ConvReluPool
 //! ```
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -375,6 +376,7 @@ fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let only_tiny = std::env::args().any(|a| a == "--tiny");
     let only_dense = std::env::args().any(|a| a == "--dense");
+    let only_parallel = std::env::args().any(|a| a == "--parallel");
     let o = if quick {
         Options {
             steps: 1100,
@@ -416,9 +418,17 @@ fn main() {
         return;
     }
     seed_run(&o, 2, &train32, &test32);
+    let digits32 = |p: &typenet::data::IdxPair| Dataset::<Digit<f32>, 10>::load(&p.images, &p.labels, Pixels::Unit);
+    if only_parallel {
+        let (train32, test32) = (digits32(&files.train).unwrap(), digits32(&files.test).unwrap());
+        for threads in [1, 2] {
+            let net = fused_conv_net::<f32>();
+            cnn_run(&o, "SimpleConvNet, ConvReluPool", net, threads, (&train32, &test32));
+        }
+        return;
+    }
     seed_run(&o, 1, &train64, &test64);
     small_net(&o);
-    let digits32 = |p: &typenet::data::IdxPair| Dataset::<Digit<f32>, 10>::load(&p.images, &p.labels, Pixels::Unit);
     let digits64 = |p: &typenet::data::IdxPair| Dataset::<Digit<f64>, 10>::load(&p.images, &p.labels, Pixels::Unit);
     let (train32, test32) = (digits32(&files.train).unwrap(), digits32(&files.test).unwrap());
     let (train64, test64) = (digits64(&files.train).unwrap(), digits64(&files.test).unwrap());

@@ -91,3 +91,73 @@ fn the_counter_counts() {
     });
     assert_eq!(count, 1);
 }
+
+/// One sample through a kept room: after the first call, a SimpleConvNet
+/// (whose fresh-room `classify` takes the heap path) allocates nothing,
+/// chained or fused, and scores each image as `scores` does, bit for bit.
+#[test]
+fn one_sample_through_a_kept_room_allocates_nothing_after_the_first() {
+    type Digit = Image<f32, 1, 28, 28>;
+    let w = |k: usize| ((k * 7919) % 23) as f32 * 0.004 - 0.044;
+    let conv = Conv2d::<f32, 1, 30, 5>::from_fn(|o, _, i, j| w(o * 25 + i * 5 + j), |o| w(o) * 0.1);
+    let a1 = Affine::<Image<f32, 30, 12, 12>, 100>::from_fn(|i, j| w(i * 100 + j), |j| w(j) * 0.1);
+    let a2 = Affine::<[f32; 100], 10>::from_fn(|i, j| w(i * 10 + j + 3), |_| 0.0);
+    let fused = Input::<Digit>::new()
+        .then(ConvReluPool::new(conv.clone(), MaxPool2d::<2>))
+        .then(a1.clone())
+        .then(Relu)
+        .then(a2.clone())
+        .then(SoftmaxWithLoss);
+    let chained = Input::<Digit>::new()
+        .then(conv)
+        .then(Relu)
+        .then(MaxPool2d::<2>)
+        .then(a1)
+        .then(Relu)
+        .then(a2)
+        .then(SoftmaxWithLoss);
+    let images: Vec<Digit> = (0..3)
+        .map(|n| {
+            let mut x = Digit::ZERO;
+            for (k, v) in x.as_mut_slice().iter_mut().enumerate() {
+                // MNIST-like: mostly exact zeros
+                *v = if (k + 5 * n) % 4 == 0 {
+                    ((k * 31 + n) % 255) as f32 / 255.0
+                } else {
+                    0.0
+                };
+            }
+            x
+        })
+        .collect();
+    fn check<N: Network<Image<f32, 1, 28, 28>, Scores = [f32; 10]>>(net: &N, images: &[Image<f32, 1, 28, 28>]) {
+        let mut room = net.sample_scratch();
+        let first = net.sample_scores_with(&mut room, &images[0]).unwrap();
+        let (scores, count) = allocations_during(|| {
+            images
+                .iter()
+                .cycle()
+                .take(9)
+                .map(|x| net.sample_scores_with(&mut room, x).unwrap())
+                .collect::<Vec<_>>()
+        });
+        // the collected Vec (of a known length) is the only allocation
+        assert_eq!(count, 1, "allocations in 9 calls and one Vec");
+        let (_, count) = allocations_during(|| {
+            for x in images {
+                std::hint::black_box(net.classify_with(&mut room, x).unwrap());
+            }
+        });
+        assert_eq!(count, 0, "heap allocations after the first call");
+        assert_eq!(first.map(f32::to_bits), scores[0].map(f32::to_bits));
+        for (x, s) in images.iter().cycle().zip(&scores) {
+            assert_eq!(net.scores(x).unwrap().map(f32::to_bits), s.map(f32::to_bits));
+        }
+        assert!(net.sample_scores_with(&mut room, &Image::ZERO).is_ok());
+        let mut bad = images[0];
+        bad.as_mut_slice()[100] = f32::NAN;
+        assert!(net.sample_scores_with(&mut room, &bad).is_err());
+    }
+    check(&fused, &images);
+    check(&chained, &images);
+}

@@ -219,6 +219,47 @@ pub trait Network<In: Row<Scalar: Scalar>>: Layer<In, Out: Row<Scalar = In::Scal
     fn classify(&self, x: &In) -> Result<usize, InputError> {
         Ok(argmax(self.scores(x)?.as_slice()))
     }
+
+    /// The scores of one sample computed in `scratch`, a room the caller
+    /// keeps from call to call: what a service classifying one request at a
+    /// time wants, since [`scores`](Network::scores) makes its room afresh
+    /// each call (on the heap for a net whose room would crowd the stack).
+    /// After the first call on a room, a call allocates nothing. The input
+    /// is checked as [`scores`](Network::scores) checks it.
+    /// [`sample_scratch`](Network::sample_scratch) makes a room on the heap
+    /// (a convolutional net's is large: SimpleConvNet's holds its 30 × 24 ×
+    /// 24 maps).
+    ///
+    /// ```
+    /// use typenet::prelude::*;
+    ///
+    /// let net = Affine::<[f32; 2], 3>::from_fn(|i, j| (i + j) as f32, |_| 0.0).then(SoftmaxWithLoss);
+    /// let mut scratch = net.sample_scratch();
+    /// for x in [[1.0, 0.0], [0.0, 2.0]] {
+    ///     assert_eq!(net.sample_scores_with(&mut scratch, &x)?, net.scores(&x)?);
+    /// }
+    /// assert!(net.sample_scores_with(&mut scratch, &[f32::NAN, 0.0]).is_err());
+    /// # Ok::<(), typenet::InputError>(())
+    /// ```
+    fn sample_scores_with(&self, scratch: &mut Self::Scratch<Const<1>>, x: &In) -> Result<Self::Scores, InputError> {
+        let batch = Batch::one(x);
+        check_finite(batch)?;
+        check(self.scores_with(scratch, batch)).copied()
+    }
+
+    /// An empty room for [`sample_scores_with`](Network::sample_scores_with)
+    /// and [`classify_with`](Network::classify_with), on the heap.
+    #[cfg(feature = "alloc")]
+    fn sample_scratch(&self) -> alloc::boxed::Box<Self::Scratch<Const<1>>> {
+        alloc::boxed::Box::default()
+    }
+
+    /// The most likely class of one sample, as
+    /// [`sample_scores_with`](Network::sample_scores_with) computes it in
+    /// a kept `scratch`.
+    fn classify_with(&self, scratch: &mut Self::Scratch<Const<1>>, x: &In) -> Result<usize, InputError> {
+        Ok(argmax(self.sample_scores_with(scratch, x)?.as_slice()))
+    }
 }
 
 /// The first row of `scores` if every value in it is finite.
