@@ -45,8 +45,8 @@ pub enum Requantize {
 /// Inference uses the integer tensors only: no floating point. The scales
 /// are kept so that a saved net says what its codes mean and can be
 /// dequantized. Set it with [`Operator::set`] (what
-/// [`load_tflite`](crate::io::load_tflite) and
-/// [`quantize`](super::quantize) do), or bake it with [`Affine::frozen`].
+/// [`load_tflite`](crate::io::load_tflite) does), or bake it with
+/// [`Affine::frozen`].
 ///
 /// ```
 /// use typenet::int8::{self, Requantize};

@@ -2,8 +2,7 @@
 //! (an [`Op`]: kind, element type, window), and how to set its weights and
 //! quantization from outside ([`Setting`]). This is what
 //! [`load_tflite`](crate::io::load_tflite) matches a `.tflite` file's
-//! operators against and what post-training quantization
-//! ([`int8::quantize`](crate::int8::quantize)) fills an int8 net through.
+//! operators against and fills an int8 net through.
 //!
 //! [`Operators::operators`] walks a net in order: a [`Visit::Layer`] for
 //! each layer, and for a block with two branches ([`int8::Residual`],
