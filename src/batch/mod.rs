@@ -68,9 +68,11 @@ pub trait Rows: Copy + fmt::Debug + Send + Sync + 'static + sealed::Sealed {
     /// `Some(B)` for `Const<B>`, `None` for `Dyn`.
     const FIXED: Option<usize>;
 
-    /// A store of the natural empty size: `B` copies of `fill` for
-    /// `Const<B>`, no rows for `Dyn`.
-    fn empty<E: Copy + Send + Sync + 'static>(fill: E) -> Self::Store<E>;
+    /// A store of the natural empty size: `B` copies of `fill()` for
+    /// `Const<B>`, no rows for `Dyn`. The fill is a function so that a `Dyn`
+    /// store never builds one: unoptimised code would put a whole row (up
+    /// to megabytes for a large image) on the stack for nothing.
+    fn empty<E: Copy + Send + Sync + 'static>(fill: impl FnOnce() -> E) -> Self::Store<E>;
 
     /// Makes the store hold `rows` rows if it can (a `Dyn` store grows or
     /// shrinks, new rows set to `fill`); a `Const<B>` store always holds `B`.
@@ -89,8 +91,8 @@ impl<const B: usize> Rows for Const<B> {
     const FIXED: Option<usize> = Some(B);
 
     #[inline(always)]
-    fn empty<E: Copy + Send + Sync + 'static>(fill: E) -> [E; B] {
-        [fill; B]
+    fn empty<E: Copy + Send + Sync + 'static>(fill: impl FnOnce() -> E) -> [E; B] {
+        [fill(); B]
     }
 
     #[inline(always)]
@@ -105,7 +107,7 @@ impl Rows for Dyn {
     type Store<E: Copy + Send + Sync + 'static> = Vec<E>;
     const FIXED: Option<usize> = None;
 
-    fn empty<E: Copy + Send + Sync + 'static>(_: E) -> Vec<E> {
+    fn empty<E: Copy + Send + Sync + 'static>(_: impl FnOnce() -> E) -> Vec<E> {
         Vec::new()
     }
 
@@ -282,7 +284,7 @@ impl<X: Row, R: Rows> Default for Batch<X, R> {
     /// `B` zero rows for `Const<B>`, an empty batch for `Dyn`.
     fn default() -> Self {
         Batch {
-            rows: R::empty(X::ZERO),
+            rows: R::empty(|| X::ZERO),
         }
     }
 }

@@ -153,7 +153,7 @@ impl<const N: usize> Labels<N, Dyn> {
 
 impl<const N: usize, R: Rows> Default for Labels<N, R> {
     fn default() -> Self {
-        Labels { labels: R::empty(0) }
+        Labels { labels: R::empty(|| 0) }
     }
 }
 

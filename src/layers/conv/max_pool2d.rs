@@ -33,7 +33,7 @@ pub struct PoolCache<const C: usize, const HO: usize, const WO: usize, R: Rows> 
 impl<const C: usize, const HO: usize, const WO: usize, R: Rows> Default for PoolCache<C, HO, WO, R> {
     fn default() -> Self {
         PoolCache {
-            argmax: R::empty([[[0; WO]; HO]; C]),
+            argmax: R::empty(|| [[[0; WO]; HO]; C]),
         }
     }
 }
