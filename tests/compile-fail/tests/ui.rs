@@ -9,16 +9,20 @@
 //! are left out, so reformatting typenet does not change an expected file.
 //!
 //! Compiler wording changes between releases, so the expected files hold for
-//! one toolchain, named in `toolchain`. On that toolchain the files are
-//! compared; on any other every case is only checked to fail to compile.
-//! `.ci/run` runs this crate on the pinned toolchain:
+//! one toolchain, named in `tests/compile-fail/toolchain`. On that rustc the
+//! files are compared (and a missing one is a failure); on any other every
+//! case is only checked to fail to compile. `.ci/run` runs this crate on the
+//! pinned toolchain; from the workspace root:
 //!
 //! ```sh
-//! cargo +1.95.0 test -p typenet-compile-fail                   # compare
-//! TYPENET_BLESS=1 cargo +1.95.0 test -p typenet-compile-fail   # rewrite the expected files
+//! pinned=$(cat tests/compile-fail/toolchain)
+//! rustup toolchain install "$pinned" --profile minimal
+//! cargo +"$pinned" test -p typenet-compile-fail                   # compare
+//! TYPENET_BLESS=1 cargo +"$pinned" test -p typenet-compile-fail   # rewrite the expected files
 //! ```
 //!
-//! Review the diff of the rewritten files before committing them.
+//! Review the diff of the rewritten files before committing them. To move
+//! to a newer toolchain, change `toolchain` and bless on it.
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -38,7 +42,10 @@ fn mis_wired_nets_do_not_compile() {
     let rustc = rustc_version();
     let bless = env::var_os("TYPENET_BLESS").is_some();
     let exact = rustc == pinned;
-    assert!(!bless || exact, "the expected files are written by rustc {pinned}; this is rustc {rustc}");
+    assert!(
+        !bless || exact,
+        "the expected files are written by rustc {pinned}; this is rustc {rustc}"
+    );
     if !exact {
         eprintln!("rustc {rustc} is not the pinned {pinned}: only checking that every case fails to compile");
     }
@@ -73,7 +80,10 @@ fn mis_wired_nets_do_not_compile() {
         let path = entry.expect("read ui/").path();
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         if path.extension().is_some_and(|e| e != "rs") && !cases.contains_key(stem) {
-            failures.push(format!("{}: no case of that name", path.display()));
+            failures.push(format!(
+                "ui/{}: no case of that name",
+                path.file_name().unwrap().display()
+            ));
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
@@ -85,7 +95,12 @@ fn cases(ui: &Path) -> BTreeMap<String, PathBuf> {
     for entry in fs::read_dir(ui).expect("read ui/") {
         let path = entry.expect("read ui/").path();
         if path.extension().is_some_and(|e| e == "rs") {
-            let name = path.file_stem().unwrap().to_str().expect("case names are UTF-8").to_owned();
+            let name = path
+                .file_stem()
+                .unwrap()
+                .to_str()
+                .expect("case names are UTF-8")
+                .to_owned();
             cases.insert(name, path);
         }
     }
@@ -95,9 +110,15 @@ fn cases(ui: &Path) -> BTreeMap<String, PathBuf> {
 fn rustc_version() -> String {
     // Through rustup this is the toolchain `cargo +x test` chose, which the
     // `cargo` below uses too.
-    let out = Command::new("rustc").arg("--version").output().expect("run rustc --version");
+    let out = Command::new("rustc")
+        .arg("--version")
+        .output()
+        .expect("run rustc --version");
     let text = String::from_utf8(out.stdout).expect("rustc --version is UTF-8");
-    text.split_whitespace().nth(1).expect("rustc --version names a version").to_owned()
+    text.split_whitespace()
+        .nth(1)
+        .expect("rustc --version names a version")
+        .to_owned()
 }
 
 /// Checks all cases in one package under the target directory and returns
@@ -105,7 +126,10 @@ fn rustc_version() -> String {
 fn check(cases: &BTreeMap<String, PathBuf>) -> BTreeMap<String, Vec<Value>> {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("typenet-compile-fail");
     fs::create_dir_all(&dir).expect("create the package directory");
-    let workspace = Path::new(CRATE).join("../..").canonicalize().expect("find the workspace");
+    let workspace = Path::new(CRATE)
+        .join("../..")
+        .canonicalize()
+        .expect("find the workspace");
     let mut manifest = format!(
         "[package]\nname = \"cases\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n\
          [dependencies]\ntypenet = {{ path = {:?} }}\n\n[workspace]\n",
@@ -120,7 +144,14 @@ fn check(cases: &BTreeMap<String, PathBuf>) -> BTreeMap<String, Vec<Value>> {
 
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = Command::new(cargo)
-        .args(["check", "--bins", "--keep-going", "--quiet", "--message-format=json", "--target-dir"])
+        .args([
+            "check",
+            "--bins",
+            "--keep-going",
+            "--quiet",
+            "--message-format=json",
+            "--target-dir",
+        ])
         .arg(dir.join("target"))
         .current_dir(&dir)
         .output()
@@ -129,7 +160,9 @@ fn check(cases: &BTreeMap<String, PathBuf>) -> BTreeMap<String, Vec<Value>> {
     let mut errors: BTreeMap<String, Vec<Value>> = cases.keys().map(|name| (name.clone(), Vec::new())).collect();
     let mut elsewhere = String::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Ok(msg) = serde_json::from_str::<Value>(line) else { continue };
+        let Ok(msg) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
         let diagnostic = &msg["message"];
         if msg["reason"] != "compiler-message" || diagnostic["level"] != "error" {
             continue;
@@ -157,11 +190,18 @@ fn report(errors: &[Value], case: &Path) -> String {
     let in_case = |span: &Value| Path::new(str(&span["file_name"])) == case;
     let mut out = format!("{} error{}\n", errors.len(), if errors.len() == 1 { "" } else { "s" });
     for error in errors {
-        let code = error["code"]["code"].as_str().map(|c| format!("[{c}]")).unwrap_or_default();
+        let code = error["code"]["code"]
+            .as_str()
+            .map(|c| format!("[{c}]"))
+            .unwrap_or_default();
         write!(out, "\nerror{code}: {}\n", text(&error["message"])).unwrap();
         for span in spans(error).filter(|s| in_case(s)) {
             let (start, end) = (&span["line_start"], &span["line_end"]);
-            let lines = if start == end { format!("{start}") } else { format!("{start}-{end}") };
+            let lines = if start == end {
+                format!("{start}")
+            } else {
+                format!("{start}-{end}")
+            };
             let mark = if span["is_primary"] == true { '^' } else { '-' };
             let label = span["label"].as_str().filter(|l| !l.trim().is_empty());
             let label = label.map(|l| format!(" {}", indent(l))).unwrap_or_default();
