@@ -22,9 +22,9 @@ use crate::{
 /// again, read by the pool, and its gradient makes the same trips
 /// backwards. Here one image's convolution output stays in the cache from
 /// the convolution to the pool and back: the layer keeps only the pooled
-/// output and where each maximum came from. On SimpleConvNet this takes a
-/// training step from 5.6–6.3 ms to 3.5–4.0 ms (see the README's speed
-/// section). The ReLU's gradient is taken at the pooled values, which is
+/// output and where each maximum came from. On SimpleConvNet this is the
+/// faster form of the training step (the README's Speed section has the
+/// figures for both). The ReLU's gradient is taken at the pooled values, which is
 /// the same: only each window's maximum receives a gradient, and it passes
 /// the ReLU exactly where that maximum is positive.
 ///
