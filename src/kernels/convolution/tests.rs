@@ -434,10 +434,10 @@ fn direct_sums_in_the_order_of_the_weights() {
         let (ho, wo) = (g.rows().out(), g.cols().out());
         let mut want = Vec::new();
         for i in 0..b {
-            for o in 0..g.cout {
+            for (o, &first) in bias.iter().enumerate() {
                 for oh in 0..ho {
                     for ow in 0..wo {
-                        let mut acc = bias[o];
+                        let mut acc = first;
                         for c in 0..g.cin {
                             for r in 0..g.kh {
                                 for q in 0..g.kw {
@@ -450,7 +450,7 @@ fn direct_sums_in_the_order_of_the_weights() {
                                         continue;
                                     }
                                     let tap = ((o * g.cin + c) * g.kh + r) * g.kw + q;
-                                    acc = acc + w[tap] * x[((i * g.cin + c) * g.h + ih) * g.w + iw];
+                                    acc += w[tap] * x[((i * g.cin + c) * g.h + ih) * g.w + iw];
                                 }
                             }
                         }

@@ -297,7 +297,7 @@ fn portable_nn_sums_in_the_order_of_k() {
             for j in 0..n {
                 let mut acc = start[i * n + j];
                 for p in 0..k {
-                    acc = acc + a[i * k + p] * b[p * n + j];
+                    acc += a[i * k + p] * b[p * n + j];
                 }
                 want.push(acc.to_bits());
             }
