@@ -55,7 +55,7 @@
 //!   [`Net!`] (a net's type, sizes computed), [`chain!`], [`Input`],
 //!   [`Residual`], [`Sum`], [`Concat`];
 //! - [`layers`]: [`Affine`], [`Relu`], [`Sigmoid`], [`SoftmaxWithLoss`],
-//!   [`Dropout`], [`BatchNorm`], [`Conv2d`], [`MaxPool2d`], `ConvReluPool`
+//!   [`Dropout`], [`BatchNorm`], [`Conv2d`], [`MaxPool2d`], [`ConvReluPool`]
 //!   (a convolution, a ReLU and a max-pool as one faster layer), and
 //!   [`Activation`] for writing element-wise ones;
 //! - [`math`]: the book's functions and the [`Init`]ialisers;
@@ -112,9 +112,9 @@ pub use compose::{Chain, Concat, Input, Residual, Sum};
 pub use diagnostics::{
     Gradient, GradientDiff, Summary, gradient_check, numerical_gradient, numerical_gradient_of_net, stored_gradients,
 };
-#[cfg(feature = "alloc")]
-pub use layers::ConvReluPool;
-pub use layers::{Activation, Affine, BatchNorm, Conv2d, Dropout, MaxPool2d, Relu, Sigmoid, SoftmaxWithLoss};
+pub use layers::{
+    Activation, Affine, BatchNorm, Conv2d, ConvReluPool, Dropout, MaxPool2d, Relu, Sigmoid, SoftmaxWithLoss,
+};
 pub use math::{Init, cross_entropy_error, relu, sigmoid, softmax, softmax_rows};
 #[cfg(feature = "alloc")]
 pub use model::Heap;
@@ -137,11 +137,10 @@ struct ReadmeExamples;
 
 /// The names most programs need: `use typenet::prelude::*;`.
 pub mod prelude {
-    #[cfg(feature = "alloc")]
-    pub use crate::ConvReluPool;
     pub use crate::{
-        Affine, Batch, BatchNorm, Chain, Concat, Const, Conv2d, Dropout, Dyn, Frozen, Image, Init, Inline, Input,
-        Labels, Layer, Loss, MaxPool2d, Network, Optimizer, Pair, Params, Relu, Residual, Row, Rows, Scalar, Sgd,
-        Sigmoid, SoftmaxWithLoss, Sum, Tensors, Trainable, TrainableNetwork, Training, TwoLayerNet, two_layer_net,
+        Affine, Batch, BatchNorm, Chain, Concat, Const, Conv2d, ConvReluPool, Dropout, Dyn, Frozen, Image, Init,
+        Inline, Input, Labels, Layer, Loss, MaxPool2d, Network, Optimizer, Pair, Params, Relu, Residual, Row, Rows,
+        Scalar, Sgd, Sigmoid, SoftmaxWithLoss, Sum, Tensors, Trainable, TrainableNetwork, Training, TwoLayerNet,
+        two_layer_net,
     };
 }

@@ -15,9 +15,7 @@ mod softmax_with_loss;
 pub use activation::Activation;
 pub use affine::{Affine, AffineCache};
 pub use batch_norm::{BatchNorm, BatchNormCache};
-pub use conv::{Conv2d, ConvCache, MaxPool2d, PoolCache};
-#[cfg(feature = "alloc")]
-pub use conv::{ConvReluPool, ConvReluPoolCache};
+pub use conv::{Conv2d, ConvCache, ConvReluPool, ConvReluPoolCache, MaxPool2d, PoolCache};
 pub use dropout::Dropout;
 pub use relu::Relu;
 pub use sigmoid::Sigmoid;

@@ -34,7 +34,7 @@ const MICROBIT: Board = Board {
     flash: 256 << 10,
     ram: 16 << 10,
     stack: 14 << 10,
-    digits: 0,
+    digits: 100,
 };
 
 fn main() {

@@ -37,33 +37,64 @@ pub(crate) fn conv2d_forward_direct<T: crate::Scalar>(
         return;
     }
     let g = *geom;
+    for (xi, yi) in x.chunks_exact(g.in_len()).zip(y.chunks_exact_mut(g.out_len())) {
+        for (o, plane) in yi.chunks_exact_mut(g.pixels()).enumerate() {
+            let (filter, bias) = (&weight[o * g.taps()..][..g.taps()], bias[o]);
+            for (oh, out) in plane.chunks_exact_mut(g.cols().out()).enumerate() {
+                output_row(&g, xi, filter, bias, oh, out);
+            }
+        }
+    }
+}
+
+/// Output row `oh` of output channel `o` of one image `x`, as
+/// [`conv2d_forward_direct`] computes it, without the image's other rows:
+/// for a layer that uses each row as it comes (a pooling fused after the
+/// convolution), so the whole output never has to be held at once.
+///
+/// # Panics
+/// If a slice's length does not match `geom`, or the row is not one of
+/// the output's.
+pub(crate) fn conv2d_row_direct<T: crate::Scalar>(
+    geom: &Window2d,
+    x: &[T],
+    weight: &[T],
+    bias: &[T],
+    (o, oh): (usize, usize),
+    y: &mut [T],
+) {
+    check_batch(geom, 1, x, weight, geom.out_len());
+    assert_eq!(bias.len(), geom.cout, "conv bias length");
+    assert!(o < geom.cout && oh < geom.rows().out(), "conv output row out of range");
+    assert_eq!(y.len(), geom.cols().out(), "conv output row length");
+    let taps = geom.taps();
+    output_row(geom, x, &weight[o * taps..][..taps], bias[o], oh, y);
+}
+
+/// Output row `oh` of the output channel whose weights are `filter`, for
+/// one image `x`: the edge outputs window by window, the interior a tile
+/// at a time.
+#[inline(always)]
+fn output_row<T: crate::Scalar>(g: &Window2d, x: &[T], filter: &[T], bias: T, oh: usize, out: &mut [T]) {
     let (rows, cols) = (g.rows(), g.cols());
-    let wo = cols.out();
     // the output columns whose whole window is inside the image, and of
     // them the ones taken a tile at a time
     let inner = cols.interior();
     let tiled = if g.sw == 1 { inner.len() / TILE * TILE } else { 0 };
-    for (xi, yi) in x.chunks_exact(g.in_len()).zip(y.chunks_exact_mut(g.out_len())) {
-        for (o, plane) in yi.chunks_exact_mut(g.pixels()).enumerate() {
-            let (filter, bias) = (&weight[o * g.taps()..][..g.taps()], bias[o]);
-            for (oh, out) in plane.chunks_exact_mut(wo).enumerate() {
-                let window_rows = rows.taps_inside(oh);
-                let (edge, rest) = out.split_at_mut(inner.start);
-                let (tiles, rest) = rest.split_at_mut(tiled);
-                for (ow, y) in edge.iter_mut().enumerate() {
-                    *y = window(&g, xi, filter, window_rows.clone(), cols.taps_inside(ow), bias);
-                }
-                for (t, y) in tiles.chunks_exact_mut(TILE).enumerate() {
-                    // `inner.start ≥ left`: these windows start in the image
-                    let iw = inner.start + t * TILE - g.pad.left;
-                    y.copy_from_slice(&tile(&g, xi, filter, window_rows.clone(), iw, bias));
-                }
-                let first = inner.start + tiled;
-                for (ow, y) in (first..).zip(rest) {
-                    *y = window(&g, xi, filter, window_rows.clone(), cols.taps_inside(ow), bias);
-                }
-            }
-        }
+    let window_rows = rows.taps_inside(oh);
+    let (edge, rest) = out.split_at_mut(inner.start);
+    let (tiles, rest) = rest.split_at_mut(tiled);
+    for (ow, y) in edge.iter_mut().enumerate() {
+        *y = window(g, x, filter, window_rows.clone(), cols.taps_inside(ow), bias);
+    }
+    for (t, y) in tiles.chunks_exact_mut(TILE).enumerate() {
+        // `inner.start ≥ left`: these windows start in the image
+        let iw = inner.start + t * TILE - g.pad.left;
+        y.copy_from_slice(&tile(g, x, filter, window_rows.clone(), iw, bias));
+    }
+    let first = inner.start + tiled;
+    for (ow, y) in (first..).zip(rest) {
+        *y = window(g, x, filter, window_rows.clone(), cols.taps_inside(ow), bias);
     }
 }
 
@@ -115,6 +146,15 @@ fn tile<T: crate::Scalar>(
         for (r, i) in rows.clone().enumerate() {
             let row = &xc[(ih + r) * g.w + iw..][..kw + TILE - 1];
             let fs = &fc[i * kw..][..kw];
+            if kw == 5 {
+                // the digit reader's width, written out: each input value
+                // loaded once for the eight outputs and the five weights
+                // kept in registers (half the loads of the loop below, and
+                // no loop at opt-level "s"); the same sums in the same order
+                let (row, fs): (&[T; 5 + TILE - 1], &[T; 5]) = (row.try_into().unwrap(), fs.try_into().unwrap());
+                five_taps(&mut acc, row, fs);
+                continue;
+            }
             // the kernel row as output t sees it: `kw` values from column
             // t, cut before the loop, so the loop checks no index (at
             // opt-level "s" the eight sums are written out: a loop over
@@ -144,6 +184,29 @@ fn tile<T: crate::Scalar>(
         }
     }
     acc
+}
+
+/// The eight sums of a tile over one kernel row of five taps, tap by tap
+/// (each output's taps in order, as the loop in [`tile`] adds them).
+#[inline(always)]
+fn five_taps<T: crate::Scalar>(acc: &mut [T; TILE], x: &[T; 5 + TILE - 1], f: &[T; 5]) {
+    macro_rules! tap {
+        ($i:literal) => {
+            acc[0] = acc[0] + f[$i] * x[$i];
+            acc[1] = acc[1] + f[$i] * x[$i + 1];
+            acc[2] = acc[2] + f[$i] * x[$i + 2];
+            acc[3] = acc[3] + f[$i] * x[$i + 3];
+            acc[4] = acc[4] + f[$i] * x[$i + 4];
+            acc[5] = acc[5] + f[$i] * x[$i + 5];
+            acc[6] = acc[6] + f[$i] * x[$i + 6];
+            acc[7] = acc[7] + f[$i] * x[$i + 7];
+        };
+    }
+    tap!(0);
+    tap!(1);
+    tap!(2);
+    tap!(3);
+    tap!(4);
 }
 
 /// Gradients of a convolution with plain loops and no scratch (the training

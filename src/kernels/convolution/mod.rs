@@ -55,7 +55,7 @@ pub(crate) use super::Window2d;
 #[cfg(feature = "alloc")]
 use super::{nn, nt, tn};
 #[cfg_attr(feature = "alloc", allow(unused_imports))] // the training path without alloc
-pub(crate) use direct::{conv2d_backward_direct, conv2d_forward_direct};
+pub(crate) use direct::{conv2d_backward_direct, conv2d_forward_direct, conv2d_row_direct};
 
 /// Panics unless the slices hold `b` images of the convolution `g`.
 fn check_batch<T>(g: &Window2d, b: usize, x: &[T], weight: &[T], y_len: usize) {

@@ -412,3 +412,54 @@ fn kernel_larger_than_padded_image_panics() {
     let g = geom(1, 2, 2, 1, 5, 1, 1);
     conv2d_forward_direct::<f32>(&g, 1, &[0.0; 4], &[0.0; 25], &[0.0], &mut []);
 }
+
+/// The direct loops sum each output as their documentation says, bias
+/// first, then the taps inside the image in the order of the weights
+/// (channel, row, column): equal bits to that sum written as one loop, on
+/// the edges, in the tiles, and in the five-tap tiles written out.
+#[test]
+fn direct_sums_in_the_order_of_the_weights() {
+    for g in [
+        geom(2, 28, 28, 3, 5, 1, 0),
+        geom(1, 13, 21, 2, 5, 1, 2),
+        geom(2, 9, 17, 2, 3, 1, 1),
+        geom(1, 12, 12, 2, 5, 2, 1),
+    ] {
+        let b = 2;
+        let x = values::<f32>(b * g.in_len(), 5, 0.1);
+        let w = values::<f32>(g.weight_len(), 6, 0.0);
+        let bias = values::<f32>(g.cout, 7, 0.0);
+        let mut y = vec![7.5f32; b * g.out_len()];
+        conv2d_forward_direct(&g, b, &x, &w, &bias, &mut y);
+        let (ho, wo) = (g.rows().out(), g.cols().out());
+        let mut want = Vec::new();
+        for i in 0..b {
+            for (o, &first) in bias.iter().enumerate() {
+                for oh in 0..ho {
+                    for ow in 0..wo {
+                        let mut acc = first;
+                        for c in 0..g.cin {
+                            for r in 0..g.kh {
+                                for q in 0..g.kw {
+                                    let (ih, iw) = (oh * g.sh + r, ow * g.sw + q);
+                                    if ih < g.pad.top || iw < g.pad.left {
+                                        continue;
+                                    }
+                                    let (ih, iw) = (ih - g.pad.top, iw - g.pad.left);
+                                    if ih >= g.h || iw >= g.w {
+                                        continue;
+                                    }
+                                    let tap = ((o * g.cin + c) * g.kh + r) * g.kw + q;
+                                    acc += w[tap] * x[((i * g.cin + c) * g.h + ih) * g.w + iw];
+                                }
+                            }
+                        }
+                        want.push(acc.to_bits());
+                    }
+                }
+            }
+        }
+        let got: Vec<u32> = y.iter().map(|v| v.to_bits()).collect();
+        assert_eq!(got, want, "{g:?}");
+    }
+}

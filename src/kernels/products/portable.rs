@@ -20,14 +20,58 @@ where
     if n < NARROW {
         return gemm_nn_narrow(k, n, a, b, c);
     }
-    for (ci, ai) in c.chunks_exact_mut(n).zip(a.chunks_exact(k.max(1))) {
-        for (&aip, bp) in ai.iter().zip(b.chunks_exact(n)) {
-            for (cij, &bpj) in ci.iter_mut().zip(bp) {
-                *cij = *cij + aip * bpj;
-            }
+    if k == 0 {
+        return;
+    }
+    // a row of `c` a few columns at a time, each column's sum kept in a
+    // register through all of `k` (rather than `c` loaded and stored for
+    // every multiply-add), the taps in the order of `p` as before
+    for (ci, ai) in c.chunks_exact_mut(n).zip(a.chunks_exact(k)) {
+        let mut j = 0;
+        while n - j >= 8 {
+            columns_8(ai, &b[j..], n, &mut ci[j..j + 8]);
+            j += 8;
+        }
+        if n - j >= 4 {
+            columns_4(ai, &b[j..], n, &mut ci[j..j + 4]);
+            j += 4;
+        }
+        if n - j >= 2 {
+            columns_2(ai, &b[j..], n, &mut ci[j..j + 2]);
+            j += 2;
+        }
+        if n - j == 1 {
+            columns_1(ai, &b[j..], n, &mut ci[j..]);
         }
     }
 }
+
+/// `c += a·b` for the `W` columns of `b` (rows of `n`) from its first: a
+/// function per width with the sums written out, since at opt-level "s" a
+/// loop over them would stay a loop and the sums would leave the
+/// registers. Each row of `b` is cut to `W` before its sums, so none of
+/// them checks an index.
+macro_rules! columns {
+    ($name:ident, $w:literal, $($j:literal)+) => {
+        #[inline(always)]
+        fn $name<T>(a: &[T], b: &[T], n: usize, c: &mut [T])
+        where
+            T: Copy + Add<Output = T> + Mul<Output = T>,
+        {
+            let c: &mut [T; $w] = c.try_into().expect("a tile of columns");
+            let mut acc = *c;
+            for (&ap, bp) in a.iter().zip(b.chunks(n)) {
+                let bp: &[T; $w] = bp[..$w].try_into().expect("a tile of columns");
+                $(acc[$j] = acc[$j] + ap * bp[$j];)+
+            }
+            *c = acc;
+        }
+    };
+}
+columns!(columns_8, 8, 0 1 2 3 4 5 6 7);
+columns!(columns_4, 4, 0 1 2 3);
+columns!(columns_2, 2, 0 1);
+columns!(columns_1, 1, 0);
 
 /// Outputs narrower than this take [`gemm_nn_narrow`].
 const NARROW: usize = 8;

@@ -278,3 +278,31 @@ fn random_shapes_match_portable_f32() {
 fn random_shapes_match_portable_f64() {
     random_shapes_match_portable::<f64>();
 }
+
+/// The portable `x·W` sums each output in the order of `k`, starting from
+/// what `c` held: equal bits to that sum written as one loop, for widths
+/// that take every tile of columns (8, 4, 2, 1) and the narrow path's
+/// bound.
+#[test]
+fn portable_nn_sums_in_the_order_of_k() {
+    for n in [8, 9, 10, 11, 13, 15, 16, 20, 31] {
+        let (m, k) = (2, 37);
+        let a = values::<f32>(m * k, 1);
+        let b = values::<f32>(k * n, 2);
+        let start = values::<f32>(m * n, 3);
+        let mut c = start.clone();
+        portable::gemm_nn(m, k, n, &a, &b, &mut c, true);
+        let mut want = Vec::new();
+        for i in 0..m {
+            for j in 0..n {
+                let mut acc = start[i * n + j];
+                for p in 0..k {
+                    acc += a[i * k + p] * b[p * n + j];
+                }
+                want.push(acc.to_bits());
+            }
+        }
+        let got: Vec<u32> = c.iter().map(|v| v.to_bits()).collect();
+        assert_eq!(got, want, "n = {n}");
+    }
+}

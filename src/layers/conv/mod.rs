@@ -3,12 +3,10 @@
 //! with a ReLU between them run as one layer, one image at a time.
 
 mod conv2d;
-#[cfg(feature = "alloc")]
 mod conv_relu_pool;
 mod max_pool2d;
 pub mod sides;
 
-#[cfg(feature = "alloc")]
 pub use conv_relu_pool::{ConvReluPool, ConvReluPoolCache};
 pub use conv2d::{Conv2d, ConvCache};
 pub use max_pool2d::{MaxPool2d, PoolCache};
