@@ -1,5 +1,8 @@
 //! Large layers never pass through the stack: built, run and cloned on an
-//! ordinary test thread (2 MiB) of a debug build.
+//! ordinary test thread (2 MiB) of a debug build. `.ci/run` also runs them
+//! at opt-level 0 (`--profile opt0`), what a crate depending on typenet
+//! gets in its own debug builds, where every by-value temporary stays on
+//! the stack.
 
 mod common;
 

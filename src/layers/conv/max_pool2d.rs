@@ -40,7 +40,10 @@ impl<const C: usize, const HO: usize, const WO: usize, R: Rows> Default for Pool
 
 impl<const C: usize, const HO: usize, const WO: usize, R: Rows> PoolCache<C, HO, WO, R> {
     fn flat_mut(&mut self, rows: usize) -> &mut [u32] {
-        R::set_rows(&mut self.argmax, rows, [[[0; WO]; HO]; C]);
+        // SAFETY: all-zero bytes are a valid array of `u32`. Zeroed in
+        // place rather than resized with a zero map: unoptimised code would
+        // pass that map (C·HO·WO words) by value through several frames.
+        unsafe { R::set_rows_zeroed(&mut self.argmax, rows) };
         self.argmax
             .as_mut()
             .as_flattened_mut()
