@@ -71,7 +71,31 @@ fn cross_entropy_of_nan_is_nan<T: Scalar>() {
     assert!(cross_entropy_error(&y, &Labels::<2>::from_slice(&[0]).unwrap().one_hot::<T>()).is_nan());
 }
 
+/// The activations beyond the book's, at their pieces and edges.
+fn tanh_leaky_relu_and_relu6_values<T: Scalar>() {
+    let x: Batch<[T; 6]> = Batch::from_rows(vec![[-7.0, -0.5, 0.0, 0.5, 6.0, 7.5].map(T::of)]);
+    let mut y = Batch::<[T; 6]>::zeros(1);
+    Relu6.infer(&x, &mut y);
+    assert_eq!(y[0], [0.0, 0.0, 0.0, 0.5, 6.0, 6.0].map(T::of));
+    LeakyRelu::new(0.25).infer(&x, &mut y);
+    assert_eq!(y[0], [-1.75, -0.125, 0.0, 0.5, 6.0, 7.5].map(T::of));
+    assert_eq!(LeakyRelu::default().slope(), 0.01);
+    Tanh.infer(&x, &mut y);
+    let want = [-7.0f64, -0.5, 0.0, 0.5, 6.0, 7.5].map(|v| T::of(v.tanh()));
+    assert_close(&y[0], &want, 1e-7);
+    let nan: Batch<[T; 6]> = Batch::from_rows(vec![[T::nan(); 6]]);
+    for (name, layer) in [("Relu6", 0), ("LeakyRelu", 1), ("Tanh", 2)] {
+        match layer {
+            0 => Relu6.infer(&nan, &mut y),
+            1 => LeakyRelu::default().infer(&nan, &mut y),
+            _ => Tanh.infer(&nan, &mut y),
+        }
+        assert!(y[0].iter().all(|v| v.is_nan()), "{name} must not hide NaN");
+    }
+}
+
 for_f32_and_f64!(
+    tanh_leaky_relu_and_relu6_values,
     cross_entropy_of_nan_is_nan,
     softmax_is_stable_and_sums_to_one,
     sigmoid_and_relu_edges,

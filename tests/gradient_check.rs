@@ -223,6 +223,52 @@ fn sigmoid<T: Scalar>() -> Case<Squashed<T>, [T; 6], 6> {
     )
 }
 
+type Tanhed<T> = Chain![Affine<[T; 6], 6>, Tanh, SoftmaxWithLoss<6>];
+fn tanh<T: Scalar>() -> Case<Tanhed<T>, [T; 6], 6> {
+    let net = Affine::init(Init::Normal(1.0), &mut rng(6))
+        .then(Tanh)
+        .then(SoftmaxWithLoss);
+    (
+        net,
+        inputs(4, -2.0, 2.0, 16),
+        Labels::from_slice(&[3, 2, 5, 1]).unwrap(),
+    )
+}
+
+/// A leak of 0.2 on inputs away from the kink at 0, on both sides of it.
+type Leaky<T> = Chain![Affine<[T; 6], 6>, LeakyRelu, SoftmaxWithLoss<6>];
+fn leaky_relu<T: Scalar>() -> Case<Leaky<T>, [T; 6], 6> {
+    let net = Affine::init(Init::Normal(0.7), &mut rng(7))
+        .then(LeakyRelu::new(0.2))
+        .then(SoftmaxWithLoss);
+    let x = inputs(4, -1.0, 1.0, 17);
+    let mut hidden = Batch::<[T; 6]>::zeros(4);
+    net.layer::<0>().infer(&x, &mut hidden);
+    away_from_kinks(&hidden, 1e-3);
+    assert!(hidden.as_slice().iter().any(|&v| v < T::ZERO), "some inputs leak");
+    (net, x, Labels::from_slice(&[0, 4, 2, 3]).unwrap())
+}
+
+/// Inputs on the three pieces of ReLU6 (below 0, between, above 6), away
+/// from both kinks.
+type Capped<T> = Chain![Affine<[T; 6], 6>, Relu6, SoftmaxWithLoss<6>];
+fn relu6<T: Scalar>() -> Case<Capped<T>, [T; 6], 6> {
+    let net = Affine::init(Init::Normal(4.0), &mut rng(8))
+        .then(Relu6)
+        .then(SoftmaxWithLoss);
+    let x = inputs(4, -1.0, 1.0, 18);
+    let mut hidden = Batch::<[T; 6]>::zeros(4);
+    net.layer::<0>().infer(&x, &mut hidden);
+    away_from_kinks(&hidden, 1e-3);
+    let mut shifted = hidden.clone();
+    shifted.as_mut_slice().iter_mut().for_each(|v| *v = *v - T::of(6.0));
+    away_from_kinks(&shifted, 1e-3);
+    let values = hidden.as_slice();
+    assert!(values.iter().any(|&v| v > T::of(6.0)), "some inputs are capped");
+    assert!(values.iter().any(|&v| v > T::ZERO && v < T::of(6.0)), "some pass");
+    (net, x, Labels::from_slice(&[1, 5, 0, 2]).unwrap())
+}
+
 /// SoftmaxWithLoss in the middle of a chain back-propagates through the
 /// softmax Jacobian; at the end it gives (y − t)/batch.
 type SoftmaxInside<T> = Chain![Affine<[T; 4], 5>, SoftmaxWithLoss<5>, Affine<[T; 5], 3>, SoftmaxWithLoss<3>];
@@ -523,6 +569,9 @@ gradient_checks! {
     affine: 2;
     relu: 2;
     sigmoid: 2;
+    tanh: 2;
+    leaky_relu: 2;
+    relu6: 2;
     softmax_as_layer_and_loss: 4;
     two_layer_net_784_50_10: 4;
     deep_chain: 6;
