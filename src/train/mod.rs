@@ -2,7 +2,7 @@
 //! [`Trainer`], data-parallel steps for any loop ([`DataParallel`]), and
 //! evaluation in inference mode ([`accuracy`], [`predictions`]).
 
-mod barrier;
+mod board;
 mod error;
 mod evaluate;
 mod history;

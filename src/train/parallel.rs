@@ -1,13 +1,20 @@
-//! Data-parallel training: each thread keeps a replica of the net and its
-//! optimizer and back-propagates its share of every batch; the replicas
-//! then average their gradients (and running statistics) and all apply the
-//! same guarded update, so they stay identical.
+//! Data-parallel training: each replica of the net and its optimizer
+//! back-propagates its share of every batch; the replicas then average
+//! their gradients (and running statistics) and all apply the same guarded
+//! update, so they stay identical.
 //!
 //! Splitting each matrix product over threads instead moves the batch, the
 //! gradients and the weights between the cores' caches several times per
 //! step, which for a step of ~100 µs costs more than the second core saves.
 //! Here a core reads only its own rows, its own weights, and once per step
 //! the other replicas' gradients.
+//!
+//! There is one replica per thread, and each thread takes its own
+//! replica's work first; but any thread may do any replica's work (the
+//! [`Board`]), so a helper thread the scheduler has parked behind another
+//! process does not hold up the step: the caller does its part. Each
+//! replica owns its net, optimizer, workspace and randomness, so the
+//! result does not depend on which thread computed what.
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -15,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 use std::thread::{self, JoinHandle};
 
 use super::TrainError;
-use super::barrier::SpinBarrier;
+use super::board::{self, Board};
 use crate::Element;
 use crate::data::Dataset;
 use crate::model::WorkspaceOf;
@@ -29,7 +36,12 @@ fn unpoisoned<G>(r: Result<G, PoisonError<G>>) -> G {
     r.unwrap_or_else(PoisonError::into_inner)
 }
 
-/// One thread's buffers: its share of the batch, its workspace (with its
+/// The phases of a step, each one task per replica.
+const GRADIENT: usize = 0;
+const AVERAGE: usize = 1;
+const UPDATE: usize = 2;
+
+/// One replica's buffers: its share of the batch, its workspace (with its
 /// own training randomness), and the averaged gradient and buffers.
 struct Local<In: Row<Scalar: Scalar>, N: TrainableNetwork<In>, const C: usize> {
     ws: WorkspaceOf<N, In, Dyn>,
@@ -39,93 +51,93 @@ struct Local<In: Row<Scalar: Scalar>, N: TrainableNetwork<In>, const C: usize> {
     mean_buffers: Vec<In::Scalar>,
 }
 
-/// What the threads share while training.
-struct Shared<In: Row<Scalar: Scalar>, N, const C: usize> {
-    threads: usize,
-    barrier: SpinBarrier,
+/// What the threads share while training: the replicas and the step's
+/// inputs and outcomes, each replica's parts behind its own lock (a task
+/// locks only what its phase touches, and phases never overlap).
+struct Shared<In: Row<Scalar: Scalar>, N: TrainableNetwork<In>, O, const C: usize> {
+    replicas: usize,
+    board: Board,
     data: Dataset<In, C>,
     /// The current batch's indices.
-    indices: Mutex<Vec<usize>>,
-    /// The replicas; replica 0 is the one [`DataParallel::net`] shows.
+    indices: RwLock<Vec<usize>>,
+    /// The replicas' nets; replica 0 is the one [`DataParallel::net`] shows.
     nets: Vec<RwLock<N>>,
+    optimizers: Vec<Mutex<O>>,
+    locals: Vec<Mutex<Local<In, N, C>>>,
     /// Each replica's (rows, mean loss) for the current step.
     reports: Mutex<[(usize, f64); MAX_THREADS]>,
+    /// Each replica's update: applied, or refused for a non-finite value.
+    updates: Mutex<[Result<(), NonFinite>; MAX_THREADS]>,
     /// Why a helper thread stopped, if one did.
     failure: Mutex<Option<String>>,
+    /// Keeps the helper threads from taking tasks, as a scheduler that
+    /// parks them does.
+    #[cfg(test)]
+    held: std::sync::atomic::AtomicBool,
 }
 
-impl<In, N, const C: usize> Shared<In, N, C>
+impl<In, N, O, const C: usize> Shared<In, N, O, C>
 where
     In: Row<Scalar: Scalar>,
     N: TrainableNetwork<In, Out = [In::Scalar; C]>,
+    O: Optimizer<In::Scalar>,
 {
-    /// One step on replica `t`, in three phases separated by barriers:
-    /// back-propagate this thread's rows; average all replicas' gradients
-    /// and buffers into `local`; take the guarded update with the means.
-    /// Every replica computes the same sums in the same order, so they stay
-    /// identical, and all refuse or all apply a step. `None` if the run was
-    /// stopped.
-    fn step<O: Optimizer<In::Scalar>>(
-        &self,
-        t: usize,
-        optimizer: &mut O,
-        local: &mut Local<In, N, C>,
-        indices: &[usize],
-    ) -> Option<Result<f64, (f64, NonFinite)>> {
-        let rows = indices.len() * t / self.threads..indices.len() * (t + 1) / self.threads;
-        {
-            let mut net = unpoisoned(self.nets[t].write());
-            self.data.gather(&indices[rows.clone()], &mut local.x, &mut local.t);
-            let loss = match net.gradient_with(&mut local.ws, &local.x, &local.t, None) {
-                Ok(loss) => loss.as_f64(),
-                Err(_) => f64::NAN, // the gather sizes both alike: unreachable
-            };
-            unpoisoned(self.reports.lock())[t] = (rows.len(), loss);
-        }
-        if !self.barrier.wait() {
-            return None;
-        }
-        let reports = *unpoisoned(self.reports.lock());
-        let reports = &reports[..self.threads];
-        let total = reports.iter().map(|r| r.0).sum::<usize>().max(1) as f64;
-        let loss: f64 = reports.iter().map(|&(rows, loss)| rows as f64 / total * loss).sum();
-        let averaged = self.threads > 1;
-        if averaged {
-            self.average(local, reports, total);
-            if !self.barrier.wait() {
-                return None;
+    /// Replica `r`'s task in `phase`: back-propagate its rows; average all
+    /// replicas' gradients and buffers into its own buffers; take the
+    /// guarded update with the means. Every replica computes the same sums
+    /// in the same order, so they stay identical, and all refuse or all
+    /// apply a step.
+    fn task(&self, phase: usize, r: usize) {
+        let mut local = unpoisoned(self.locals[r].lock());
+        let local = &mut *local;
+        match phase {
+            GRADIENT => {
+                let indices = unpoisoned(self.indices.read());
+                let rows = indices.len() * r / self.replicas..indices.len() * (r + 1) / self.replicas;
+                let mut net = unpoisoned(self.nets[r].write());
+                self.data.gather(&indices[rows.clone()], &mut local.x, &mut local.t);
+                let loss = match net.gradient_with(&mut local.ws, &local.x, &local.t, None) {
+                    Ok(loss) => loss.as_f64(),
+                    Err(_) => f64::NAN, // the gather sizes both alike: unreachable
+                };
+                unpoisoned(self.reports.lock())[r] = (rows.len(), loss);
+            }
+            AVERAGE => {
+                let reports = *unpoisoned(self.reports.lock());
+                self.average(local, &reports[..self.replicas]);
+            }
+            _ => {
+                let averaged = self.replicas > 1;
+                // The update reads the mean from the replica's own buffer
+                // rather than copying it over the gradients, which the
+                // other replicas have just read: rewriting those lines
+                // would cost a round of cache invalidations between cores.
+                let mut net = unpoisoned(self.nets[r].write());
+                let stepped = guarded_step(
+                    &mut *unpoisoned(self.optimizers[r].lock()),
+                    &mut Averaged {
+                        net: &mut *net,
+                        mean: averaged.then_some(&local.mean[..]),
+                        rows: core::marker::PhantomData,
+                    },
+                );
+                if averaged {
+                    let mut at = 0;
+                    net.visit_params_mut(&mut |p| {
+                        if p.kind == ParamKind::Buffer {
+                            p.value.copy_from_slice(&local.mean_buffers[at..at + p.value.len()]);
+                            at += p.value.len();
+                        }
+                    });
+                }
+                unpoisoned(self.updates.lock())[r] = stepped;
             }
         }
-        if !loss.is_finite() {
-            return Some(Err((loss, NonFinite::Loss)));
-        }
-        // The update reads the mean from this thread's own buffer rather
-        // than copying it over the gradients, which the other threads have
-        // just read: rewriting those lines would cost a round of cache
-        // invalidations between cores.
-        let mut net = unpoisoned(self.nets[t].write());
-        let stepped = guarded_step(
-            optimizer,
-            &mut Averaged {
-                net: &mut *net,
-                mean: averaged.then_some(&local.mean[..]),
-                rows: core::marker::PhantomData,
-            },
-        );
-        if averaged {
-            let mut at = 0;
-            net.visit_params_mut(&mut |p| {
-                if p.kind == ParamKind::Buffer {
-                    p.value.copy_from_slice(&local.mean_buffers[at..at + p.value.len()]);
-                    at += p.value.len();
-                }
-            });
-        }
-        Some(stepped.map(|()| loss).map_err(|what| (loss, what)))
     }
 
     /// The row-weighted mean of every replica's gradients and buffers.
-    fn average(&self, local: &mut Local<In, N, C>, reports: &[(usize, f64)], total: f64) {
+    fn average(&self, local: &mut Local<In, N, C>, reports: &[(usize, f64)]) {
+        let total = reports.iter().map(|r| r.0).sum::<usize>().max(1) as f64;
         for (j, (net, &(rows, _))) in self.nets.iter().zip(reports).enumerate() {
             let w = In::Scalar::of(rows as f64 / total);
             let net: RwLockReadGuard<'_, N> = unpoisoned(net.read());
@@ -148,6 +160,14 @@ where
                 }
             });
         }
+    }
+
+    /// Posts `phase`, works on it from replica 0 and waits until every
+    /// replica's task is done: `false` if the run stopped.
+    fn run(&self, phase: usize) -> bool {
+        let post = self.board.post(phase);
+        self.board.work(post, 0, |r| self.task(phase, r));
+        self.board.wait_done()
     }
 }
 
@@ -185,14 +205,14 @@ impl<In: Row<Scalar: Scalar>, N: TrainableNetwork<In>> StepTensors<In::Scalar> f
 
 /// Stops and joins the helper threads when dropped, also while unwinding,
 /// so no thread outlives the run or waits for one that is gone.
-struct Helpers<In: Row<Scalar: Scalar>, N, const C: usize> {
-    shared: Arc<Shared<In, N, C>>,
+struct Helpers<In: Row<Scalar: Scalar>, N: TrainableNetwork<In>, O, const C: usize> {
+    shared: Arc<Shared<In, N, O, C>>,
     handles: Vec<JoinHandle<()>>,
 }
 
-impl<In: Row<Scalar: Scalar>, N, const C: usize> Drop for Helpers<In, N, C> {
+impl<In: Row<Scalar: Scalar>, N: TrainableNetwork<In>, O, const C: usize> Drop for Helpers<In, N, O, C> {
     fn drop(&mut self) {
-        self.shared.barrier.stop();
+        self.shared.board.stop();
         for handle in self.handles.drain(..) {
             let _ = handle.join();
         }
@@ -216,6 +236,11 @@ pub(super) fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// gradients and running statistics are averaged and every replica takes
 /// the same guarded step. With one thread a step is simply gather,
 /// back-propagate, check, update, on the calling thread.
+///
+/// Each thread does its own replica's part of a step first, then any part
+/// no thread has started: when the scheduler parks a helper thread (a
+/// service shares its cores), the calling thread does that replica's part
+/// itself instead of waiting, and the step's result is the same bits.
 ///
 /// The helper threads live as long as this value; a panic in one is
 /// reported by the next [`step`](DataParallel::step) with its message. A
@@ -244,9 +269,7 @@ pub(super) fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct DataParallel<In: Row<Scalar: Scalar>, N: TrainableNetwork<In>, O, const C: usize> {
-    helpers: Helpers<In, N, C>,
-    optimizer: O,
-    local: Local<In, N, C>,
+    helpers: Helpers<In, N, O, C>,
     steps: usize,
 }
 
@@ -293,29 +316,32 @@ where
             mean: vec![In::Scalar::ZERO; if threads > 1 { params } else { 0 }],
             mean_buffers: vec![In::Scalar::ZERO; if threads > 1 { buffers } else { 0 }],
         };
-        let nets = (0..threads).map(|_| RwLock::new(net.clone())).collect();
         let shared = Arc::new(Shared {
-            threads,
-            barrier: SpinBarrier::new(threads),
+            replicas: threads,
+            board: Board::new(threads),
             data,
-            indices: Mutex::new(Vec::new()),
-            nets,
+            indices: RwLock::new(Vec::new()),
+            nets: (0..threads).map(|_| RwLock::new(net.clone())).collect(),
+            optimizers: (0..threads).map(|_| Mutex::new(optimizer.clone())).collect(),
+            locals: (0..threads).map(|t| Mutex::new(local(t))).collect(),
             reports: Mutex::new([(0, 0.0); MAX_THREADS]),
+            updates: Mutex::new([Ok(()); MAX_THREADS]),
             failure: Mutex::new(None),
+            #[cfg(test)]
+            held: std::sync::atomic::AtomicBool::new(false),
         });
         let mut helpers = Helpers {
             shared: shared.clone(),
             handles: Vec::with_capacity(threads - 1),
         };
         for t in 1..threads {
-            let (shared, mut optimizer, mut local) = (shared.clone(), optimizer.clone(), local(t));
+            let shared = shared.clone();
             let builder = thread::Builder::new().name(format!("typenet-train-{t}"));
             let builder = match stack {
                 Some(bytes) => builder.stack_size(bytes),
                 None => builder,
             };
-            let spawned = builder.spawn(move || helper(&shared, t, &mut optimizer, &mut local));
-            match spawned {
+            match builder.spawn(move || helper(&shared, t)) {
                 Ok(handle) => helpers.handles.push(handle),
                 // dropping `helpers` stops and joins those already started
                 Err(error) => {
@@ -327,15 +353,10 @@ where
                 }
             }
         }
-        Ok(DataParallel {
-            helpers,
-            optimizer,
-            local: local(0),
-            steps: 0,
-        })
+        Ok(DataParallel { helpers, steps: 0 })
     }
 
-    /// One training step on the samples at `indices`: every thread gathers
+    /// One training step on the samples at `indices`: every replica gathers
     /// and back-propagates its share, the gradients are averaged, and every
     /// replica takes the same guarded step. Returns the batch's mean loss.
     ///
@@ -360,24 +381,21 @@ where
             });
         }
         let stopped = || TrainError::ThreadPanicked(unpoisoned(shared.failure.lock()).clone().unwrap_or_default());
-        if shared.barrier.is_stopped() {
+        if shared.board.is_stopped() {
             return Err(stopped());
         }
-        if shared.threads > 1 {
-            let mut order = unpoisoned(shared.indices.lock());
+        {
+            let mut order = unpoisoned(shared.indices.write());
             order.clear();
             order.extend_from_slice(indices);
-        }
-        if !shared.barrier.wait() {
-            return Err(stopped());
         }
         let step = self.steps;
         self.steps += 1;
         // A panic on this thread in the middle of the step (a layer's,
-        // caught by the caller) leaves this replica and the helpers at
-        // different points of the step: stop the run, so that every later
-        // step is refused instead of pairing up the wrong phases.
-        struct Unwinding<'a>(&'a SpinBarrier, &'a Mutex<Option<String>>, usize);
+        // caught by the caller) leaves the replicas at different points of
+        // the step: stop the run, so that every later step is refused
+        // instead of pairing up the wrong phases.
+        struct Unwinding<'a>(&'a Board, &'a Mutex<Option<String>>, usize);
         impl Drop for Unwinding<'_> {
             fn drop(&mut self) {
                 if thread::panicking() {
@@ -390,11 +408,30 @@ where
                 }
             }
         }
-        let _unwinding = Unwinding(&shared.barrier, &shared.failure, step);
-        match shared.step(0, &mut self.optimizer, &mut self.local, indices) {
-            None => Err(stopped()),
-            Some(Ok(loss)) => Ok(loss),
-            Some(Err((loss, what))) => Err(TrainError::NonFinite { step, loss, what }),
+        let _unwinding = Unwinding(&shared.board, &shared.failure, step);
+        if !shared.run(GRADIENT) {
+            return Err(stopped());
+        }
+        let reports = *unpoisoned(shared.reports.lock());
+        let reports = &reports[..shared.replicas];
+        let total = reports.iter().map(|r| r.0).sum::<usize>().max(1) as f64;
+        let loss: f64 = reports.iter().map(|&(rows, loss)| rows as f64 / total * loss).sum();
+        if !loss.is_finite() {
+            return Err(TrainError::NonFinite {
+                step,
+                loss,
+                what: NonFinite::Loss,
+            });
+        }
+        if shared.replicas > 1 && !shared.run(AVERAGE) {
+            return Err(stopped());
+        }
+        if !shared.run(UPDATE) {
+            return Err(stopped());
+        }
+        match unpoisoned(shared.updates.lock())[0] {
+            Ok(()) => Ok(loss),
+            Err(what) => Err(TrainError::NonFinite { step, loss, what }),
         }
     }
 
@@ -405,47 +442,53 @@ where
     }
 
     /// The optimizer of replica 0, with its state.
-    pub fn optimizer(&self) -> &O {
-        &self.optimizer
+    pub fn optimizer(&self) -> impl std::ops::Deref<Target = O> + '_ {
+        unpoisoned(self.helpers.shared.optimizers[0].lock())
     }
 
     /// The number of threads.
     pub fn threads(&self) -> usize {
-        self.helpers.shared.threads
+        self.helpers.shared.replicas
     }
 
     /// Stops the helper threads and returns the trained net and optimizer.
     pub fn into_parts(self) -> (N, O) {
-        let DataParallel { helpers, optimizer, .. } = self;
+        let DataParallel { helpers, .. } = self;
         let shared = helpers.shared.clone();
         drop(helpers);
-        let net = match Arc::try_unwrap(shared) {
-            Ok(shared) => shared.nets.into_iter().next().map(|n| unpoisoned(n.into_inner())),
+        match Arc::try_unwrap(shared) {
+            Ok(shared) => {
+                let net = shared.nets.into_iter().next().map(|n| unpoisoned(n.into_inner()));
+                let optimizer = shared.optimizers.into_iter().next().map(|o| unpoisoned(o.into_inner()));
+                (net.expect("replica 0 exists"), optimizer.expect("replica 0 exists"))
+            }
             // every helper has been joined, so no other owner is left
-            Err(shared) => Some(unpoisoned(shared.nets[0].read()).clone()),
-        };
-        (net.expect("replica 0 exists"), optimizer)
+            Err(shared) => (
+                unpoisoned(shared.nets[0].read()).clone(),
+                unpoisoned(shared.optimizers[0].lock()).clone(),
+            ),
+        }
     }
 }
 
-/// A helper thread's life: wait for a step, take it on replica `t`, until
-/// the run stops. A panic is caught and its message left for the caller.
-fn helper<In, N, O, const C: usize>(shared: &Shared<In, N, C>, t: usize, optimizer: &mut O, local: &mut Local<In, N, C>)
+/// A helper thread's life: wait for a phase to be posted, do its replica's
+/// task and any other still open, until the run stops. A panic is caught
+/// and its message left for the caller.
+fn helper<In, N, O, const C: usize>(shared: &Shared<In, N, O, C>, t: usize)
 where
     In: Row<Scalar: Scalar>,
     N: TrainableNetwork<In, Out = [In::Scalar; C]>,
     O: Optimizer<In::Scalar>,
 {
     let run = catch_unwind(AssertUnwindSafe(|| {
-        let mut indices = Vec::new();
-        while shared.barrier.wait() {
-            indices.clear();
-            indices.extend_from_slice(&unpoisoned(shared.indices.lock()));
-            // a refused step is reported by the caller's thread; this
-            // replica refused it as well
-            if shared.step(t, optimizer, local, &indices).is_none() {
-                return;
+        let mut seen = 0;
+        while let Some(post) = shared.board.wait_post(seen) {
+            seen = post;
+            #[cfg(test)]
+            while shared.held.load(std::sync::atomic::Ordering::Relaxed) && !shared.board.is_stopped() {
+                thread::yield_now();
             }
+            shared.board.work(post, t, |r| shared.task(board::phase(post), r));
         }
     }));
     if let Err(payload) = run {
@@ -457,7 +500,7 @@ where
         // the run is stopped below
         let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
     }
-    shared.barrier.stop();
+    shared.board.stop();
 }
 
 #[cfg(test)]
@@ -575,7 +618,12 @@ mod tests {
             let outcome = within_a_minute(move || {
                 let (net, data) = parts(bad_payload);
                 let mut training = DataParallel::new(net, Sgd::new(0.1), data, 2, 0).unwrap();
-                let first = training.step(&[0, 1, 2, 3]);
+                // the helper thread takes part in a step once it runs: until
+                // then the caller does its replica's part, and steps succeed
+                let first = (0..100_000)
+                    .map(|_| training.step(&[0, 1, 2, 3]))
+                    .find(Result::is_err)
+                    .expect("the helper thread takes part in some step");
                 let second = training.step(&[0, 1, 2, 3]);
                 (first, second)
             });
@@ -675,6 +723,41 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// With its helper thread held back, as a scheduler parks it, a
+    /// 2-thread run does not wait for it: the caller does both replicas'
+    /// parts, and the net is the same bits as when the helper takes part.
+    #[test]
+    fn a_parked_helper_does_not_hold_up_the_step() {
+        let run = |held: bool| {
+            within_a_minute(move || {
+                let (_, data) = parts(false);
+                let net = Affine::<[f32; 3], 2>::from_fn(|i, j| (i + 2 * j) as f32 / 10.0, |_| 0.1)
+                    .then(crate::Relu)
+                    .then(SoftmaxWithLoss);
+                let mut training = DataParallel::new(net, crate::Momentum::new(0.1, 0.9), data, 2, 7).unwrap();
+                training
+                    .helpers
+                    .shared
+                    .held
+                    .store(held, std::sync::atomic::Ordering::Relaxed);
+                let losses: Vec<f64> = (0..50)
+                    .map(|k| training.step(&[k % 4, (k + 1) % 4, (k + 3) % 4]).unwrap())
+                    .collect();
+                let (net, _) = training.into_parts();
+                let mut weights = Vec::new();
+                net.visit_params(&mut |p| weights.extend(p.value.iter().map(|v| v.to_bits())));
+                (losses, weights)
+            })
+        };
+        let (alone, together) = (run(true), run(false));
+        assert_eq!(
+            alone.0.iter().map(|l| l.to_bits()).collect::<Vec<_>>(),
+            together.0.iter().map(|l| l.to_bits()).collect::<Vec<_>>()
+        );
+        assert_eq!(alone.1, together.1);
+        assert!(alone.0[49] < alone.0[0], "it trained: {:?}", alone.0);
     }
 
     /// A step of no samples is refused, not reported as a loss of 0.
