@@ -42,6 +42,9 @@ pub(crate) struct Board {
     /// The post in which each task was last taken.
     taken: [AtomicUsize; MAX_THREADS],
     done: AtomicUsize,
+    /// Helper threads asleep in [`wait_post`](Self::wait_post), to be
+    /// woken by [`thread::Thread::unpark`] when a phase is posted.
+    sleepers: AtomicUsize,
     stopped: AtomicBool,
 }
 
@@ -53,6 +56,7 @@ impl Board {
             post: AtomicUsize::new(0),
             taken: [const { AtomicUsize::new(0) }; MAX_THREADS],
             done: AtomicUsize::new(0),
+            sleepers: AtomicUsize::new(0),
             stopped: AtomicBool::new(false),
         }
     }
@@ -65,16 +69,25 @@ impl Board {
         // no task of the previous post is still running, so no thread adds
         // to `done` before it sees the new post, which it reads after this
         self.done.store(0, Ordering::Relaxed);
-        self.post.store(post, Ordering::Release);
+        // sequentially consistent with the sleepers' count, so that a
+        // helper going to sleep either sees this post or is seen asleep
+        self.post.store(post, Ordering::SeqCst);
         post
     }
 
+    /// Whether a helper is asleep and must be woken for a post.
+    pub(crate) fn has_sleepers(&self) -> bool {
+        self.sleepers.load(Ordering::SeqCst) > 0
+    }
+
     /// Takes the open tasks of `post`, `first` first and then the others
-    /// in turn, running `task` on each, until none is left or the run stops.
-    pub(crate) fn work(&self, post: Post, first: usize, mut task: impl FnMut(usize)) {
+    /// in turn, running `task` on each, until none is left or the run
+    /// stops: how many it ran.
+    pub(crate) fn work(&self, post: Post, first: usize, mut task: impl FnMut(usize)) -> usize {
+        let mut ran = 0;
         for k in 0..self.tasks {
             if self.is_stopped() {
-                return;
+                break;
             }
             let t = (first + k) % self.tasks;
             let taken = self.taken[t].load(Ordering::Relaxed);
@@ -87,24 +100,32 @@ impl Board {
             {
                 task(t);
                 self.done.fetch_add(1, Ordering::AcqRel);
+                ran += 1;
             }
         }
+        ran
     }
 
     /// Waits until every task of the current post is done: `false` if the
     /// run stopped first.
     pub(crate) fn wait_done(&self) -> bool {
-        wait(|| self.done.load(Ordering::Acquire) == self.tasks || self.is_stopped());
+        wait(
+            || self.done.load(Ordering::Acquire) == self.tasks || self.is_stopped(),
+            None,
+        );
         !self.is_stopped()
     }
 
     /// Waits for a post after `seen`: `None` once the run is stopped.
     pub(crate) fn wait_post(&self, seen: Post) -> Option<Post> {
         let mut post = seen;
-        wait(|| {
-            post = self.post.load(Ordering::Acquire);
-            post != seen || self.is_stopped()
-        });
+        wait(
+            || {
+                post = self.post.load(Ordering::SeqCst);
+                post != seen || self.is_stopped()
+            },
+            Some(&self.sleepers),
+        );
         (!self.is_stopped()).then_some(post)
     }
 
@@ -118,8 +139,10 @@ impl Board {
     }
 }
 
-/// Spins, then sleeps ever longer, until `ready`.
-fn wait(mut ready: impl FnMut() -> bool) {
+/// Spins, then sleeps ever longer, until `ready`. A thread counted in
+/// `sleepers` sleeps parked, so that a post can wake it at once (it counts
+/// itself, then looks again, then parks: a post it missed sees it counted).
+fn wait(mut ready: impl FnMut() -> bool, sleepers: Option<&AtomicUsize>) {
     let started = Instant::now();
     let mut nap = Duration::from_micros(20);
     let mut spins = 0u32;
@@ -129,7 +152,16 @@ fn wait(mut ready: impl FnMut() -> bool) {
         if !spins.is_multiple_of(256) || started.elapsed() < SPIN {
             std::hint::spin_loop();
         } else {
-            thread::sleep(nap);
+            match sleepers {
+                Some(sleepers) => {
+                    sleepers.fetch_add(1, Ordering::SeqCst);
+                    if !ready() {
+                        thread::park_timeout(nap);
+                    }
+                    sleepers.fetch_sub(1, Ordering::SeqCst);
+                }
+                None => thread::sleep(nap),
+            }
             nap = (nap * 2).min(LONGEST_NAP);
         }
     }
