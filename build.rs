@@ -156,7 +156,9 @@ fn strided(out: &mut String) {
                 .unwrap();
             }
         } else {
-            let p = (2..s).find(|&p| s.is_multiple_of(p)).expect("a composite has a divisor");
+            let p = (2..s)
+                .find(|&p| s.is_multiple_of(p))
+                .expect("a composite has a divisor");
             let q = s / p;
             writeln!(
                 out,
