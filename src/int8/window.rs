@@ -85,10 +85,11 @@ impl<const P: usize> Padding for Pad<P> {
 
 /// The output side of a window of `K` moved `S` at a time under padding
 /// `Pd`, from the tables typenet's float convolutions use (sides up to
-/// 256, kernels up to 11, strides up to 4).
+/// 256, kernels up to 11 or as long as the padded side, strides up to 11,
+/// padding up to 5; see [`sides`](crate::layers::conv::sides)).
 #[diagnostic::on_unimplemented(
     message = "typenet has no output size for a side of `{Self}` with a window of {K}, stride {S} and padding `{Pd}`",
-    note = "sides up to 256, kernels up to 11 and strides up to 4 are supported; the window must fit in the (padded) side"
+    note = "sides up to 256, padding up to 5, kernels up to 11 (or the whole padded side) and strides up to 11 are supported; the window must fit in the (padded) side"
 )]
 pub trait OutSide<Pd: Padding, const K: usize, const S: usize> {
     /// The output side.

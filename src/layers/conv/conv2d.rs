@@ -17,8 +17,9 @@ use crate::{
 /// `S` pixels at a time over the input padded with `P` zeros on every side.
 ///
 /// It takes images `Image<T, CIN, H, W>` of any size the compiler can work
-/// with (sides up to 256, kernels up to 11, strides up to 4, padding up to
-/// 5), and outputs `Image<T, COUT, HO, WO>` with `HO = (H + 2P − K) / S + 1`
+/// with (sides up to 256, padding up to 5, kernels up to 11 or as long as
+/// the padded side, strides up to 11: [`sides`](crate::layers::conv::sides)),
+/// and outputs `Image<T, COUT, HO, WO>` with `HO = (H + 2P − K) / S + 1`
 /// computed by the compiler: a net never states it, and a layer that
 /// expects another size does not compile. Weights are stored as PyTorch
 /// stores them, `(COUT, CIN, K, K)`; He and Xavier scale by the fan-in

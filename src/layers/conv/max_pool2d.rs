@@ -11,7 +11,10 @@ use crate::{Batch, Image, Layer, Params, Rows, Scalar, Tensors, Trainable, Train
 /// side). The gradient flows back to each window's maximum only.
 ///
 /// The output size `(H − PS) / PST + 1` is computed by the compiler, as for
-/// a [`Conv2d`](crate::Conv2d). A NaN in a window makes that output NaN.
+/// a [`Conv2d`](crate::Conv2d), on sides up to 256 with windows up to 11
+/// and strides up to 11, or a window as large as the whole image (a
+/// global pool) of any size: the [`sides`](crate::layers::conv::sides)
+/// limits. A NaN in a window makes that output NaN.
 ///
 /// ```
 /// use typenet::prelude::*;
