@@ -113,8 +113,8 @@ pub use diagnostics::{
     Gradient, GradientDiff, Summary, gradient_check, numerical_gradient, numerical_gradient_of_net, stored_gradients,
 };
 pub use layers::{
-    Activation, Affine, BatchNorm, Conv2d, ConvReluPool, Dropout, LeakyRelu, MaxPool2d, Relu, Relu6, Sigmoid,
-    SoftmaxWithLoss, Tanh,
+    Activation, Affine, AvgPool2d, BatchNorm, Conv2d, ConvReluPool, Dropout, GlobalAvgPool, LeakyRelu, MaxPool2d, Relu,
+    Relu6, Sigmoid, SoftmaxWithLoss, Tanh,
 };
 pub use math::{Init, cross_entropy_error, relu, sigmoid, softmax, softmax_rows};
 #[cfg(feature = "alloc")]
@@ -139,9 +139,9 @@ struct ReadmeExamples;
 /// The names most programs need: `use typenet::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Affine, Batch, BatchNorm, Chain, Concat, Const, Conv2d, ConvReluPool, Dropout, Dyn, Frozen, Image, Init,
-        Inline, Input, Labels, Layer, LeakyRelu, Loss, MaxPool2d, Network, Optimizer, Pair, Params, Relu, Relu6,
-        Residual, Row, Rows, Scalar, Sgd, Sigmoid, SoftmaxWithLoss, Sum, Tanh, Tensors, Trainable, TrainableNetwork,
-        Training, TwoLayerNet, two_layer_net,
+        Affine, AvgPool2d, Batch, BatchNorm, Chain, Concat, Const, Conv2d, ConvReluPool, Dropout, Dyn, Frozen,
+        GlobalAvgPool, Image, Init, Inline, Input, Labels, Layer, LeakyRelu, Loss, MaxPool2d, Network, Optimizer, Pair,
+        Params, Relu, Relu6, Residual, Row, Rows, Scalar, Sgd, Sigmoid, SoftmaxWithLoss, Sum, Tanh, Tensors, Trainable,
+        TrainableNetwork, Training, TwoLayerNet, two_layer_net,
     };
 }

@@ -433,6 +433,47 @@ fn conv_stride_padding<T: Scalar>() -> (ConvStrided<T>, Batch<Image<T, 1, 7, 7>>
 
 /// Max pooling routes the gradient to each window's maximum; the inputs
 /// are spaced so no window's two largest values are within 1e-3.
+/// Overlapping 3×3 average windows at stride 2 (7×7 → 3×3) after a conv,
+/// so the gradient reaches the conv's weights through shared windows.
+type Averaged<T> = Chain![
+    Input<Image<T, 2, 9, 9>, Conv2d<T, 2, 3, 3>>,
+    AvgPool2d<3, 2>,
+    Affine<Image<T, 3, 3, 3>, 3>,
+    SoftmaxWithLoss<3>
+];
+fn avg_pool<T: Scalar>() -> (Averaged<T>, Batch<Image<T, 2, 9, 9>>, Labels<3>) {
+    let mut g = rng(35);
+    let net = Input::new()
+        .then(Conv2d::init(Init::Normal(0.5), &mut g))
+        .then(AvgPool2d)
+        .then(Affine::init(Init::Normal(0.5), &mut g))
+        .then(SoftmaxWithLoss);
+    (net, inputs(2, -1.0, 1.0, 36), Labels::from_slice(&[2, 0]).unwrap())
+}
+
+/// A conv, then the mean of each channel over the whole map.
+type GloballyAveraged<T> = Chain![
+    Input<Image<T, 2, 5, 6>, Conv2d<T, 2, 4, 3, 1, 1>>,
+    Relu6,
+    GlobalAvgPool,
+    Affine<[T; 4], 3>,
+    SoftmaxWithLoss<3>
+];
+fn global_avg_pool<T: Scalar>() -> (GloballyAveraged<T>, Batch<Image<T, 2, 5, 6>>, Labels<3>) {
+    let mut g = rng(37);
+    let net = Input::new()
+        .then(Conv2d::init(Init::Normal(0.5), &mut g))
+        .then(Relu6)
+        .then(GlobalAvgPool)
+        .then(Affine::init(Init::Normal(0.5), &mut g))
+        .then(SoftmaxWithLoss);
+    let x = inputs(3, -1.0, 1.0, 40);
+    let mut hidden = Batch::<Image<T, 4, 5, 6>>::zeros(3);
+    net.layer::<0>().infer(&x, &mut hidden);
+    away_from_kinks(&hidden, 1e-3);
+    (net, x, Labels::from_slice(&[1, 2, 0]).unwrap())
+}
+
 type Pooled<T> = Chain![
     Input<Image<T, 2, 6, 6>, Conv2d<T, 2, 2, 1>>,
     MaxPool2d<2>,
@@ -582,6 +623,8 @@ gradient_checks! {
     conv_plain: 4;
     conv_stride_padding: 6;
     max_pool: 4;
+    avg_pool: 4;
+    global_avg_pool: 4;
     batch_norm_2d: 6;
     simple_conv_net: 6;
     conv_relu_pool: 4;

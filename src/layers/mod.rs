@@ -19,7 +19,7 @@ mod tanh;
 pub use activation::Activation;
 pub use affine::{Affine, AffineCache};
 pub use batch_norm::{BatchNorm, BatchNormCache};
-pub use conv::{Conv2d, ConvCache, ConvReluPool, ConvReluPoolCache, MaxPool2d, PoolCache};
+pub use conv::{AvgPool2d, Conv2d, ConvCache, ConvReluPool, ConvReluPoolCache, GlobalAvgPool, MaxPool2d, PoolCache};
 pub use dropout::Dropout;
 pub use leaky_relu::LeakyRelu;
 pub use relu::Relu;

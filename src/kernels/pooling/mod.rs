@@ -1,4 +1,4 @@
-//! 2-D max pooling of a batch of images, forward and backward.
+//! 2-D max and average pooling of a batch of images, forward and backward.
 //!
 //! Layout: `B × C × H × W` in, `B × C × HO × WO` out; the shape is a
 //! [`Window2d`] with `cout == cin`. A last partial window is dropped, as in
@@ -19,6 +19,7 @@
 //! The book's 2×2 stride-2 window without padding has AVX-512 kernels;
 //! other windows, and CPUs without AVX-512, take the portable loops.
 
+mod average;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod avx512;
 mod portable;
@@ -26,6 +27,7 @@ mod portable;
 mod tests;
 
 pub(crate) use super::Window2d;
+pub(crate) use average::{avg_pool2d_backward, avg_pool2d_forward};
 
 /// Panics unless `g` is a pooling with at least one output, every window
 /// holds a pixel of the image, and plane indices fit the `u32` argmax.
