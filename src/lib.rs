@@ -56,8 +56,9 @@
 //!   [`Residual`], [`Sum`], [`Concat`];
 //! - [`layers`]: [`Affine`], [`Relu`], [`Sigmoid`], [`SoftmaxWithLoss`],
 //!   [`Dropout`], [`BatchNorm`], [`Conv2d`], [`MaxPool2d`], [`ConvReluPool`]
-//!   (a convolution, a ReLU and a max-pool as one faster layer), and
-//!   [`Activation`] for writing element-wise ones;
+//!   (a convolution, a ReLU and a max-pool as one faster layer),
+//!   [`AvgPool2d`], [`GlobalAvgPool`], [`Tanh`], [`LeakyRelu`], [`Relu6`],
+//!   [`Standardize`], and [`Activation`] for writing element-wise ones;
 //! - [`math`]: the book's functions and the [`Init`]ialisers;
 //! - [`optim`]: the [`Optimizer`] trait, [`Sgd`] and the other optimizers of
 //!   chapter 6, weight decay and clipping;
@@ -114,7 +115,7 @@ pub use diagnostics::{
 };
 pub use layers::{
     Activation, Affine, AvgPool2d, BatchNorm, Conv2d, ConvReluPool, Dropout, GlobalAvgPool, LeakyRelu, MaxPool2d, Relu,
-    Relu6, Sigmoid, SoftmaxWithLoss, Tanh,
+    Relu6, Sigmoid, SoftmaxWithLoss, Standardize, Tanh,
 };
 pub use math::{Init, cross_entropy_error, relu, sigmoid, softmax, softmax_rows};
 #[cfg(feature = "alloc")]

@@ -28,8 +28,8 @@ use common::rng;
 use rand::RngExt;
 use typenet::prelude::*;
 use typenet::{
-    GradientDiff, Pair, ParamKind, Training, gradient_check, numerical_gradient, numerical_gradient_of_net,
-    stored_gradients,
+    GradientDiff, Pair, ParamKind, Standardize, Training, gradient_check, numerical_gradient,
+    numerical_gradient_of_net, stored_gradients,
 };
 
 /// The randomness every check's training passes use.
@@ -451,6 +451,25 @@ fn avg_pool<T: Scalar>() -> (Averaged<T>, Batch<Image<T, 2, 9, 9>>, Labels<3>) {
     (net, inputs(2, -1.0, 1.0, 36), Labels::from_slice(&[2, 0]).unwrap())
 }
 
+/// Raw inputs standardised per channel in front of a conv: the input's
+/// gradient goes through the division by each channel's std.
+type Standardized<T> = Chain![
+    Input<Image<T, 2, 4, 4>, Standardize<T, 2>>,
+    Conv2d<T, 2, 2, 3>,
+    Affine<Image<T, 2, 2, 2>, 3>,
+    SoftmaxWithLoss<3>
+];
+fn standardize<T: Scalar>() -> (Standardized<T>, Batch<Image<T, 2, 4, 4>>, Labels<3>) {
+    let mut g = rng(39);
+    let norm = Standardize::new([0.5, -3.0].map(T::of), [0.25, 4.0].map(T::of)).unwrap();
+    let net = Input::new()
+        .then(norm)
+        .then(Conv2d::init(Init::Normal(0.5), &mut g))
+        .then(Affine::init(Init::Normal(0.5), &mut g))
+        .then(SoftmaxWithLoss);
+    (net, inputs(2, -1.0, 1.0, 40), Labels::from_slice(&[0, 2]).unwrap())
+}
+
 /// A conv, then the mean of each channel over the whole map.
 type GloballyAveraged<T> = Chain![
     Input<Image<T, 2, 5, 6>, Conv2d<T, 2, 4, 3, 1, 1>>,
@@ -625,6 +644,7 @@ gradient_checks! {
     max_pool: 4;
     avg_pool: 4;
     global_avg_pool: 4;
+    standardize: 4;
     batch_norm_2d: 6;
     simple_conv_net: 6;
     conv_relu_pool: 4;

@@ -5,9 +5,9 @@
 mod common;
 
 use common::{rng, scratch_dir};
-use typenet::Layer;
 use typenet::io::{ModelErrorKind, from_bytes, load, save, to_bytes};
 use typenet::prelude::*;
+use typenet::{Layer, Standardize};
 
 type Small<T> = Chain![Affine<[T; 3], 4>, Relu, Affine<[T; 4], 2>, SoftmaxWithLoss<2>];
 
@@ -39,7 +39,54 @@ fn round_trip<T: Scalar>() {
     assert_eq!(names, ["net.safetensors"]);
 }
 
-for_f32_and_f64!(round_trip);
+/// A net's input statistics are its tensors: fitted on data, saved, and
+/// loaded into a fresh net, which then standardises with them.
+fn standardization_travels_with_the_net<T: Scalar>() {
+    let dir = scratch_dir(&format!("standardize-{}", std::any::type_name::<T>()));
+    let path = dir.join("net.safetensors");
+    let data: Batch<[T; 3]> = Batch::from_rows(vec![
+        [10.0, -1.0, 0.5].map(T::of),
+        [30.0, 1.0, 0.5].map(T::of),
+        [20.0, 3.0, 0.5].map(T::of),
+    ]);
+    let fitted = Standardize::<T, 3>::fit(&data).unwrap();
+    assert_eq!(fitted.mean(), &[20.0, 1.0, 0.5].map(T::of));
+    // the third feature never varies: centred, and divided by 1
+    assert_eq!(fitted.std()[2], T::ONE);
+    let with = |norm: Standardize<T, 3>, seed| {
+        let mut g = rng(seed);
+        // a layer for rows of any shape starts a chain after an `Input`
+        Input::<[T; 3]>::new()
+            .then(norm)
+            .then(Affine::<[T; 3], 2>::init(Init::He, &mut g))
+            .then(SoftmaxWithLoss)
+    };
+    let net = with(fitted, 3);
+    save(&net, &path).unwrap();
+    let mut copy = with(Standardize::default(), 4);
+    load(&mut copy, &path).unwrap();
+    assert_eq!(copy.layer::<0>().layer(), &fitted);
+    let x = [T::of(25.0), T::of(0.0), T::of(0.5)];
+    assert_eq!(copy.scores(&x).unwrap(), net.scores(&x).unwrap());
+    let mut y = Batch::zeros(0);
+    copy.layer::<0>().layer().infer(&data, &mut y);
+    assert_eq!(y[1], [10.0, 0.0, 0.0].map(T::of).map(|v| v / fitted.std()[0]));
+    assert_eq!(y[0][2], T::ZERO);
+}
+
+for_f32_and_f64!(round_trip, standardization_travels_with_the_net);
+
+/// Statistics that would standardise into garbage are refused.
+#[test]
+fn bad_statistics_are_refused() {
+    assert!(Standardize::<f32, 2>::new([0.0, f32::NAN], [1.0, 1.0]).is_err());
+    let zero = Standardize::<f32, 2>::new([0.0, 0.0], [1.0, 0.0]).unwrap_err();
+    assert_eq!((zero.of, zero.name, zero.value), ("Standardize", "std", 0.0));
+    assert!(Standardize::<f64, 1>::new([0.0], [f64::INFINITY]).is_err());
+    assert!(Standardize::<f32, 2>::fit(&Batch::<[f32; 2]>::zeros(0)).is_err());
+    let nan = Batch::from_rows(vec![[1.0f32, f32::NAN]]);
+    assert!(Standardize::<f32, 2>::fit(&nan).is_err());
+}
 
 /// A file written by Python's `safetensors.numpy.save_file`
 /// (tests/fixtures/make_python_net.py) loads, and the net computes what
