@@ -64,6 +64,7 @@ impl<T: Scalar, const C: usize> Standardize<T, C> {
     ///
     /// # Errors
     /// If `data` has no rows or holds a value that is not finite.
+    #[cfg(feature = "alloc")]
     pub fn fit<X>(data: &Batch<X>) -> Result<Self, HyperParameterError>
     where
         Self: Layer<X>,
@@ -86,10 +87,11 @@ impl<T: Scalar, const C: usize> Standardize<T, C> {
         let mut std = [T::ONE; C];
         for c in 0..C {
             let m = sum[c] / n;
-            let var = (squares[c] / n - m * m).max(0.0);
+            let deviation = num_traits::Float::sqrt((squares[c] / n - m * m).max(0.0));
             mean[c] = T::of(m);
-            if T::of(var.sqrt()) > T::ZERO {
-                std[c] = T::of(var.sqrt());
+            // the deviation, unless it rounds to 0 in `T`
+            if T::of(deviation) > T::ZERO {
+                std[c] = T::of(deviation);
             }
         }
         Self::new(mean, std)
