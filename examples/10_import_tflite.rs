@@ -1,0 +1,63 @@
+//! Writes the typenet net of a TensorFlow Lite model as Rust source: the
+//! net's type, its sizes and typed entry points (`load`, `row`, `scores`,
+//! `classify`, `probabilities`), for a program to compile in.
+//!
+//! ```text
+//! cargo run --example 10_import_tflite -- model.tflite out.rs
+//! cargo run --example 10_import_tflite -- model.tflite          # prints the source
+//! cargo run --example 10_import_tflite                          # the bundled keyword spotter
+//! ```
+
+use std::path::Path;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+Writes the typenet net of a TensorFlow Lite model as Rust source.
+
+Usage: cargo run --example 10_import_tflite -- [MODEL.tflite [OUT.rs]]
+
+  MODEL.tflite  the model (int8 operators typenet has layers for, or a float
+                model of fully connected layers; default: the MLPerf Tiny
+                keyword spotter of tests/fixtures/tinyml)
+  OUT.rs        where to write the source (default: print it)
+  -h, --help    print this and exit
+";
+
+fn run(args: &[String]) -> Result<(), String> {
+    let bundled = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/tinyml/kws_ref_model.tflite"
+    )
+    .to_string();
+    let (model, out) = match args {
+        [] => (&bundled, None),
+        [m] => (m, None),
+        [m, o] => (m, Some(o)),
+        _ => return Err(format!("expected a model and at most one output file\n\n{USAGE}")),
+    };
+    let bytes = std::fs::read(model).map_err(|e| format!("{model}: {e}"))?;
+    let source = typenet::io::tflite::rust_source(&bytes).map_err(|e| format!("{model}: {e}"))?;
+    match out {
+        None => print!("{source}"),
+        Some(out) => {
+            std::fs::write(Path::new(out), &source).map_err(|e| format!("{out}: {e}"))?;
+            println!("written: {out} ({} lines)", source.lines().count());
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! The walked graph written as Rust: the net's type and its entry points.
+
+use std::fmt::Write;
+
+use super::graph::{Graph, Item};
+use super::layers::{Dims, Scalar};
+
+/// Writes `items` as the elements of a `Net!` or `Chain!`, one a line at
+/// `indent`, each with a comment naming its operators and output.
+fn items(out: &mut String, items: &[Item], indent: usize) {
+    for item in items {
+        element(out, item, indent);
+    }
+}
+
+/// The operators an item covers and the rows it writes.
+fn span(item: &Item) -> (usize, usize, Option<Dims>) {
+    match item {
+        Item::Layer(l) => (l.op, l.op, Some(l.out)),
+        Item::Residual { inner, add } => (span(&inner[0]).0, *add, inner.last().and_then(|i| span(i).2)),
+        Item::Sum { a, add, .. } => (span(&a[0]).0, *add, a.last().and_then(|i| span(i).2)),
+    }
+}
+
+fn comment(item: &Item) -> String {
+    let (first, last, dims) = span(item);
+    let ops = if first == last {
+        format!("operator {first}")
+    } else {
+        format!("operators {first}–{last}")
+    };
+    match dims {
+        Some(Dims::Image { c, h, w }) => format!("{ops}: {c} × {h} × {w}"),
+        Some(Dims::Flat(n)) => format!("{ops}: {n}"),
+        None => ops,
+    }
+}
+
+/// A branch: one layer as itself, more as a `Chain!`.
+fn branch(out: &mut String, branch: &[Item], indent: usize) {
+    let pad = "    ".repeat(indent);
+    if let [Item::Layer(l)] = branch {
+        let _ = writeln!(out, "{pad}{}, // {}", l.ty, comment(&branch[0]));
+        return;
+    }
+    let _ = writeln!(out, "{pad}typenet::Chain![");
+    items(out, branch, indent + 1);
+    let _ = writeln!(out, "{pad}],");
+}
+
+fn element(out: &mut String, item: &Item, indent: usize) {
+    let pad = "    ".repeat(indent);
+    match item {
+        Item::Layer(l) => {
+            let _ = writeln!(out, "{pad}{}, // {}", l.ty, comment(item));
+        }
+        Item::Residual { inner, .. } => {
+            let _ = writeln!(out, "{pad}int8::Residual<typenet::Chain![ // {}", comment(item));
+            items(out, inner, indent + 1);
+            let _ = writeln!(out, "{pad}]>,");
+        }
+        Item::Sum { a, b, .. } => {
+            let _ = writeln!(out, "{pad}int8::Sum< // {}", comment(item));
+            branch(out, a, indent + 1);
+            branch(out, b, indent + 1);
+            let _ = writeln!(out, "{pad}>,");
+        }
+    }
+}
+
+/// The empty net to load into: `Net::default()`, or for a net with
+/// float layers (which have no default) the chain of their `zeros`.
+fn zeros(graph: &Graph) -> String {
+    let inits: Vec<&str> = graph
+        .items
+        .iter()
+        .map(|item| match item {
+            Item::Layer(l) if l.ty.starts_with("typenet::Affine<") => "typenet::Affine::zeros()",
+            Item::Layer(l) if l.ty == "typenet::Relu" => "typenet::Relu",
+            _ => "Default::default()",
+        })
+        .collect();
+    if inits.iter().all(|&i| i == "Default::default()") {
+        return " = Net::default()".into();
+    }
+    let mut out = String::from(": Net = typenet::chain![\n");
+    for (k, init) in inits.iter().enumerate() {
+        match graph.input {
+            Dims::Image { .. } if k == 0 => {
+                let _ = writeln!(out, "        typenet::Input::new().then({init}),");
+            }
+            _ => {
+                let _ = writeln!(out, "        {init},");
+            }
+        }
+    }
+    out.push_str("    ]");
+    out
+}
+
+/// Whether the last layer is an int8 softmax.
+fn ends_in_softmax(items: &[Item]) -> bool {
+    matches!(items.last(), Some(Item::Layer(l)) if l.ty.starts_with("int8::Softmax<"))
+}
+
+/// The whole file for `graph`, read from a model described as `about`.
+pub(crate) fn write(graph: &Graph, about: &str) -> String {
+    let mut net = String::new();
+    let input = graph.input.row_type(graph.input_scalar);
+    let output = graph.output.row_type(graph.output_scalar);
+    match graph.input {
+        Dims::Image { .. } => {
+            let _ = writeln!(net, "pub type Net = typenet::Net![\n    {input} =>");
+        }
+        Dims::Flat(_) => {
+            let _ = writeln!(net, "pub type Net = typenet::Chain![");
+        }
+    }
+    items(&mut net, &graph.items, 1);
+    net.push_str("];\n");
+
+    let mut uses = Vec::new();
+    if net.contains("int8::") {
+        uses.push(if net.contains(", Same>") {
+            "use typenet::int8::{self, Same};"
+        } else {
+            "use typenet::int8;"
+        });
+    }
+    if net.contains("Image<") || input.contains("Image<") || output.contains("Image<") {
+        uses.push("use typenet::Image;");
+    }
+
+    let mut out = String::new();
+    let _ = writeln!(out, "// A typenet net of the TensorFlow Lite model {about}, written by");
+    let _ = writeln!(
+        out,
+        "// typenet::io::tflite::rust_source: the net's type (the compiler checks the"
+    );
+    let _ = writeln!(
+        out,
+        "// graph as it checks a hand-written one) and typed entry points. Write it"
+    );
+    let _ = writeln!(out, "// again from the model rather than editing it.");
+    out.push('\n');
+    for u in &uses {
+        let _ = writeln!(out, "{u}");
+    }
+    if !uses.is_empty() {
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "/// The net, layer by layer, with the operators of the file each computes."
+    );
+    out.push_str(&net);
+    let nhwc = graph.input.nhwc();
+    let _ = write!(
+        out,
+        "
+/// The rows the net reads: one input.
+pub type Input = {input};
+
+/// The rows the net writes: one output.
+pub type Output = {output};
+
+/// Values per input (TFLite's input tensor is {nhwc:?}).
+pub const INPUT: usize = {inputs};
+
+/// Values per output.
+pub const OUTPUT: usize = {outputs};
+
+/// The net with the weights and quantization of `bytes`, a `.tflite` file
+/// of this graph.
+pub fn load(bytes: &[u8]) -> Result<Net, typenet::io::ModelError> {{
+    let mut net{zeros};
+    typenet::io::from_tflite_bytes(&mut net, bytes)?;
+    Ok(net)
+}}
+",
+        inputs = graph.input.values(),
+        outputs = graph.output.values(),
+        zeros = zeros(graph),
+    );
+    let scalar = graph.input_scalar.rust();
+    match graph.input {
+        Dims::Image { c, .. } => {
+            let _ = write!(
+                out,
+                "
+/// One input from TFLite's `H × W × C` order (the model's input tensor)
+/// to typenet's `C × H × W`; `None` unless `nhwc` holds [`INPUT`] values.
+pub fn row(nhwc: &[{scalar}]) -> Option<Input> {{
+    if nhwc.len() != INPUT {{
+        return None;
+    }}
+    let mut x = <Input as typenet::Row>::ZERO;
+    for (pixel, values) in nhwc.chunks_exact({c}).enumerate() {{
+        for (channel, &v) in x.0.iter_mut().zip(values) {{
+            channel.as_flattened_mut()[pixel] = v;
+        }}
+    }}
+    Some(x)
+}}
+"
+            );
+        }
+        Dims::Flat(_) => {
+            let _ = write!(
+                out,
+                "
+/// One input from the model's input tensor; `None` unless `values` holds
+/// [`INPUT`] values.
+pub fn row(values: &[{scalar}]) -> Option<Input> {{
+    values.try_into().ok()
+}}
+"
+            );
+        }
+    }
+    let slice = match graph.output {
+        Dims::Image { .. } => "typenet::Row::as_slice(&scores(net, x))",
+        Dims::Flat(_) => "&scores(net, x)",
+    };
+    let _ = write!(
+        out,
+        "
+/// The net's output for one input.
+pub fn scores(net: &Net, x: &Input) -> Output {{
+    let mut y = typenet::Batch::zeros(1);
+    <Net as typenet::Layer<Input>>::infer(net, &typenet::Batch::from_rows(vec![*x]), &mut y);
+    y[0]
+}}
+
+/// The index of the highest output for one input.
+pub fn classify(net: &Net, x: &Input) -> usize {{
+    typenet::argmax({slice})
+}}
+"
+    );
+    if ends_in_softmax(&graph.items) && graph.output_scalar == Scalar::I8 {
+        let _ = write!(
+            out,
+            "
+/// The softmax's probabilities for one input (its codes at TFLite's fixed
+/// output quantization, scale 1/256 and zero point −128).
+pub fn probabilities(net: &Net, x: &Input) -> [f32; OUTPUT] {{
+    scores(net, x).map(|q| typenet::quant::dequantize(q, typenet::int8::SOFTMAX_OUTPUT))
+}}
+"
+        );
+    }
+    out
+}
