@@ -1,10 +1,12 @@
 //! Writes the typenet net of a TensorFlow Lite model as Rust source: the
 //! net's type, its sizes and typed entry points (`load`, `row`, `scores`,
-//! `classify`, `probabilities`), for a program to compile in.
+//! `classify`, `probabilities`), for a program to compile in; given a file
+//! to write, also the weights, as a `static NET` over a weights file
+//! written next to it (`out.bin` for `out.rs`).
 //!
 //! ```text
-//! cargo run --example 10_import_tflite -- model.tflite out.rs
-//! cargo run --example 10_import_tflite -- model.tflite          # prints the source
+//! cargo run --example 10_import_tflite -- model.tflite out.rs   # out.rs and out.bin
+//! cargo run --example 10_import_tflite -- model.tflite          # prints the source, no weights
 //! cargo run --example 10_import_tflite                          # the bundled keyword spotter
 //! ```
 
@@ -19,7 +21,9 @@ Usage: cargo run --example 10_import_tflite -- [MODEL.tflite [OUT.rs]]
   MODEL.tflite  the model (int8 operators typenet has layers for, or a float
                 model of fully connected layers; default: the MLPerf Tiny
                 keyword spotter of tests/fixtures/tinyml)
-  OUT.rs        where to write the source (default: print it)
+  OUT.rs        where to write the source, with a static NET over the
+                weights written to OUT.bin (default: print the source
+                without the weights)
   -h, --help    print this and exit
 ";
 
@@ -36,12 +40,28 @@ fn run(args: &[String]) -> Result<(), String> {
         _ => return Err(format!("expected a model and at most one output file\n\n{USAGE}")),
     };
     let bytes = std::fs::read(model).map_err(|e| format!("{model}: {e}"))?;
-    let source = typenet::io::tflite::rust_source(&bytes).map_err(|e| format!("{model}: {e}"))?;
     match out {
-        None => print!("{source}"),
+        None => print!(
+            "{}",
+            typenet::io::tflite::rust_source(&bytes).map_err(|e| format!("{model}: {e}"))?
+        ),
         Some(out) => {
-            std::fs::write(Path::new(out), &source).map_err(|e| format!("{out}: {e}"))?;
-            println!("written: {out} ({} lines)", source.lines().count());
+            let out = Path::new(out);
+            let weights = out.with_extension("bin");
+            let name = weights
+                .file_name()
+                .and_then(|n| n.to_str())
+                .ok_or("the output needs a file name")?;
+            let baked = typenet::io::tflite::baked_rust_source(&bytes, name).map_err(|e| format!("{model}: {e}"))?;
+            std::fs::write(out, &baked.source).map_err(|e| format!("{}: {e}", out.display()))?;
+            std::fs::write(&weights, &baked.weights).map_err(|e| format!("{}: {e}", weights.display()))?;
+            println!(
+                "written: {} ({} lines) and {} ({} bytes)",
+                out.display(),
+                baked.source.lines().count(),
+                weights.display(),
+                baked.weights.len()
+            );
         }
     }
     Ok(())

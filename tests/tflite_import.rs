@@ -1,10 +1,11 @@
-//! The `.tflite` importer on the MLPerf Tiny models: the source it writes
-//! for each is the committed file of `tests/imported/` (regenerate them
-//! with `TYPENET_BLESS=1`), those files compile into this test, their
-//! `Net` types are the very types written by hand in
-//! `tests/tinyml/nets.rs`, and their `load`, `row` and `scores` give
-//! LiteRT's outputs bit for bit. Malformed and unsupported files are
-//! errors naming what is wrong.
+//! The `.tflite` importer on the MLPerf Tiny models: the source and the
+//! weights file it writes for each are the committed files of
+//! `tests/imported/` (regenerate them with `TYPENET_BLESS=1`), those files
+//! compile into this test, their `Net` types are the very types written by
+//! hand in `tests/tinyml/nets.rs`, their `load`, `row` and `scores` give
+//! LiteRT's outputs bit for bit, and their baked `static NET` holds the
+//! loaded net's tensors and gives its outputs. Malformed and unsupported
+//! files are errors naming what is wrong.
 
 mod tinyml;
 
@@ -33,13 +34,12 @@ use rand::{RngExt, SeedableRng, rngs::StdRng};
 use typenet::io::tflite::{self, Activation, BuiltinOperator as Op, BuiltinOptions, WeightsFormat, rust_source};
 use typenet::{Affine, Relu};
 
-/// The models and the files their source is committed as.
-const MODELS: [(&str, &str); 5] = [
+/// The int8 models and the files their baked source is committed as.
+const MODELS: [(&str, &str); 4] = [
     ("kws", "kws_ref_model.tflite"),
     ("vww", "vww_96_int8.tflite"),
     ("ic", "pretrainedResnet_quant.tflite"),
     ("ad", "ad01_int8.tflite"),
-    ("ad_float", "ad01_fp32.tflite"),
 ];
 
 #[test]
@@ -48,13 +48,31 @@ fn the_written_source_is_the_committed_file() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/imported");
     let mut differing = Vec::new();
     for (stem, file) in MODELS {
-        let source = rust_source(&tinyml::bytes(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let path = dir.join(format!("{stem}.rs"));
+        let bytes = tinyml::bytes(file);
+        let baked = tflite::baked_rust_source(&bytes, &format!("{stem}.bin")).unwrap_or_else(|e| panic!("{file}: {e}"));
+        // the baked source is the typed source and the statics after it
+        let typed = rust_source(&bytes).unwrap();
+        assert!(baked.source.starts_with(&typed), "{file}");
+        let (path, weights) = (dir.join(format!("{stem}.rs")), dir.join(format!("{stem}.bin")));
         if bless {
-            std::fs::write(&path, &source).unwrap();
-        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(&source) {
+            std::fs::write(&path, &baked.source).unwrap();
+            std::fs::write(&weights, &baked.weights).unwrap();
+            continue;
+        }
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(&baked.source) {
             differing.push(path.display().to_string());
         }
+        if std::fs::read(&weights).ok().as_deref() != Some(&baked.weights[..]) {
+            differing.push(weights.display().to_string());
+        }
+    }
+    // the float model's typed source only: its weights file would be 1 MB
+    let float = dir.join("ad_float.rs");
+    let typed = rust_source(&tinyml::bytes("ad01_fp32.tflite")).unwrap();
+    if bless {
+        std::fs::write(&float, &typed).unwrap();
+    } else if std::fs::read_to_string(&float).ok().as_deref() != Some(&typed) {
+        differing.push(float.display().to_string());
     }
     assert!(
         differing.is_empty(),
@@ -94,10 +112,36 @@ fn check<I, O: AsRef<[i8]>>(stem: &str, row: impl Fn(&[i8]) -> Option<I>, scores
     rows
 }
 
+/// `f` on a thread of 256 MiB of stack: `baked_scores` keeps a net's
+/// rows there (a chain's room for one sample, every intermediate row).
+fn on_a_large_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn_scoped(s, f)
+            .unwrap()
+            .join()
+            .unwrap()
+    })
+}
+
+/// Every tensor of a net, as bytes, by name.
+fn tensors(net: &impl typenet::Tensors) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    net.tensors(&mut |t| {
+        let mut bytes = Vec::new();
+        t.value.extend_le_bytes(&mut bytes);
+        out.push((format!("{}.{}", t.layer, t.name), bytes));
+    });
+    out
+}
+
 #[test]
 fn keyword_spotting_loads_and_is_bit_exact() {
     let net = kws::load(&tinyml::bytes("kws_ref_model.tflite")).unwrap();
     assert_eq!(check("kws", kws::row, |x| kws::scores(&net, x)), 33);
+    assert_eq!(tensors(&kws::NET), tensors(&net));
+    assert_eq!(on_a_large_stack(|| check("kws", kws::row, kws::baked_scores)), 33);
     let x = kws::row(&[0; kws::INPUT]).unwrap();
     let p = kws::probabilities(&net, &x);
     assert!((p.iter().sum::<f32>() - 1.0).abs() < 0.05, "{p:?}");
@@ -108,18 +152,24 @@ fn keyword_spotting_loads_and_is_bit_exact() {
 fn visual_wake_words_loads_and_is_bit_exact() {
     let net = vww::load(&tinyml::bytes("vww_96_int8.tflite")).unwrap();
     assert_eq!(check("vww", vww::row, |x| vww::scores(&net, x)), 32);
+    assert_eq!(tensors(&vww::NET), tensors(&net));
+    assert_eq!(on_a_large_stack(|| check("vww", vww::row, vww::baked_scores)), 32);
 }
 
 #[test]
 fn image_classification_loads_and_is_bit_exact() {
     let net = ic::load(&tinyml::bytes("pretrainedResnet_quant.tflite")).unwrap();
     assert_eq!(check("ic", ic::row, |x| ic::scores(&net, x)), 33);
+    assert_eq!(tensors(&ic::NET), tensors(&net));
+    assert_eq!(on_a_large_stack(|| check("ic", ic::row, ic::baked_scores)), 33);
 }
 
 #[test]
 fn anomaly_detection_loads_and_is_bit_exact() {
     let net = ad::load(&tinyml::bytes("ad01_int8.tflite")).unwrap();
     assert_eq!(check("ad", ad::row, |x| ad::scores(&net, x)), 32 + 196);
+    assert_eq!(tensors(&ad::NET), tensors(&net));
+    assert_eq!(on_a_large_stack(|| check("ad", ad::row, ad::baked_scores)), 32 + 196);
 }
 
 #[test]
@@ -153,6 +203,15 @@ fn the_float_anomaly_detector_loads_as_load_tflite_fills_it() {
     let mut y = typenet::Batch::zeros(1);
     typenet::Layer::infer(&by_hand, &typenet::Batch::from_rows(vec![x]), &mut y);
     assert_eq!(ad_float::scores(&net, &x).map(f32::to_bits), y[0].map(f32::to_bits));
+    // baked, its weights file is every W and b as loaded, in order
+    let baked = tflite::baked_rust_source(&bytes, "ad_float.bin").unwrap();
+    let loaded: Vec<u8> = tensors(&net).into_iter().flat_map(|(_, b)| b).collect();
+    assert_eq!(baked.weights, loaded);
+    assert!(
+        baked
+            .source
+            .contains("pub type NetFrozen = typenet::Chain![\n    typenet::Affine<[f32; 640], 128, typenet::Frozen>,")
+    );
 }
 
 /// The importer's answer on `model`, which must not panic.

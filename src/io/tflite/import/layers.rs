@@ -3,7 +3,10 @@
 
 use super::super::{Activation, BuiltinOperator as B, BuiltinOptions, Model, Operator, Subgraph, Tensor, TensorType};
 use super::graph::op_error;
+use crate::Dtype;
+use crate::int8::{PaddingKind, WindowInfo};
 use crate::io::error::ModelError;
+use crate::ops::{Op, OpKind};
 use crate::quant::Padding;
 
 /// The most values a row (or a layer's weights) may hold: a bound on what
@@ -74,17 +77,163 @@ impl Dims {
     }
 }
 
+/// What a layer is, with the sizes its type does not take from its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `int8::Conv2d`, or `int8::DepthwiseConv2d` with a depth multiplier.
+    Conv {
+        cin: usize,
+        cout: usize,
+        kernel: (usize, usize),
+        stride: (usize, usize),
+        padding: Padding,
+        multiplier: Option<usize>,
+    },
+    /// `int8::MaxPool2d` or `int8::AvgPool2d`.
+    Pool {
+        max: bool,
+        kernel: (usize, usize),
+        stride: (usize, usize),
+        padding: Padding,
+    },
+    /// `int8::GlobalAvgPool`.
+    GlobalAvgPool,
+    /// `int8::Affine` (or the float `Affine`) of `OUT` outputs.
+    Affine(usize),
+    /// A float operator's fused ReLU.
+    Relu,
+    /// `int8::Softmax<N>`.
+    Softmax(usize),
+    /// `int8::Quantize`.
+    Quantize,
+    /// `int8::Dequantize`.
+    Dequantize,
+}
+
 /// One typenet layer and the operator it computes.
 #[derive(Debug, Clone)]
 pub(crate) struct Layer {
     /// The operator's index in the main graph.
     pub op: usize,
-    /// The layer's Rust type.
-    pub ty: String,
+    /// What it is.
+    pub kind: Kind,
+    /// The rows it reads.
+    pub input: Dims,
+    /// Their element type.
+    pub input_scalar: Scalar,
     /// The rows it writes.
     pub out: Dims,
     /// Their element type.
     pub scalar: Scalar,
+}
+
+impl Layer {
+    /// The layer's Rust type; with `frozen`, the type of its baked form
+    /// (weights in `Frozen` storage).
+    pub(crate) fn ty(&self, frozen: bool) -> String {
+        match self.kind {
+            Kind::Conv {
+                cin,
+                cout,
+                kernel: (kh, kw),
+                stride: (sh, sw),
+                padding,
+                multiplier,
+            } => {
+                let name = if multiplier.is_some() {
+                    "DepthwiseConv2d"
+                } else {
+                    "Conv2d"
+                };
+                let tail = if frozen {
+                    let padding = match effective(padding, (kh, kw), (sh, sw)) {
+                        Padding::Same => "Same",
+                        Padding::Valid => "int8::Valid",
+                    };
+                    format!(", {sh}, {sw}, {padding}, typenet::Frozen")
+                } else {
+                    window_tail(padding, (kh, kw), (sh, sw), (1, 1))
+                };
+                format!("int8::{name}<{cin}, {cout}, {kh}, {kw}{tail}>")
+            }
+            Kind::Pool {
+                max,
+                kernel: (kh, kw),
+                stride,
+                padding,
+            } => {
+                let name = if max { "MaxPool2d" } else { "AvgPool2d" };
+                format!(
+                    "int8::{name}<{kh}, {kw}{}>",
+                    window_tail(padding, (kh, kw), stride, (kh, kw))
+                )
+            }
+            Kind::GlobalAvgPool => "int8::GlobalAvgPool".into(),
+            Kind::Affine(units) => {
+                let module = if self.scalar == Scalar::I8 { "int8" } else { "typenet" };
+                let storage = if frozen { ", typenet::Frozen" } else { "" };
+                format!(
+                    "{module}::Affine<{}, {units}{storage}>",
+                    self.input.row_type(self.input_scalar)
+                )
+            }
+            Kind::Relu => "typenet::Relu".into(),
+            Kind::Softmax(n) => format!("int8::Softmax<{n}>"),
+            Kind::Quantize => "int8::Quantize".into(),
+            Kind::Dequantize => "int8::Dequantize".into(),
+        }
+    }
+
+    /// What the typed layer reports to the loader: its kind, element
+    /// type and window.
+    pub(crate) fn info(&self) -> Op {
+        let window = |kernel, stride, padding| {
+            Some(WindowInfo {
+                kernel,
+                stride,
+                padding: match effective(padding, kernel, stride) {
+                    Padding::Same => PaddingKind::Same,
+                    Padding::Valid => PaddingKind::Valid,
+                },
+            })
+        };
+        let (kind, window) = match self.kind {
+            Kind::Conv {
+                kernel,
+                stride,
+                padding,
+                multiplier: None,
+                ..
+            } => (OpKind::Conv2d, window(kernel, stride, padding)),
+            Kind::Conv {
+                kernel,
+                stride,
+                padding,
+                multiplier: Some(multiplier),
+                ..
+            } => (OpKind::DepthwiseConv2d { multiplier }, window(kernel, stride, padding)),
+            Kind::Pool {
+                max,
+                kernel,
+                stride,
+                padding,
+            } => (
+                if max { OpKind::MaxPool2d } else { OpKind::AveragePool2d },
+                window(kernel, stride, padding),
+            ),
+            Kind::GlobalAvgPool => (OpKind::GlobalAveragePool, None),
+            Kind::Affine(_) => (OpKind::FullyConnected, None),
+            Kind::Relu => (OpKind::Relu, None),
+            Kind::Softmax(_) => (OpKind::Softmax, None),
+            Kind::Quantize => (OpKind::Quantize, None),
+            Kind::Dequantize => (OpKind::Dequantize, None),
+        };
+        let element = match self.input_scalar {
+            Scalar::I8 => Dtype::I8,
+            Scalar::F32 => Dtype::F32,
+        };
+        Op { kind, element, window }
+    }
 }
 
 /// The number of values of `t`, if it is not absurd.
@@ -202,6 +351,16 @@ fn out_side(padding: Padding, n: usize, k: usize, s: usize) -> Option<usize> {
     }
 }
 
+/// The padding a layer is written with: a 1×1 window moved by 1 pads
+/// nothing either way, and is written VALID (the shortest type).
+fn effective(padding: Padding, kernel: (usize, usize), stride: (usize, usize)) -> Padding {
+    if (kernel, stride) == ((1, 1), (1, 1)) {
+        Padding::Valid
+    } else {
+        padding
+    }
+}
+
 /// The window's parameters after `KH, KW` as a typenet type writes them,
 /// shortest first: `default_stride` and VALID are the defaults.
 fn window_tail(
@@ -260,10 +419,12 @@ pub(crate) fn layer(
             )))
         }
     };
-    let single = |ty: String, out: Dims| {
+    let single = |kind: Kind, out: Dims| {
         Ok(vec![Layer {
             op: k,
-            ty,
+            kind,
+            input: dims,
+            input_scalar: scalar,
             out,
             scalar: y_scalar,
         }])
@@ -339,13 +500,19 @@ pub(crate) fn layer(
                     "writes {ho}×{wo} from {h}×{w} with a {kh}×{kw} window and strides {sh}×{sw}, which give {want:?}"
                 )));
             }
-            let name = if multiplier.is_some() {
-                "DepthwiseConv2d"
-            } else {
-                "Conv2d"
-            };
-            let tail = window_tail(padding, (kh, kw), (sh, sw), (1, 1));
-            single(format!("int8::{name}<{cin}, {cout}, {kh}, {kw}{tail}>"), y_dims)
+            let multiplier = multiplier.map(|_| cout / cin);
+            let (kernel, stride) = ((kh, kw), (sh, sw));
+            single(
+                Kind::Conv {
+                    cin,
+                    cout,
+                    kernel,
+                    stride,
+                    padding,
+                    multiplier,
+                },
+                y_dims,
+            )
         }
         (B::AVERAGE_POOL_2D | B::MAX_POOL_2D, BuiltinOptions::Pool2d(o)) => {
             int8_only()?;
@@ -371,7 +538,7 @@ pub(crate) fn layer(
             };
             let y_elements = y_dims.values();
             if op.builtin == B::AVERAGE_POOL_2D && (kh, kw) == (h, w) && y_elements == c {
-                return single("int8::GlobalAvgPool".into(), Dims::Flat(c));
+                return single(Kind::GlobalAvgPool, Dims::Flat(c));
             }
             let (yc, ho, wo) = image(y_dims, "output")?;
             let want = (out_side(o.padding, h, kh, sh), out_side(o.padding, w, kw, sw));
@@ -380,13 +547,17 @@ pub(crate) fn layer(
                     "writes {yc} × {ho} × {wo} from {c} × {h} × {w} with a {kh}×{kw} window and strides {sh}×{sw}"
                 )));
             }
-            let name = if op.builtin == B::MAX_POOL_2D {
-                "MaxPool2d"
-            } else {
-                "AvgPool2d"
-            };
-            let tail = window_tail(o.padding, (kh, kw), (sh, sw), (kh, kw));
-            single(format!("int8::{name}<{kh}, {kw}{tail}>"), y_dims)
+            let max = op.builtin == B::MAX_POOL_2D;
+            let (kernel, stride, padding) = ((kh, kw), (sh, sw), o.padding);
+            single(
+                Kind::Pool {
+                    max,
+                    kernel,
+                    stride,
+                    padding,
+                },
+                y_dims,
+            )
         }
         (B::FULLY_CONNECTED, BuiltinOptions::FullyConnected(o)) => {
             if o.weights_format != super::super::WeightsFormat::Default {
@@ -400,7 +571,7 @@ pub(crate) fn layer(
                 (Scalar::I8, Scalar::I8) => {
                     one.expect_type(w, TensorType::Int8)?;
                     one.clamp(o.activation)?;
-                    single(format!("int8::Affine<{}, {units}>", dims.row_type(scalar)), out)
+                    single(Kind::Affine(units), out)
                 }
                 (Scalar::F32, Scalar::F32) => {
                     if w.tensor_type != TensorType::Float32 {
@@ -411,21 +582,23 @@ pub(crate) fn layer(
                     }
                     let affine = Layer {
                         op: k,
-                        ty: format!("typenet::Affine<{}, {units}>", dims.row_type(scalar)),
+                        kind: Kind::Affine(units),
+                        input: dims,
+                        input_scalar: scalar,
+                        out,
+                        scalar,
+                    };
+                    let relu = Layer {
+                        op: k,
+                        kind: Kind::Relu,
+                        input: out,
+                        input_scalar: scalar,
                         out,
                         scalar,
                     };
                     match o.activation {
                         Activation::None => Ok(vec![affine]),
-                        Activation::Relu => Ok(vec![
-                            affine,
-                            Layer {
-                                op: k,
-                                ty: "typenet::Relu".into(),
-                                out,
-                                scalar,
-                            },
-                        ]),
+                        Activation::Relu => Ok(vec![affine, relu]),
                         other => Err(one.error(format!(
                             "fused activation {other:?} is not supported for floats (ReLU is)"
                         ))),
@@ -445,13 +618,13 @@ pub(crate) fn layer(
             if y_dims.values() != n {
                 return Err(one.error(format!("writes {} values from {n}", y_dims.values())));
             }
-            single(format!("int8::Softmax<{n}>"), dims)
+            single(Kind::Softmax(n), dims)
         }
         (B::QUANTIZE, _) | (B::DEQUANTIZE, _) => {
-            let (from, to, name) = if op.builtin == B::QUANTIZE {
-                (Scalar::F32, Scalar::I8, "Quantize")
+            let (from, to, name, kind) = if op.builtin == B::QUANTIZE {
+                (Scalar::F32, Scalar::I8, "Quantize", Kind::Quantize)
             } else {
-                (Scalar::I8, Scalar::F32, "Dequantize")
+                (Scalar::I8, Scalar::F32, "Dequantize", Kind::Dequantize)
             };
             if (scalar, y_scalar) != (from, to) {
                 return Err(one.error(format!(
@@ -465,7 +638,7 @@ pub(crate) fn layer(
             if y_dims.values() != dims.values() {
                 return Err(one.error("changes the number of values"));
             }
-            single(format!("int8::{name}"), dims)
+            single(kind, dims)
         }
         (B::AVERAGE_POOL_2D | B::MAX_POOL_2D | B::FULLY_CONNECTED | B::SOFTMAX, other) => {
             Err(one.error(format!("has {} instead of its options", other.table_name())))

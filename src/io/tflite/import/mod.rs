@@ -1,9 +1,11 @@
 //! A `.tflite` model as Rust source: the typenet type of its graph and
 //! typed entry points, see [`rust_source`].
 
+mod bake;
 mod graph;
 mod layers;
 mod source;
+mod statics;
 
 use crate::io::error::{ModelError, ModelErrorKind};
 
@@ -71,4 +73,53 @@ pub fn rust_source_of(model: &super::Model<'_>) -> Result<String, ModelError> {
     let graph = graph::walk(model)?;
     let operators = model.subgraphs[0].operators.len();
     Ok(source::write(&graph, &format!("of {operators} operators")))
+}
+
+/// [`rust_source`] with the weights: what [`baked_rust_source`] writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BakedSource {
+    /// The Rust source.
+    pub source: String,
+    /// The weights file it includes, to be written next to it.
+    pub weights: Vec<u8>,
+}
+
+/// [`rust_source`], and the net's weights and quantization as a `static`,
+/// for a program that must carry its model (a firmware: no file, no
+/// heap). Besides what [`rust_source`] writes, the source declares `pub
+/// type NetFrozen` (the same layers, weights in
+/// [`Frozen`](crate::Frozen) storage), `pub static NET: NetFrozen` built
+/// from the layers' `const fn frozen` constructors, and
+/// `baked_scores(x)`, the scores of one input on the stack. The weights,
+/// per-channel multipliers and biases are in `weights` (little-endian),
+/// which the source includes as `include_bytes!(weights_file)` (a path
+/// relative to the source file); the few values of each layer's
+/// quantization are literals.
+///
+/// The tensors are the ones [`from_tflite_bytes`](super::from_tflite_bytes)
+/// stores: the loader itself reads the file into stand-ins of the layers,
+/// which prepare what it gives them with the functions the int8 layers'
+/// `set` uses, so the baked net and a loaded one are equal bit for bit.
+///
+/// ```
+/// let bytes = std::fs::read("tests/fixtures/tinyml/kws_ref_model.tflite")?;
+/// let baked = typenet::io::tflite::baked_rust_source(&bytes, "kws.bin")?;
+/// assert!(baked.source.contains("pub static NET: NetFrozen = typenet::chain![\n"));
+/// assert!(baked.source.contains("*include_bytes!(\"kws.bin\")"));
+/// assert!(baked.weights.len() > 22_000); // 22,848 weights and their channels' values
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// Those of [`rust_source`], and those [`from_tflite_bytes`](super::from_tflite_bytes)
+/// would give the written `load`.
+pub fn baked_rust_source(bytes: &[u8], weights_file: &str) -> Result<BakedSource, ModelError> {
+    let model = super::read(bytes).map_err(|e| ModelError::new(ModelErrorKind::Tflite(e)))?;
+    let graph = graph::walk(&model)?;
+    let filled = bake::fill(&graph.items, bytes)?;
+    let operators = model.subgraphs[0].operators.len();
+    let mut source = source::write(&graph, &format!("of {operators} operators"));
+    let (statics, weights) = statics::write(&graph, &filled, weights_file);
+    source.push_str(&statics);
+    Ok(BakedSource { source, weights })
 }

@@ -3,13 +3,13 @@
 use std::fmt::Write;
 
 use super::graph::{Graph, Item};
-use super::layers::{Dims, Scalar};
+use super::layers::{Dims, Kind, Scalar};
 
 /// Writes `items` as the elements of a `Net!` or `Chain!`, one a line at
 /// `indent`, each with a comment naming its operators and output.
-fn items(out: &mut String, items: &[Item], indent: usize) {
+pub(crate) fn items(out: &mut String, items: &[Item], indent: usize, frozen: bool) {
     for item in items {
-        element(out, item, indent);
+        element(out, item, indent, frozen);
     }
 }
 
@@ -37,32 +37,32 @@ fn comment(item: &Item) -> String {
 }
 
 /// A branch: one layer as itself, more as a `Chain!`.
-fn branch(out: &mut String, branch: &[Item], indent: usize) {
+fn branch(out: &mut String, branch: &[Item], indent: usize, frozen: bool) {
     let pad = "    ".repeat(indent);
     if let [Item::Layer(l)] = branch {
-        let _ = writeln!(out, "{pad}{}, // {}", l.ty, comment(&branch[0]));
+        let _ = writeln!(out, "{pad}{}, // {}", l.ty(frozen), comment(&branch[0]));
         return;
     }
     let _ = writeln!(out, "{pad}typenet::Chain![");
-    items(out, branch, indent + 1);
+    items(out, branch, indent + 1, frozen);
     let _ = writeln!(out, "{pad}],");
 }
 
-fn element(out: &mut String, item: &Item, indent: usize) {
+fn element(out: &mut String, item: &Item, indent: usize, frozen: bool) {
     let pad = "    ".repeat(indent);
     match item {
         Item::Layer(l) => {
-            let _ = writeln!(out, "{pad}{}, // {}", l.ty, comment(item));
+            let _ = writeln!(out, "{pad}{}, // {}", l.ty(frozen), comment(item));
         }
         Item::Residual { inner, .. } => {
             let _ = writeln!(out, "{pad}int8::Residual<typenet::Chain![ // {}", comment(item));
-            items(out, inner, indent + 1);
+            items(out, inner, indent + 1, frozen);
             let _ = writeln!(out, "{pad}]>,");
         }
         Item::Sum { a, b, .. } => {
             let _ = writeln!(out, "{pad}int8::Sum< // {}", comment(item));
-            branch(out, a, indent + 1);
-            branch(out, b, indent + 1);
+            branch(out, a, indent + 1, frozen);
+            branch(out, b, indent + 1, frozen);
             let _ = writeln!(out, "{pad}>,");
         }
     }
@@ -75,8 +75,10 @@ fn zeros(graph: &Graph) -> String {
         .items
         .iter()
         .map(|item| match item {
-            Item::Layer(l) if l.ty.starts_with("typenet::Affine<") => "typenet::Affine::zeros()",
-            Item::Layer(l) if l.ty == "typenet::Relu" => "typenet::Relu",
+            Item::Layer(l) if l.kind == Kind::Affine(l.out.values()) && l.scalar == Scalar::F32 => {
+                "typenet::Affine::zeros()"
+            }
+            Item::Layer(l) if l.kind == Kind::Relu => "typenet::Relu",
             _ => "Default::default()",
         })
         .collect();
@@ -100,7 +102,7 @@ fn zeros(graph: &Graph) -> String {
 
 /// Whether the last layer is an int8 softmax.
 fn ends_in_softmax(items: &[Item]) -> bool {
-    matches!(items.last(), Some(Item::Layer(l)) if l.ty.starts_with("int8::Softmax<"))
+    matches!(items.last(), Some(Item::Layer(l)) if matches!(l.kind, Kind::Softmax(_)))
 }
 
 /// The whole file for `graph`, read from a model described as `about`.
@@ -116,7 +118,7 @@ pub(crate) fn write(graph: &Graph, about: &str) -> String {
             let _ = writeln!(net, "pub type Net = typenet::Chain![");
         }
     }
-    items(&mut net, &graph.items, 1);
+    items(&mut net, &graph.items, 1, false);
     net.push_str("];\n");
 
     let mut uses = Vec::new();
