@@ -444,6 +444,10 @@ fn import_tflite_writes_the_source_and_names_errors() {
     let model = fixtures.join("pretrainedResnet_quant.tflite");
     let out = run("10_import_tflite", &[path(&model), path(&out_file)]);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    let typed = typenet::io::tflite::rust_source(&std::fs::read(&model).unwrap()).unwrap();
+    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), typed);
+    let out = run("10_import_tflite", &["--baked", path(&model), path(&out_file)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     let expected = typenet::io::tflite::baked_rust_source(&std::fs::read(&model).unwrap(), "ic.bin").unwrap();
     assert_eq!(std::fs::read_to_string(&out_file).unwrap(), expected.source);
     assert_eq!(std::fs::read(out_file.with_extension("bin")).unwrap(), expected.weights);

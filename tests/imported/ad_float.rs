@@ -38,6 +38,12 @@ pub const INPUT: usize = 640;
 /// Values per output.
 pub const OUTPUT: usize = 640;
 
+/// One input from the model's input tensor; `None` unless `values` holds
+/// [`INPUT`] values.
+pub fn row(values: &[f32]) -> Option<Input> {
+    values.try_into().ok()
+}
+
 /// The net with the weights and quantization of `bytes`, a `.tflite` file
 /// of this graph.
 pub fn load(bytes: &[u8]) -> Result<Net, typenet::io::ModelError> {
@@ -64,12 +70,6 @@ pub fn load(bytes: &[u8]) -> Result<Net, typenet::io::ModelError> {
     ];
     typenet::io::from_tflite_bytes(&mut net, bytes)?;
     Ok(net)
-}
-
-/// One input from the model's input tensor; `None` unless `values` holds
-/// [`INPUT`] values.
-pub fn row(values: &[f32]) -> Option<Input> {
-    values.try_into().ok()
 }
 
 /// The net's output for one input.

@@ -72,10 +72,14 @@ pub fn rust_source(bytes: &[u8]) -> Result<String, ModelError> {
 pub fn rust_source_of(model: &super::Model<'_>) -> Result<String, ModelError> {
     let graph = graph::walk(model)?;
     let operators = model.subgraphs[0].operators.len();
-    Ok(source::write(&graph, &format!("of {operators} operators")))
+    Ok(source::write(
+        &graph,
+        &format!("of {operators} operators"),
+        source::Weights::Loaded,
+    ))
 }
 
-/// [`rust_source`] with the weights: what [`baked_rust_source`] writes.
+/// A net with its weights: what [`baked_rust_source`] writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BakedSource {
     /// The Rust source.
@@ -84,17 +88,18 @@ pub struct BakedSource {
     pub weights: Vec<u8>,
 }
 
-/// [`rust_source`], and the net's weights and quantization as a `static`,
-/// for a program that must carry its model (a firmware: no file, no
-/// heap). Besides what [`rust_source`] writes, the source declares `pub
-/// type NetFrozen` (the same layers, weights in
-/// [`Frozen`](crate::Frozen) storage), `pub static NET: NetFrozen` built
-/// from the layers' `const fn frozen` constructors, and
-/// `baked_scores(x)`, the scores of one input on the stack. The weights,
-/// per-channel multipliers and biases are in `weights` (little-endian),
-/// which the source includes as `include_bytes!(weights_file)` (a path
-/// relative to the source file); the few values of each layer's
-/// quantization are literals.
+/// The net of a TensorFlow Lite model with its weights and quantization
+/// as a `static`, for a program that must carry its model (a firmware:
+/// no file, no heap, no `std`). Like [`rust_source`] it declares `Net`,
+/// `Input`, `Output`, `INPUT`, `OUTPUT` and `row`; then `pub type
+/// NetFrozen` (the same layers, weights in [`Frozen`](crate::Frozen)
+/// storage), `pub static NET: NetFrozen` built from the layers' `const fn
+/// frozen` constructors, and `scores(x)`, `classify(x)` and (after a
+/// softmax) `probabilities(x)` of `NET` for one input, its rows on the
+/// stack. The weights, per-channel multipliers and biases are in
+/// `weights` (little-endian), which the source includes as
+/// `include_bytes!(weights_file)` (a path relative to the source file);
+/// each layer's few scales, zero points and clamps are literals.
 ///
 /// The tensors are the ones [`from_tflite_bytes`](super::from_tflite_bytes)
 /// stores: the loader itself reads the file into stand-ins of the layers,
@@ -105,6 +110,8 @@ pub struct BakedSource {
 /// let bytes = std::fs::read("tests/fixtures/tinyml/kws_ref_model.tflite")?;
 /// let baked = typenet::io::tflite::baked_rust_source(&bytes, "kws.bin")?;
 /// assert!(baked.source.contains("pub static NET: NetFrozen = typenet::chain![\n"));
+/// assert!(baked.source.contains("pub fn probabilities(x: &Input) -> [f32; OUTPUT]"));
+/// assert!(!baked.source.contains("pub fn load")); // nothing needs std
 /// assert!(baked.source.contains("*include_bytes!(\"kws.bin\")"));
 /// assert!(baked.weights.len() > 22_000); // 22,848 weights and their channels' values
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -118,7 +125,7 @@ pub fn baked_rust_source(bytes: &[u8], weights_file: &str) -> Result<BakedSource
     let graph = graph::walk(&model)?;
     let filled = bake::fill(&graph.items, bytes)?;
     let operators = model.subgraphs[0].operators.len();
-    let mut source = source::write(&graph, &format!("of {operators} operators"));
+    let mut source = source::write(&graph, &format!("of {operators} operators"), source::Weights::Baked);
     let (statics, weights) = statics::write(&graph, &filled, weights_file);
     source.push_str(&statics);
     Ok(BakedSource { source, weights })

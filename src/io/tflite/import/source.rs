@@ -105,8 +105,20 @@ fn ends_in_softmax(items: &[Item]) -> bool {
     matches!(items.last(), Some(Item::Layer(l)) if matches!(l.kind, Kind::Softmax(_)))
 }
 
-/// The whole file for `graph`, read from a model described as `about`.
-pub(crate) fn write(graph: &Graph, about: &str) -> String {
+/// How the written net gets its weights.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Weights {
+    /// `load(bytes)` from the `.tflite` file, one-sample calls on the heap.
+    Loaded,
+    /// A `static NET` (written after this), one-sample calls on the stack:
+    /// nothing that needs `std` or a heap.
+    Baked,
+}
+
+/// The file for `graph` up to its weights, read from a model described as
+/// `about`: the net's type, its rows and their sizes, `row`, and (loaded)
+/// `load` and the one-sample calls.
+pub(crate) fn write(graph: &Graph, about: &str, weights: Weights) -> String {
     let mut net = String::new();
     let input = graph.input.row_type(graph.input_scalar);
     let output = graph.output.row_type(graph.output_scalar);
@@ -134,15 +146,16 @@ pub(crate) fn write(graph: &Graph, about: &str) -> String {
     }
 
     let mut out = String::new();
+    let (writer, what) = match weights {
+        Weights::Loaded => ("rust_source", "typed entry points"),
+        Weights::Baked => ("baked_rust_source", "its weights as a static"),
+    };
     let _ = writeln!(out, "// A typenet net of the TensorFlow Lite model {about}, written by");
     let _ = writeln!(
         out,
-        "// typenet::io::tflite::rust_source: the net's type (the compiler checks the"
+        "// typenet::io::tflite::{writer}: the net's type (the compiler checks the"
     );
-    let _ = writeln!(
-        out,
-        "// graph as it checks a hand-written one) and typed entry points. Write it"
-    );
+    let _ = writeln!(out, "// graph as it checks a hand-written one) and {what}. Write it");
     let _ = writeln!(out, "// again from the model rather than editing it.");
     out.push('\n');
     for u in &uses {
@@ -171,18 +184,9 @@ pub const INPUT: usize = {inputs};
 
 /// Values per output.
 pub const OUTPUT: usize = {outputs};
-
-/// The net with the weights and quantization of `bytes`, a `.tflite` file
-/// of this graph.
-pub fn load(bytes: &[u8]) -> Result<Net, typenet::io::ModelError> {{
-    let mut net{zeros};
-    typenet::io::from_tflite_bytes(&mut net, bytes)?;
-    Ok(net)
-}}
 ",
         inputs = graph.input.values(),
         outputs = graph.output.values(),
-        zeros = zeros(graph),
     );
     let scalar = graph.input_scalar.rust();
     match graph.input {
@@ -220,22 +224,45 @@ pub fn row(values: &[{scalar}]) -> Option<Input> {{
             );
         }
     }
-    let slice = match graph.output {
-        Dims::Image { .. } => "typenet::Row::as_slice(&scores(net, x))",
-        Dims::Flat(_) => "&scores(net, x)",
-    };
-    let _ = write!(
-        out,
-        "
+    if weights == Weights::Loaded {
+        let _ = write!(
+            out,
+            "
+/// The net with the weights and quantization of `bytes`, a `.tflite` file
+/// of this graph.
+pub fn load(bytes: &[u8]) -> Result<Net, typenet::io::ModelError> {{
+    let mut net{zeros};
+    typenet::io::from_tflite_bytes(&mut net, bytes)?;
+    Ok(net)
+}}
+
 /// The net's output for one input.
 pub fn scores(net: &Net, x: &Input) -> Output {{
     let mut y = typenet::Batch::zeros(1);
     <Net as typenet::Layer<Input>>::infer(net, &typenet::Batch::from_rows(vec![*x]), &mut y);
     y[0]
 }}
+",
+            zeros = zeros(graph),
+        );
+        out.push_str(&one_sample(graph, "net: &Net, ", "net, "));
+    }
+    out
+}
 
+/// `classify` and (after a softmax) `probabilities` over `scores`, whose
+/// parameters before `x` are `params`, called with `args`.
+pub(crate) fn one_sample(graph: &Graph, params: &str, args: &str) -> String {
+    let mut out = String::new();
+    let slice = match graph.output {
+        Dims::Image { .. } => format!("typenet::Row::as_slice(&scores({args}x))"),
+        Dims::Flat(_) => format!("&scores({args}x)"),
+    };
+    let _ = write!(
+        out,
+        "
 /// The index of the highest output for one input.
-pub fn classify(net: &Net, x: &Input) -> usize {{
+pub fn classify({params}x: &Input) -> usize {{
     typenet::argmax({slice})
 }}
 "
@@ -246,8 +273,8 @@ pub fn classify(net: &Net, x: &Input) -> usize {{
             "
 /// The softmax's probabilities for one input (its codes at TFLite's fixed
 /// output quantization, scale 1/256 and zero point −128).
-pub fn probabilities(net: &Net, x: &Input) -> [f32; OUTPUT] {{
-    scores(net, x).map(|q| typenet::quant::dequantize(q, typenet::int8::SOFTMAX_OUTPUT))
+pub fn probabilities({params}x: &Input) -> [f32; OUTPUT] {{
+    scores({args}x).map(|q| typenet::quant::dequantize(q, typenet::int8::SOFTMAX_OUTPUT))
 }}
 "
         );

@@ -180,8 +180,9 @@ const WEIGHTS: Weights = unsafe {{ core::mem::transmute::<[u8; {len}], Weights>(
 pub static NET: NetFrozen = typenet::chain![
 {net}];
 
-/// [`scores`] of [`NET`], its rows on the stack: no heap.
-pub fn baked_scores(x: &Input) -> Output {{
+/// [`NET`]'s output for one input, its rows on the stack (every
+/// intermediate row of the net at once): no heap.
+pub fn scores(x: &Input) -> Output {{
     let mut y = typenet::Batch::<Output, typenet::Const<1>>::default();
     <NetFrozen as typenet::Layer<Input>>::infer(&NET, typenet::Batch::one(x), &mut y);
     y[0]
@@ -190,6 +191,7 @@ pub fn baked_scores(x: &Input) -> Output {{
         len = bytes.len(),
         file = weights_file,
     );
+    out.push_str(&source::one_sample(graph, "", ""));
     (out, bytes)
 }
 
