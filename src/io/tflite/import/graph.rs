@@ -4,7 +4,8 @@
 //! must meet again at an ADD.
 
 use super::super::{BuiltinOperator as B, Model, Operator, Subgraph};
-use super::layers::{self, Dims, Layer, Scalar};
+use super::layers::{Dims, Layer, Scalar};
+use super::operators;
 use crate::io::error::{ModelError, ModelErrorKind};
 
 /// Forks nested deeper than this are refused (no real model comes near).
@@ -70,7 +71,7 @@ pub(crate) fn walk(model: &Model<'_>) -> Result<Graph, ModelError> {
     };
     check_indices(model, graph)?;
     let mut walk = Walk::new(model, graph)?;
-    let (input_dims, input_scalar) = layers::rows_of(&graph.tensors[*input])
+    let (input_dims, input_scalar) = operators::rows_of(&graph.tensors[*input])
         .map_err(|m| graph_error(format!("the graph's input tensor {input}: {m}")))?;
     let start = walk.alias[*input];
     let end = walk.chain(start, input_dims, input_scalar, 0, false)?;
@@ -188,7 +189,9 @@ impl<'m, 'a> Walk<'m, 'a> {
                 let (Some(Some(x)), Some(&y)) = (op.inputs.first(), op.outputs.first()) else {
                     return Err(op_error(graph, k, "has no input or output"));
                 };
-                if layers::elements(&graph.tensors[*x]).is_none_or(|n| Some(n) != layers::elements(&graph.tensors[y])) {
+                if operators::elements(&graph.tensors[*x])
+                    .is_none_or(|n| Some(n) != operators::elements(&graph.tensors[y]))
+                {
                     return Err(op_error(
                         graph,
                         k,
@@ -322,7 +325,7 @@ impl<'m, 'a> Walk<'m, 'a> {
                     let (item, add, out) = self.join(t, first, second, *a, *b)?;
                     items.push(item);
                     self.take(add)?;
-                    layers::check_add(self.graph, add, out)?;
+                    operators::check_add(self.graph, add, out)?;
                     dims = out;
                     t = self.output(add)?;
                 }
@@ -355,7 +358,7 @@ impl<'m, 'a> Walk<'m, 'a> {
         items: &mut Vec<Item>,
     ) -> Result<(Dims, Scalar), ModelError> {
         self.take(k)?;
-        let out = layers::layer(self.model, self.graph, k, dims, scalar)?;
+        let out = operators::layer(self.model, self.graph, k, dims, scalar)?;
         let next = (
             out.last().map_or(dims, |l| l.out),
             out.last().map_or(scalar, |l| l.scalar),

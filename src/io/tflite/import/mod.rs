@@ -4,6 +4,7 @@
 mod bake;
 mod graph;
 mod layers;
+mod operators;
 mod source;
 mod statics;
 
