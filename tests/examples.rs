@@ -26,7 +26,7 @@ const EXAMPLES: [&str; 2] = ["mnist", "convnet"];
 
 /// The learning path, in order: each example with the arguments that keep
 /// it short in a debug build, and a line its output must contain.
-const WALKTHROUGHS: [(&str, &[&str], &str); 10] = [
+const WALKTHROUGHS: [(&str, &[&str], &str); 11] = [
     ("00_computational_graph", &[], "price: 715"),
     ("01_dense_by_hand", &[], "input x : mean |backprop − numerical|"),
     ("02_training_loop", &["300"], "300 steps: loss"),
@@ -37,6 +37,11 @@ const WALKTHROUGHS: [(&str, &[&str], &str); 10] = [
     ("07_static_no_heap", &[], "524 bytes frozen, 1048 bytes trainable"),
     ("08_nalgebra", &[], "the same buffer"),
     ("09_residual_and_branches", &[], "every tensor of every branch agrees"),
+    (
+        "10_import_tflite",
+        &[],
+        "    int8::Conv2d<1, 64, 10, 4, 2, 2, Same>, // operator 0: 64 × 25 × 5",
+    ),
 ];
 
 /// Built too, for their command lines only (running them trains for real).
@@ -428,6 +433,34 @@ fn a_rate_too_large_for_f32_is_named() {
     let out = run("mnist", &["--data", path(&data), "--lr", "-1e-300"]);
     let err = text(&out.stderr);
     assert!(err.contains("--lr -1e-300: choose a finite number above 0"), "{err}");
+}
+
+/// `10_import_tflite` writes what the library writes, and names what it
+/// cannot import.
+#[test]
+fn import_tflite_writes_the_source_and_names_errors() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tinyml");
+    let out_file = scratch_dir("import_tflite").join("ic.rs");
+    let model = fixtures.join("pretrainedResnet_quant.tflite");
+    let out = run("10_import_tflite", &[path(&model), path(&out_file)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let typed = typenet::io::tflite::rust_source(&std::fs::read(&model).unwrap()).unwrap();
+    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), typed);
+    let out = run("10_import_tflite", &["--baked", path(&model), path(&out_file)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let expected = typenet::io::tflite::baked_rust_source(&std::fs::read(&model).unwrap(), "ic.bin").unwrap();
+    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), expected.source);
+    assert_eq!(std::fs::read(out_file.with_extension("bin")).unwrap(), expected.weights);
+    let float = fixtures.join("vww_96_float.tflite");
+    let out = run("10_import_tflite", &[path(&float)]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("operator 0 (CONV_2D): float CONV_2D is not supported"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run("10_import_tflite", &["no-such-model.tflite"]);
+    assert!(!out.status.success() && text(&out.stderr).contains("no-such-model.tflite"));
 }
 
 /// `bake_weights --help` prints its usage and trains nothing; an unknown

@@ -145,46 +145,32 @@ impl<X: Codes, const OUT: usize, St: Storage> Affine<X, OUT, St> {
     /// Sets the layer (all or nothing): see [`Weighted`]; `weights` are
     /// `[OUT, IN]`, `weight_scales` one or `OUT` of them.
     fn set_weighted(&mut self, s: &Weighted<'_>) -> Result<(), QuantError> {
-        quant::check_len("weights", OUT * X::WIDTH, s.weights.len())?;
-        params::check_params("input quantization", s.input)?;
-        params::check_params("output quantization", s.output)?;
-        params::check_zero_point("weight zero point", s.weight_zero_point)?;
-        let per_tensor = s.weight_scales.len() == 1;
         let mut weight_scale = [0.0; OUT];
         let mut multiplier = [0; OUT];
         let mut shift = [0; OUT];
-        let mut double = [[0; 3]; OUT];
-        for c in 0..OUT {
-            let ws = params::weight_scale(s.weight_scales, OUT, c)?;
-            params::check_scale("weight scale", ws)?;
-            weight_scale[c] = ws;
-            // As TFLite forms each: per tensor `s_in · s_w` in f32 first
-            // (GetQuantizedConvolutionMultipler), per channel all in f64.
-            let real = if per_tensor {
-                f64::from(s.input.scale * ws) / f64::from(s.output.scale)
-            } else {
-                f64::from(s.input.scale) * f64::from(ws) / f64::from(s.output.scale)
-            };
-            let m = quant::quantize_multiplier(real)?;
-            multiplier[c] = m.multiplier();
-            shift[c] = m.shift();
-            let d = DoubleMultiplier::new(f64::from(s.input.scale) * f64::from(ws) / f64::from(s.output.scale))?;
-            let (significand, exponent) = d.parts();
-            double[c] = [(significand >> 31) as i32, (significand & 0x7fff_ffff) as i32, exponent];
-        }
+        let mut double_multiplier = [[0; 3]; OUT];
         let mut bias = [0; OUT];
-        params::copy_bias(s.bias, &mut bias)?;
-        let clamp = params::clamp_of(s.activation, s.output)?;
+        let fixed = prepare(
+            s,
+            X::WIDTH,
+            AffineMut {
+                weight_scale: &mut weight_scale,
+                multiplier: &mut multiplier,
+                shift: &mut shift,
+                double_multiplier: &mut double_multiplier,
+                bias: &mut bias,
+            },
+        )?;
         X::flatten_mut(self.w.as_mut_slice()).copy_from_slice(s.weights);
         self.b = bias;
         self.weight_scale = weight_scale;
-        self.scales = [s.input.scale, s.output.scale];
-        self.zero_points = [s.input.zero_point, s.weight_zero_point, s.output.zero_point];
-        self.clamp = clamp;
+        self.scales = fixed.scales;
+        self.zero_points = fixed.zero_points;
+        self.clamp = fixed.clamp;
         self.multiplier = multiplier;
         self.shift = shift;
-        self.double_multiplier = double;
-        self.requantize = [i32::from(s.double_requantize)];
+        self.double_multiplier = double_multiplier;
+        self.requantize = fixed.requantize;
         Ok(())
     }
 
@@ -200,6 +186,62 @@ impl<X: Codes, const OUT: usize, St: Storage> Affine<X, OUT, St> {
         };
         scaled.wrapping_add(self.zero_points[2]).clamp(min, max) as i8
     }
+}
+
+/// Room for an int8 fully connected layer's per-output tensors, one entry
+/// per output: the layer's arrays, or the importer's vectors for a layer it
+/// writes as Rust constants.
+pub(crate) struct AffineMut<'a> {
+    pub weight_scale: &'a mut [f32],
+    pub multiplier: &'a mut [i32],
+    pub shift: &'a mut [i32],
+    pub double_multiplier: &'a mut [[i32; 3]],
+    pub bias: &'a mut [i32],
+}
+
+/// An int8 fully connected layer's tensors of one value each.
+pub(crate) struct AffineFixed {
+    pub scales: [f32; 2],
+    pub zero_points: [i32; 3],
+    pub clamp: [i32; 2],
+    pub requantize: [i32; 1],
+}
+
+/// A fully connected layer's quantization from a setting for inputs of
+/// `width` codes, into `out`: the one computation of these tensors, for a
+/// layer that is set and for one that is baked.
+pub(crate) fn prepare(s: &Weighted<'_>, width: usize, out: AffineMut<'_>) -> Result<AffineFixed, QuantError> {
+    let outputs = out.weight_scale.len();
+    quant::check_len("weights", outputs * width, s.weights.len())?;
+    params::check_params("input quantization", s.input)?;
+    params::check_params("output quantization", s.output)?;
+    params::check_zero_point("weight zero point", s.weight_zero_point)?;
+    let per_tensor = s.weight_scales.len() == 1;
+    for c in 0..outputs {
+        let ws = params::weight_scale(s.weight_scales, outputs, c)?;
+        params::check_scale("weight scale", ws)?;
+        out.weight_scale[c] = ws;
+        // As TFLite forms each: per tensor `s_in · s_w` in f32 first
+        // (GetQuantizedConvolutionMultipler), per channel all in f64.
+        let real = if per_tensor {
+            f64::from(s.input.scale * ws) / f64::from(s.output.scale)
+        } else {
+            f64::from(s.input.scale) * f64::from(ws) / f64::from(s.output.scale)
+        };
+        let m = quant::quantize_multiplier(real)?;
+        out.multiplier[c] = m.multiplier();
+        out.shift[c] = m.shift();
+        let d = DoubleMultiplier::new(f64::from(s.input.scale) * f64::from(ws) / f64::from(s.output.scale))?;
+        let (significand, exponent) = d.parts();
+        out.double_multiplier[c] = [(significand >> 31) as i32, (significand & 0x7fff_ffff) as i32, exponent];
+    }
+    params::copy_bias(s.bias, out.bias)?;
+    Ok(AffineFixed {
+        scales: [s.input.scale, s.output.scale],
+        zero_points: [s.input.zero_point, s.weight_zero_point, s.output.zero_point],
+        clamp: params::clamp_of(s.activation, s.output)?,
+        requantize: [i32::from(s.double_requantize)],
+    })
 }
 
 impl<X: Codes, const OUT: usize> Affine<X, OUT, Frozen> {

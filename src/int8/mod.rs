@@ -41,11 +41,11 @@
 #![doc = ""]
 
 mod add;
-mod affine;
+pub(crate) mod affine;
 mod boundary;
 mod conv;
 mod kernels;
-mod params;
+pub(crate) mod params;
 mod pool;
 mod softmax;
 mod window;

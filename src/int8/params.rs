@@ -104,32 +104,65 @@ pub(crate) struct Channels<const C: usize> {
 
 impl<const C: usize> Channels<C> {
     pub(crate) fn of(s: &crate::ops::Weighted<'_>, weights: usize) -> Result<Self, QuantError> {
-        crate::quant::check_len("weights", weights, s.weights.len())?;
-        check_params("input quantization", s.input)?;
-        check_params("output quantization", s.output)?;
-        if s.weight_zero_point != 0 {
-            return Err(QuantError::OutOfRange {
-                what: "weight zero point (convolution weights are symmetric)",
-                value: f64::from(s.weight_zero_point),
-            });
-        }
         let mut out = Channels {
             weight_scale: [0.0; C],
             multiplier: [0; C],
             shift: [0; C],
             bias: [0; C],
-            clamp: clamp_of(s.activation, s.output)?,
+            clamp: [0; 2],
         };
-        for c in 0..C {
-            let ws = weight_scale(s.weight_scales, C, c)?;
-            check_scale("weight scale", ws)?;
-            out.weight_scale[c] = ws;
-            let real = f64::from(s.input.scale) * f64::from(ws) / f64::from(s.output.scale);
-            let m = crate::quant::quantize_multiplier(real)?;
-            out.multiplier[c] = m.multiplier();
-            out.shift[c] = m.shift();
-        }
-        copy_bias(s.bias, &mut out.bias)?;
+        out.clamp = prepare_channels(
+            s,
+            weights,
+            ChannelsMut {
+                weight_scale: &mut out.weight_scale,
+                multiplier: &mut out.multiplier,
+                shift: &mut out.shift,
+                bias: &mut out.bias,
+            },
+        )?;
         Ok(out)
     }
+}
+
+/// Room for a convolution's per-channel tensors, one entry per output
+/// channel: the layers' arrays, or the importer's vectors for a layer it
+/// writes as Rust constants.
+pub(crate) struct ChannelsMut<'a> {
+    pub weight_scale: &'a mut [f32],
+    pub multiplier: &'a mut [i32],
+    pub shift: &'a mut [i32],
+    pub bias: &'a mut [i32],
+}
+
+/// A convolution's per-channel quantization from a setting of `weights`
+/// weights, into `out`; returns the clamp. The one computation of these
+/// tensors, for a layer that is set and for one that is baked.
+pub(crate) fn prepare_channels(
+    s: &crate::ops::Weighted<'_>,
+    weights: usize,
+    out: ChannelsMut<'_>,
+) -> Result<[i32; 2], QuantError> {
+    crate::quant::check_len("weights", weights, s.weights.len())?;
+    check_params("input quantization", s.input)?;
+    check_params("output quantization", s.output)?;
+    if s.weight_zero_point != 0 {
+        return Err(QuantError::OutOfRange {
+            what: "weight zero point (convolution weights are symmetric)",
+            value: f64::from(s.weight_zero_point),
+        });
+    }
+    let clamp = clamp_of(s.activation, s.output)?;
+    let channels = out.weight_scale.len();
+    for c in 0..channels {
+        let ws = weight_scale(s.weight_scales, channels, c)?;
+        check_scale("weight scale", ws)?;
+        out.weight_scale[c] = ws;
+        let real = f64::from(s.input.scale) * f64::from(ws) / f64::from(s.output.scale);
+        let m = crate::quant::quantize_multiplier(real)?;
+        out.multiplier[c] = m.multiplier();
+        out.shift[c] = m.shift();
+    }
+    copy_bias(s.bias, out.bias)?;
+    Ok(clamp)
 }

@@ -7,7 +7,7 @@ mod file;
 mod json;
 mod pytorch;
 pub(crate) mod regular;
-mod rust_source;
+pub(crate) mod rust_source;
 mod safetensors;
 pub mod tflite;
 

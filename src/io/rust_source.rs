@@ -8,7 +8,7 @@ use crate::model::sequence_start;
 use crate::{Tensors, Values};
 
 /// The array type of `dims` over `ty`: `[[f32; 16]; 4]` for `[4, 16]`.
-fn array_type(ty: &str, dims: &[usize]) -> String {
+pub(crate) fn array_type(ty: &str, dims: &[usize]) -> String {
     dims.iter()
         .rev()
         .fold(ty.to_string(), |inner, d| format!("[{inner}; {d}]"))

@@ -205,9 +205,9 @@ pub struct Node<'a> {
     /// The layer's type, without its module (`"Conv2d"`).
     pub name: &'static str,
     /// The dimensions of its input rows (typenet's: `[C, H, W]` for images).
-    pub input: &'static [usize],
+    pub input: &'a [usize],
     /// The dimensions of its output rows.
-    pub output: &'static [usize],
+    pub output: &'a [usize],
     /// The operator.
     pub op: &'a mut dyn Operator,
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod interpreter;
+pub mod nets;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

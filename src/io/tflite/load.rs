@@ -215,7 +215,9 @@ impl<'m, 'a> Matcher<'m, 'a> {
                 let (Some(Some(from)), Some(&to)) = (op.inputs.first(), op.outputs.first()) else {
                     return Err(op_error(i, op, "", "has no input or output"));
                 };
-                if graph.tensors[*from].elements() != graph.tensors[to].elements() {
+                // checked: a crafted shape's product may not fit a usize
+                let count = |t: &Tensor<'_>| t.shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+                if count(&graph.tensors[*from]).is_none_or(|n| Some(n) != count(&graph.tensors[to])) {
                     return Err(op_error(i, op, "", "changes the number of elements"));
                 }
                 alias[to] = alias[*from];

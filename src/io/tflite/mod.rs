@@ -41,12 +41,14 @@
 
 mod error;
 mod flatbuffer;
+mod import;
 mod load;
 mod model;
 mod names;
 mod parse;
 
 pub use error::TfliteError;
+pub use import::{BakedSource, baked_rust_source, rust_source, rust_source_of};
 pub use load::{TfliteKernels, from_tflite_bytes, from_tflite_bytes_for, load_tflite, load_tflite_for};
 pub use model::{
     Activation, AddOptions, BuiltinOperator, BuiltinOptions, Conv2dOptions, DepthwiseConv2dOptions,

@@ -16,6 +16,12 @@
 mod digits;
 #[rustfmt::skip]
 mod model;
+// the MLPerf Tiny keyword spotter as typenet::io::tflite::baked_rust_source
+// writes it: its type, and its weights in flash
+#[rustfmt::skip]
+#[allow(dead_code)] // the written file's whole API, used in part here
+#[path = "../../imported/kws_baked.rs"]
+mod kws;
 
 use typenet::prelude::*;
 
@@ -134,4 +140,11 @@ pub fn read_digit_f32(image: &Image<f32, 1, 28, 28>) -> Option<usize> {
 /// trained on.
 fn unit_image(pixels: &[[u8; 28]; 28]) -> Image<f32, 1, 28, 28> {
     Image([pixels.map(|row| row.map(|p| f32::from(p) / 255.0))])
+}
+
+/// The keyword class of one input of 49 × 10 MFCC codes (TFLite's order)
+/// by the MLPerf Tiny keyword spotter, baked: `None` unless `mfcc` holds
+/// 490 codes. Its intermediate rows (72 kB) are on the stack.
+pub fn keyword(mfcc: &[i8]) -> Option<usize> {
+    kws::row(mfcc).map(|x| kws::classify(&x))
 }
