@@ -4,6 +4,8 @@
 
 #[path = "build/cases.rs"]
 mod cases;
+#[path = "../tinyml/fixture.rs"]
+mod fixture;
 #[path = "build/mnist.rs"]
 mod mnist;
 
@@ -18,6 +20,9 @@ struct Board {
     /// How many MNIST test digits the check reads (none where the digit
     /// reader's stack does not fit).
     digits: usize,
+    /// Whether the check runs the MLPerf Tiny keyword spotter (its rows
+    /// take 72 kB of stack).
+    keywords: bool,
 }
 
 /// QEMU's mps2-an386 (Cortex-M4F) and mps2-an385 (Cortex-M3): 4 MiB of
@@ -25,8 +30,9 @@ struct Board {
 const MPS2: Board = Board {
     flash: 4 << 20,
     ram: 4 << 20,
-    stack: 64 << 10,
+    stack: 256 << 10,
     digits: 100,
+    keywords: true,
 };
 
 /// The micro:bit's nRF51822 (Cortex-M0): 256 KiB of flash, 16 KiB of RAM.
@@ -35,6 +41,7 @@ const MICROBIT: Board = Board {
     ram: 16 << 10,
     stack: 14 << 10,
     digits: 100,
+    keywords: false,
 };
 
 fn main() {
@@ -42,6 +49,7 @@ fn main() {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap());
     println!("cargo:rerun-if-changed=build");
     println!("cargo:rustc-check-cfg=cfg(digits)");
+    println!("cargo:rustc-check-cfg=cfg(keywords)");
     println!("cargo:rustc-check-cfg=cfg(armv6m)");
     // What the measuring firmware reports it was built with.
     println!("cargo:rustc-env=FIRMWARE_OPT_LEVEL={}", env::var("OPT_LEVEL").unwrap());
@@ -63,7 +71,16 @@ fn main() {
     let mnist = manifest.join("../../data/mnist");
     println!("cargo:rerun-if-changed={}", mnist.display());
     let (images, labels) = mnist::test_digits(&mnist, board.digits);
-    std::fs::write(out.join("cases.rs"), cases::source(&images, &labels)).unwrap();
+    let mut source = cases::source(&images, &labels);
+    if board.keywords {
+        println!("cargo:rustc-cfg=keywords");
+        let fixture = manifest.join("../fixtures/tinyml/kws_int8.fixture");
+        println!("cargo:rerun-if-changed={}", fixture.display());
+        let bytes = std::fs::read(&fixture).unwrap_or_else(|e| panic!("{}: {e}", fixture.display()));
+        let arrays = fixture::parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", fixture.display()));
+        cases::keyword_cases(&mut source, &arrays);
+    }
+    std::fs::write(out.join("cases.rs"), source).unwrap();
 }
 
 /// memory.x for cortex-m-rt's link.x, in OUT_DIR. (A memory.x in this

@@ -147,6 +147,38 @@ fn training_cases(out: &mut String, steps: &[Step]) {
 
 /// What the measuring firmware feeds the nets: one digit, one sample, the
 /// first training batch (whose step the host accepts).
+/// The keyword spotter's inputs and LiteRT's outputs for them (its
+/// reference kernels, from the fixture): the 32 seeded random inputs and
+/// the MLPerf sample.
+pub fn keyword_cases(out: &mut String, fixture: &crate::fixture::Fixture) {
+    let (mut inputs, mut outputs) = (Vec::new(), Vec::new());
+    for (input, output) in [("input", "output"), ("sample_input", "sample_output")] {
+        let (x, y) = (&fixture[input], &fixture[output]);
+        inputs.extend(x.i8().chunks_exact(490).map(<[i8]>::to_vec));
+        outputs.extend(y.i8().chunks_exact(12).map(<[i8]>::to_vec));
+    }
+    assert_eq!(inputs.len(), outputs.len(), "one output per input");
+    let n = inputs.len();
+    let rows = |rows: &[Vec<i8>]| list(rows, |r| list(r, i8::to_string));
+    item(
+        out,
+        "Inputs of the keyword spotter: 49 × 10 MFCC codes in TFLite's order.",
+        &format!("static KEYWORD_INPUTS: [[i8; 490]; {n}]"),
+        &rows(&inputs),
+    );
+    item(
+        out,
+        "LiteRT's int8 outputs for them.",
+        &format!("static KEYWORD_SCORES: [[i8; 12]; {n}]"),
+        &rows(&outputs),
+    );
+    // the host build of the same no_std code agrees (tests/tflite_import.rs
+    // checks it too); the device must give these bits
+    for (x, y) in inputs.iter().zip(&outputs) {
+        assert_eq!(net::keyword_scores(x).as_ref().map(|s| &s[..]), Some(&y[..]));
+    }
+}
+
 fn measure_inputs(out: &mut String, digit: [[u8; 28]; 28], sample: [f32; 4], step: &Step) {
     let image = list(&digit, |r| list(r, u8::to_string));
     let batch = list(&step.x, |x| hex_list(&bits(*x)));

@@ -31,6 +31,8 @@ pub fn main() -> ! {
     let mut checker = Checker::new((mode == Mode::Flip).then_some(0));
     #[cfg(digits)]
     digits(&mut checker);
+    #[cfg(keywords)]
+    keywords(&mut checker);
     classifier(&mut checker);
     training(&mut checker);
     let used = crate::stack::top() - crate::stack::deepest();
@@ -60,6 +62,19 @@ fn digits(checker: &mut Checker) {
         "digit reader: {} of {} MNIST test digits read correctly",
         correct,
         cases::DIGIT_COUNT
+    );
+}
+
+/// The MLPerf Tiny keyword spotter, imported from its `.tflite` file and
+/// baked: LiteRT's int8 outputs bit for bit.
+#[cfg(keywords)]
+fn keywords(checker: &mut Checker) {
+    for (i, (mfcc, want)) in cases::KEYWORD_INPUTS.iter().zip(&cases::KEYWORD_SCORES).enumerate() {
+        checker.value("keyword_scores", i, net::keyword_scores(mfcc), Some(*want));
+    }
+    hprintln!(
+        "keyword spotter: {} inputs against LiteRT's reference kernels",
+        cases::KEYWORD_INPUTS.len()
     );
 }
 

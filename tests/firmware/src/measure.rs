@@ -36,6 +36,8 @@ pub fn run<S>(op: Option<Operation<S>>) -> ! {
     // `measure-none` is the net's alone.
     black_box((&cases::MEASURE_IMAGE, &cases::MEASURE_SAMPLE));
     black_box((&cases::MEASURE_BATCH, &cases::MEASURE_LABELS));
+    #[cfg(keywords)]
+    black_box(&cases::KEYWORD_INPUTS[0]);
     let (name, macs, calls, ticks, empty, stack) = match op {
         Some(op) => {
             let mut state = (op.setup)();

@@ -148,3 +148,10 @@ fn unit_image(pixels: &[[u8; 28]; 28]) -> Image<f32, 1, 28, 28> {
 pub fn keyword(mfcc: &[i8]) -> Option<usize> {
     kws::row(mfcc).map(|x| kws::classify(&x))
 }
+
+/// The keyword spotter's int8 output (its softmax's codes, as TFLite's
+/// output tensor holds them) for one input of 49 × 10 MFCC codes
+/// (TFLite's order): `None` unless `mfcc` holds 490 codes.
+pub fn keyword_scores(mfcc: &[i8]) -> Option<[i8; 12]> {
+    kws::row(mfcc).map(|x| kws::scores(&x))
+}
