@@ -108,7 +108,7 @@ pub use batch::{
     argmax, as_row, as_row_mut,
 };
 pub use book::{AddLayer, MulLayer, TwoLayerNet, two_layer_net};
-pub use compose::{Chain, Concat, Input, Residual, Sum};
+pub use compose::{Chain, Concat, Fitted, Input, Residual, Sum};
 #[cfg(feature = "alloc")]
 pub use diagnostics::{
     Gradient, GradientDiff, Summary, gradient_check, numerical_gradient, numerical_gradient_of_net, stored_gradients,

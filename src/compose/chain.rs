@@ -3,9 +3,10 @@
 
 use crate::model::sequence_start;
 use crate::{
-    Batch, Layer, LayerInfo, Params, Path, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable, Training,
+    Batch, Const, Layer, LayerInfo, Params, Path, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable, Training,
 };
 
+use super::fitted::Fitted;
 use super::position::{Position, Successor};
 
 /// `A` followed by `B`, where `B` takes the rows `A` outputs; `N` is `B`'s
@@ -58,9 +59,10 @@ impl<A, B, const N: usize> Chain<A, B, N> {
     }
 
     /// This chain followed by `next` (as [`Layer::then`], with `next` at
-    /// position `N + 1`). Compiles only if `next` accepts this chain's
-    /// output rows.
-    pub fn then<In: Row, L, const M: usize>(self, next: L) -> Chain<Self, L, M>
+    /// position `N + 1`): `Chain<Self, L, M>`, written as a
+    /// [`Fitted`](crate::Fitted) one. Compiles only if `next` accepts this
+    /// chain's output rows.
+    pub fn then<In: Row, L, const M: usize>(self, next: L) -> Fitted<L::Scratch<Const<1>>, Chain<Self, L, M>>
     where
         Self: Layer<In>,
         L: Layer<<Self as Layer<In>>::Out>,

@@ -2,8 +2,10 @@
 
 use core::marker::PhantomData;
 
+use super::fitted::Fitted;
+
 use crate::{
-    Batch, Layer, LayerInfo, Params, Path, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable, Training,
+    Batch, Const, Layer, LayerInfo, Params, Path, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable, Training,
 };
 
 /// The first layer of a net, `L`, fixed to input rows `X`.
@@ -42,8 +44,9 @@ impl<X: Row> Input<X> {
         }
     }
 
-    /// `layer` as the first layer, taking rows `X`.
-    pub fn then<L: Layer<X>>(self, layer: L) -> Input<X, L> {
+    /// `layer` as the first layer, taking rows `X`: `Input<X, L>`, written
+    /// as a [`Fitted`] one.
+    pub fn then<L: Layer<X>>(self, layer: L) -> Fitted<L::Scratch<Const<1>>, Input<X, L>> {
         Input::of(layer)
     }
 }

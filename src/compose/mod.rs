@@ -5,12 +5,14 @@
 
 mod branches;
 mod chain;
+mod fitted;
 mod input;
 mod position;
 mod residual;
 
 pub use branches::{BranchCache, BranchScratch, Concat, Sum};
 pub use chain::{Chain, ChainCache, ChainScratch};
+pub use fitted::{Fitted, Known};
 pub use input::Input;
 pub use position::{At, Position, Successor};
 pub use residual::{Residual, ResidualCache, SameRows};

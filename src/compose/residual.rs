@@ -2,7 +2,7 @@
 
 use crate::model::sequence_start;
 use crate::{
-    Batch, Layer, LayerInfo, Params, Path, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable, Training,
+    Batch, Fitted, Layer, LayerInfo, Params, Path, Row, Rows, Scalar, Tensor, TensorMut, Tensors, Trainable, Training,
     expect_rows,
 };
 
@@ -92,6 +92,11 @@ impl<T: Scalar, F: Params<T>> Params<T> for Residual<F> {}
     note = "to change the shape beside a shortcut, make the shortcut a branch of its own (a 1×1 strided convolution) and join both with `Sum`"
 )]
 pub trait SameRows<X: Row>: Row {
+    /// `X`: the rows of the sum. A [`Residual`]'s scratch room is known
+    /// through it, so where the two sides differ the block's type is not
+    /// complete and the layers chained after it are not checked against
+    /// it again (see [`Fitted`]).
+    type Rows: Row;
     /// A batch of `X` rows as the same batch of `Self` rows.
     fn same<R: Rows>(batch: &Batch<X, R>) -> &Batch<Self, R>;
     /// The same, mutably.
@@ -101,6 +106,7 @@ pub trait SameRows<X: Row>: Row {
 }
 
 impl<X: Row> SameRows<X> for X {
+    type Rows = X;
     #[inline(always)]
     fn same<R: Rows>(batch: &Batch<X, R>) -> &Batch<X, R> {
         batch
@@ -120,7 +126,10 @@ where
     F::Out: SameRows<X>,
 {
     type Out = X;
-    type Scratch<R: Rows> = F::Scratch<R>;
+    /// `F`'s, known once `F`'s output is known to be the same rows as its
+    /// input (see [`Fitted`]): a block that changes its rows is reported
+    /// once, not again by the layers after it.
+    type Scratch<R: Rows> = Fitted<<F::Out as SameRows<X>>::Rows, F::Scratch<R>>;
 
     fn infer_with<R: Rows>(&self, x: &Batch<X, R>, y: &mut Batch<X, R>, scratch: &mut F::Scratch<R>) {
         y.set_rows(x.nrows());

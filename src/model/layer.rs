@@ -1,7 +1,7 @@
 //! What a layer is, for inference: something that maps a batch of input
 //! rows to a batch of output rows.
 
-use crate::{Batch, Chain, Path, Row, Rows, Tensors};
+use crate::{Batch, Chain, Const, Fitted, Path, Row, Rows, Tensors};
 
 /// A line of a net's summary: one layer, its input and output shapes and
 /// its tensors.
@@ -111,8 +111,9 @@ pub trait Layer<In: Row>: Tensors {
         f(LayerInfo::of::<In, Self>(self, at))
     }
 
-    /// This layer followed by `next`. Compiles only if `next` accepts this
-    /// layer's output rows.
+    /// This layer followed by `next`: the chain `Chain<Self, L>` (written
+    /// as a [`Fitted`] one, so that a layer that does not fit is reported
+    /// once). Compiles only if `next` accepts this layer's output rows.
     ///
     /// ```
     /// use typenet::prelude::*;
@@ -130,7 +131,7 @@ pub trait Layer<In: Row>: Tensors {
     /// // 8 outputs cannot feed a layer that takes 5 inputs
     /// let net = Affine::<[f32; 4], 8>::zeros().then(Affine::<[f32; 5], 3>::zeros());
     /// ```
-    fn then<L: Layer<Self::Out>>(self, next: L) -> Chain<Self, L>
+    fn then<L: Layer<Self::Out>>(self, next: L) -> Fitted<L::Scratch<Const<1>>, Chain<Self, L>>
     where
         Self: Sized,
     {
