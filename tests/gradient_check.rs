@@ -462,7 +462,7 @@ type Standardized<T> = Chain![
 fn standardize<T: Scalar>() -> (Standardized<T>, Batch<Image<T, 2, 4, 4>>, Labels<3>) {
     let mut g = rng(39);
     let norm = Standardize::new([0.5, -3.0].map(T::of), [0.25, 4.0].map(T::of)).unwrap();
-    let net = Input::new()
+    let net = Input::<Image<T, 2, 4, 4>>::new()
         .then(norm)
         .then(Conv2d::init(Init::Normal(0.5), &mut g))
         .then(Affine::init(Init::Normal(0.5), &mut g))

@@ -9,7 +9,7 @@ pub mod nets;
 
 use std::path::PathBuf;
 
-pub use fixture::{Array, Data, Fixture, parse};
+pub use fixture::{Fixture, parse};
 
 /// The fixtures' folder.
 pub fn dir() -> PathBuf {
