@@ -17,9 +17,17 @@ use std::time::{Duration, Instant};
 
 use super::MAX_THREADS;
 
-/// How long a waiting thread spins before it starts to sleep: a training
-/// step's phases take microseconds, and a sleep costs more than that.
+/// How long the calling thread spins for its helpers before it starts to
+/// sleep: a training step's phases take microseconds, and a sleep costs
+/// more than that.
 const SPIN: Duration = Duration::from_micros(50);
+
+/// How long a helper spins for the next post before it parks: longer than
+/// a dense net's whole step, so that a helper is awake for the next step
+/// even when the caller took the last one alone (a parked thread takes
+/// tens of microseconds to wake, by which time the caller has done its
+/// task and started on the helper's).
+const HELPER_SPIN: Duration = Duration::from_millis(1);
 
 /// The longest sleep between checks: a thread waiting through a long pause
 /// (the caller evaluating, or a callback sleeping) wakes about a thousand
@@ -111,6 +119,7 @@ impl Board {
     pub(crate) fn wait_done(&self) -> bool {
         wait(
             || self.done.load(Ordering::Acquire) == self.tasks || self.is_stopped(),
+            SPIN,
             None,
         );
         !self.is_stopped()
@@ -124,6 +133,7 @@ impl Board {
                 post = self.post.load(Ordering::SeqCst);
                 post != seen || self.is_stopped()
             },
+            HELPER_SPIN,
             Some(&self.sleepers),
         );
         (!self.is_stopped()).then_some(post)
@@ -139,17 +149,17 @@ impl Board {
     }
 }
 
-/// Spins, then sleeps ever longer, until `ready`. A thread counted in
+/// Spins for `spin`, then sleeps ever longer, until `ready`. A thread counted in
 /// `sleepers` sleeps parked, so that a post can wake it at once (it counts
 /// itself, then looks again, then parks: a post it missed sees it counted).
-fn wait(mut ready: impl FnMut() -> bool, sleepers: Option<&AtomicUsize>) {
+fn wait(mut ready: impl FnMut() -> bool, spin: Duration, sleepers: Option<&AtomicUsize>) {
     let started = Instant::now();
     let mut nap = Duration::from_micros(20);
     let mut spins = 0u32;
     while !ready() {
         spins = spins.wrapping_add(1);
         // reading the clock costs more than a spin: look every 256
-        if !spins.is_multiple_of(256) || started.elapsed() < SPIN {
+        if !spins.is_multiple_of(256) || started.elapsed() < spin {
             std::hint::spin_loop();
         } else {
             match sleepers {

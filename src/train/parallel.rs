@@ -281,9 +281,10 @@ fn copy_buffers<In: Row<Scalar: Scalar>, N: TrainableNetwork<In>>(net: &N, into:
 
 /// When the calling thread lets helpers take part. Steps taken alone (the
 /// first few, and those after a stall) measure what a step costs the
-/// caller alone; a step in which helpers did tasks and that took more than
-/// nine tenths of that is a stall: a helper was parked in the middle of its
-/// task, or shares a core with the caller. After a stall the caller works
+/// caller alone, steps in which helpers did tasks what it costs with them
+/// (running means of both); when the second is more than nine tenths of
+/// the first, the helpers stall: one is parked in the middle of its task,
+/// or shares a core with the caller. After a stall the caller works
 /// alone for `backoff` steps, then tries the helpers again; each stall in a
 /// row doubles the wait, so on a machine whose other cores stay busy the
 /// tries cost a stall every few thousand steps. Two steps in a row in which
@@ -296,8 +297,14 @@ struct Pacing {
     behind: bool,
     /// The running mean time of a step taken alone.
     alone: Option<Duration>,
+    /// The running mean time of a step with helpers, since they last came
+    /// back.
+    helped: Option<Duration>,
     /// Steps in a row in which no helper took a task.
     absent: usize,
+    /// Whether the helpers have just come back, to a step that is not yet
+    /// a fair measure of them.
+    warming: bool,
 }
 
 impl Pacing {
@@ -313,7 +320,9 @@ impl Pacing {
             alone_until: Self::MEASURED_FIRST,
             behind: false,
             alone: None,
+            helped: None,
             absent: 0,
+            warming: true,
         }
     }
 
@@ -330,11 +339,22 @@ impl Pacing {
                 self.alone = Some(self.alone.map_or(took, |mean| (mean * 3 + took) / 4));
             }
             Taken::Alone => {}
+            // the first step back with helpers pays for the catching up
+            // and for the helpers' cold caches: it says nothing
+            Taken::Helped if self.warming => {
+                self.absent = 0;
+                self.warming = false;
+            }
             Taken::Helped => {
                 self.absent = 0;
-                if self.alone.is_some_and(|alone| took * 10 > alone * 9) {
+                // a running mean, so that one step slowed by an interrupt
+                // or a page fault does not send the caller alone
+                let helped = self.helped.map_or(took, |mean| (mean * 3 + took) / 4);
+                self.helped = Some(helped);
+                if self.alone.is_some_and(|alone| helped * 10 > alone * 9) {
                     self.alone_until = step + 1 + self.backoff;
                     self.backoff = (self.backoff * 2).min(Self::LONGEST_BACKOFF);
+                    self.helped = None;
                 } else {
                     self.backoff = Self::FIRST_BACKOFF;
                 }
@@ -613,6 +633,7 @@ where
             if self.pacing.behind {
                 shared.resync();
                 self.pacing.behind = false;
+                self.pacing.warming = true;
             }
             match shared.run(GRADIENT, &self.wake) {
                 None => return Err(stopped()),
