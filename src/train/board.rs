@@ -4,9 +4,10 @@
 //!
 //! A barrier makes every thread wait for the slowest, and on a shared
 //! machine the slowest is the one the scheduler has parked behind another
-//! process: with a busy loop on the second core, a 2-thread dense step took
-//! 3.1–3.4× as long as one thread. Here a parked helper's task is simply
-//! done by the caller, whose step then costs what one thread's costs. Which
+//! process (with a busy loop on the second core, a 2-thread dense step
+//! took over three times as long as one thread; the README's Speed section
+//! has the figures). Here a parked helper's task is simply done by the
+//! caller, which does not wait for a thread that is not running. Which
 //! thread runs a task does not change its result: each replica keeps its
 //! own net, optimizer, workspace and randomness, so a step's bits are the
 //! same whoever computes it.
